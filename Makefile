@@ -1,0 +1,55 @@
+# Houvast: `make run` to try it, `make test` to check it. See README.md.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# The Python named in .python-version, else the newest python3.12+ on PATH.
+PYTHON ?= $(shell for c in python$$(cat .python-version 2>/dev/null) python3.14 python3.13 python3.12 python3; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: run test lint format bench check-content messages lock clean
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (see .python-version)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+
+$(VENV)/.runtime: $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --group runtime -c constraints.txt
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.runtime
+	$(PY) -m pip install --quiet --group test -c constraints.txt
+	@touch $@
+
+run: $(VENV)/.runtime
+	@mkdir -p var
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-content: $(VENV)/.runtime
+	$(DEV_ENV) $(PY) manage.py check_content
+
+# Update the English catalogue after changing interface text, then compile it.
+messages: $(VENV)/.runtime
+	$(DEV_ENV) $(PY) manage.py makemessages --locale en --no-obsolete --no-location --ignore ".venv/*" --ignore "var/*"
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale en --ignore ".venv/*"
+
+# Pin every transitive dependency after changing pyproject.toml.
+lock: $(VENV)/.test
+	$(PY) -m pip freeze --exclude-editable | grep -v '^houvast' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var

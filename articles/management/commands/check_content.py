@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from articles.content import Library
+
+
+class Command(BaseCommand):
+    help = "Validate every article in the content folder; exit non-zero on any problem."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dir", type=Path, default=None, help="content folder (default: CONTENT_DIR)"
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        directory = Path(options["dir"] or settings.CONTENT_DIR)
+        library = Library(directory)
+        problems = library.errors()
+        for problem in problems:
+            self.stderr.write(f"{problem.path.name}: {problem.message}")
+        if problems:
+            raise CommandError(f"{len(problems)} problem(s) in {directory}")
+        published = library.all_published()
+        self.stdout.write(
+            self.style.SUCCESS(f"{len(published)} article(s) published from {directory}: all valid")
+        )

@@ -1,0 +1,186 @@
+"""Site search: an in-memory inverted index over documents of several kinds.
+
+Articles come from the content library; other apps add their own kinds (directory entries) by
+registering a provider. Words are folded (case, diacritics) and stemmed with the Dutch Snowball
+stemmer, so "grens" finds "grenzen". Matches in a title weigh more than matches in the text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from django.utils.translation import gettext_lazy
+
+from articles import content
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_TERMS = 12
+TITLE_WEIGHT = 8.0
+SUMMARY_WEIGHT = 3.0
+TEXT_WEIGHT = 1.0
+SNIPPET_WORDS = 30
+
+_WORD = re.compile(r"\w+")
+_stemmer_lock = threading.Lock()
+_stemmer = snowballstemmer.stemmer("dutch")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Één' -> 'een'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    # Stemming until nothing changes makes singular and plural meet where one pass does not
+    # ("grens" -> "gren", "grenzen" -> "grens" -> "gren").
+    with _stemmer_lock:
+        for _ in range(4):
+            stemmed = _stemmer.stemWord(word)
+            if stemmed == word:
+                break
+            word = stemmed
+    return word
+
+
+def terms(text: str) -> list[str]:
+    return [stem(word) for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # "article", "group", "helper", ...
+    kind_label: object  # a lazy translation, rendered in the reader's language
+    url: str
+    title: str
+    summary: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Result:
+    document: Document
+    score: float
+    snippet: str  # HTML: escaped text with <mark> around matching words
+
+
+class SearchIndex:
+    def __init__(self, documents: Iterable[Document]) -> None:
+        self.documents = list(documents)
+        self.postings: dict[str, dict[int, float]] = defaultdict(dict)
+        for number, document in enumerate(self.documents):
+            weights: Counter[str] = Counter()
+            for weight, field in (
+                (TITLE_WEIGHT, document.title),
+                (SUMMARY_WEIGHT, document.summary),
+                (TEXT_WEIGHT, document.text),
+            ):
+                counts = Counter(terms(field))
+                for term, count in counts.items():
+                    # Repetition helps a little, not linearly.
+                    weights[term] += weight * (1 + math.log(count))
+            for term, weight in weights.items():
+                self.postings[term][number] = weight
+
+    def search(self, query: str, limit: int = 50) -> list[Result]:
+        query_terms = list(dict.fromkeys(terms(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_TERMS]
+        if not query_terms:
+            return []
+        total = len(self.documents)
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, int] = defaultdict(int)
+        for term in query_terms:
+            postings = self.postings.get(term)
+            if not postings:
+                continue
+            rarity = math.log(1 + total / len(postings))
+            for number, weight in postings.items():
+                scores[number] += weight * rarity
+                matched[number] += 1
+        # Documents that contain every word come first, then by score.
+        ranked = sorted(scores, key=lambda n: (-matched[n], -scores[n], self.documents[n].title))
+        wanted = set(query_terms)
+        return [
+            Result(self.documents[n], scores[n], snippet(self.documents[n], wanted))
+            for n in ranked[:limit]
+        ]
+
+
+def snippet(document: Document, wanted: set[str]) -> str:
+    """A short piece of the text around the first match, with matching words marked."""
+    words = document.text.split()
+    if not words:
+        words = document.summary.split()
+    first = next(
+        (i for i, word in enumerate(words) if any(t in wanted for t in terms(word))),
+        None,
+    )
+    if first is None:
+        words, first = document.summary.split(), 0
+    start = max(0, first - SNIPPET_WORDS // 3)
+    window = words[start : start + SNIPPET_WORDS]
+    parts = []
+    for word in window:
+        escaped = html.escape(word)
+        parts.append(f"<mark>{escaped}</mark>" if set(terms(word)) & wanted else escaped)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if start + SNIPPET_WORDS < len(words) else ""
+    return prefix + " ".join(parts) + suffix
+
+
+# Other apps register a callable that returns their documents, with a key that changes when the
+# documents do (so the combined index is rebuilt only then).
+Provider = Callable[[], tuple[object, list[Document]]]
+_providers: dict[str, Provider] = {}
+
+
+def register_provider(name: str, provider: Provider) -> None:
+    _providers[name] = provider
+
+
+def article_documents(library: content.Library) -> list[Document]:
+    label = gettext_lazy("Artikel")
+    return [
+        Document("article", label, a.get_absolute_url(), a.title, a.summary, a.text)
+        for a in library.all_published()
+    ]
+
+
+_index_cache: dict[tuple, SearchIndex] = {}
+_index_lock = threading.Lock()
+
+
+def get_index() -> SearchIndex:
+    library = content.get_library()
+    provided = {name: provider() for name, provider in sorted(_providers.items())}
+    key = (
+        id(library),
+        library.version,
+        tuple((name, version) for name, (version, _docs) in provided.items()),
+    )
+    index = _index_cache.get(key)
+    if index is None:
+        with _index_lock:
+            index = _index_cache.get(key)
+            if index is None:
+                documents = article_documents(library)
+                for _version, docs in provided.values():
+                    documents.extend(docs)
+                index = SearchIndex(documents)
+                _index_cache.clear()
+                _index_cache[key] = index
+    return index
+
+
+def search(query: str, limit: int = 50) -> list[Result]:
+    return get_index().search(query, limit)

@@ -1,0 +1,27 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from articles.sitemaps import ArticleSitemap, PageSitemap
+from portal import views
+
+sitemaps = {"articles": ArticleSitemap, "pages": PageSitemap}
+
+urlpatterns = [
+    path("exit/", views.quick_exit, name="exit"),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("beheer/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("hulp-nu/", views.crisis_help, name="crisis_help"),
+    path("veilig-surfen/", views.safe_browsing, name="safe_browsing"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("", include("articles.urls")),
+    path("", include("support.urls")),
+    prefix_default_language=False,
+)

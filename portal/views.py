@@ -1,0 +1,74 @@
+"""Pages of the frame that belong to no app: home, crisis help, safety, privacy, quick exit."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from articles import content
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    library = content.get_library()
+    situations = [
+        {
+            "audience": audience,
+            "articles": library.published(audience=audience.slug)[:3],
+        }
+        for audience in content.AUDIENCES.values()
+    ]
+    return render(request, "pages/home.html", {"situations": situations})
+
+
+@require_GET
+def crisis_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/crisis_help.html")
+
+
+@require_GET
+def safe_browsing(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/safe_browsing.html")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/privacy.html")
+
+
+@never_cache
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """End the visit: forget the session, ask the browser to forget this site, go elsewhere."""
+    if hasattr(request, "session"):
+        request.session.flush()
+    response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy", never a traceback page
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+# Pages that hold personal data or are useless to index; both languages.
+ROBOTS_DISALLOWED = ("/afspraak/", "/account/", "/praktijk/", "/beheer/", "/exit/", "/zoeken/")
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *"]
+    for prefix in ROBOTS_DISALLOWED:
+        lines += [f"Disallow: {prefix}", f"Disallow: /en{prefix}"]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
