@@ -27,8 +27,8 @@ _HEADING_MARKER = re.compile(r"^#{1,6}\s+", re.MULTILINE)
 _ATTR_LIST = re.compile(r"\{[:#.][^}]*\}")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.MULTILINE)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
-_WORD = re.compile(r"[0-9A-Za-zÀ-ÿ]+(?:[-'’][0-9A-Za-zÀ-ÿ]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'\u201d\u2019)]*\s+")
+_WORD = re.compile(r"[0-9A-Za-zÀ-ÿ]+(?:[-'\u2019][0-9A-Za-zÀ-ÿ]+)*")
 
 
 @dataclass(frozen=True)

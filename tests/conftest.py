@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+REAL_CONTENT = Path(__file__).parent.parent / "content"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL: run with DATABASE_URL=postgres://… "
+                    "(.ci/run does this in its second pass)"
+                )
+            )
+
+
+@pytest.fixture
+def real_content(settings: pytest.FixtureRequest) -> Path:
+    """Serve the real articles from content/ instead of the test fixtures."""
+    settings.CONTENT_DIR = REAL_CONTENT
+    return REAL_CONTENT
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path, settings: pytest.FixtureRequest) -> Path:
+    """An empty content folder of one's own, served by the site."""
+    directory = tmp_path / "content"
+    directory.mkdir()
+    settings.CONTENT_DIR = directory
+    return directory

@@ -1,0 +1,215 @@
+"""The page frame: quick exit, crisis help, security headers, cookies, languages."""
+
+import os
+import subprocess
+import sys
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Every page a reader can reach without filling in a form.
+READING_PAGES = [
+    "/",
+    "/artikelen/",
+    "/artikelen/?voor=bedrogen-partner",
+    "/artikelen/grenzen-stellen/",
+    "/artikelen/grenzen-stellen/werkblad/",
+    "/zoeken/",
+    "/zoeken/?q=grens",
+    "/hulp-nu/",
+    "/veilig-surfen/",
+    "/privacy/",
+    "/steun/",
+    "/afspraak/",
+    "/en/",
+    "/en/artikelen/",
+    "/en/hulp-nu/",
+]
+OTHER_URLS = ["/robots.txt", "/sitemap.xml", "/artikelen/feed/", "/healthz", "/exit/"]
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+@pytest.mark.parametrize("url", READING_PAGES)
+def test_every_page_has_the_quick_exit_and_crisis_numbers(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    body = html.split("<body>", 1)[1].lstrip()
+    # The first element of the page is the hidden quick-exit link.
+    assert body.startswith('<a class="skip-link" href="/exit/" rel="nofollow noreferrer"')
+    assert 'class="quick-exit-button" href="/exit/"' in html
+    for number in ("tel:112", "tel:08000113", "tel:08002000"):
+        assert number in html
+    assert 'href="/hulp-nu/"' in html or "/en/hulp-nu/" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", READING_PAGES + OTHER_URLS + ["/bestaat-niet/"])
+def test_security_headers_on_every_url(client: Client, url: str) -> None:
+    response = client.get(url)
+    csp = csp_directives(response["Content-Security-Policy"])
+    assert csp["default-src"] == ["'none'"]
+    for directive in ("base-uri", "object-src", "frame-ancestors"):
+        assert csp[directive] == ["'none'"]
+    for directive in ("script-src", "style-src", "img-src", "font-src", "form-action"):
+        assert csp[directive] == ["'self'"]
+    assert "unsafe" not in response["Content-Security-Policy"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_static_files_carry_the_security_headers(client: Client) -> None:
+    response = client.get("/static/css/site.css")
+    assert response.status_code == HTTPStatus.OK
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("url", READING_PAGES)
+def test_reading_sets_no_cookie(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.cookies == {}
+    assert "Set-Cookie" not in response.headers
+
+
+def test_pages_have_no_inline_scripts_or_styles(client: Client) -> None:
+    for url in READING_PAGES:
+        html = client.get(url).content.decode()
+        assert "<script>" not in html
+        assert "<style" not in html
+        assert " style=" not in html
+        assert " onclick=" not in html
+
+
+@pytest.mark.django_db
+def test_exit_ends_the_session_and_clears_the_site(client: Client) -> None:
+    session = client.session
+    session["something"] = "private"
+    session.save()
+    session_key = session.session_key
+    assert Session.objects.filter(session_key=session_key).exists()
+
+    response = client.get("/exit/")
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == settings.QUICK_EXIT_URL
+    clear = response["Clear-Site-Data"]
+    for kind in ('"cache"', '"cookies"', '"storage"'):
+        assert kind in clear
+    assert "no-store" in response["Cache-Control"]
+    assert not Session.objects.filter(session_key=session_key).exists()
+
+
+@pytest.mark.django_db
+def test_healthz_answers_when_the_database_does(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == HTTPStatus.OK
+    assert response.content == b"ok\n"
+
+
+def test_robots_keeps_private_pages_out_of_search_engines(client: Client) -> None:
+    text = client.get("/robots.txt").content.decode()
+    for prefix in ("/afspraak/", "/en/afspraak/", "/exit/", "/beheer/"):
+        assert f"Disallow: {prefix}\n" in text
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+
+
+def test_english_frame_at_en(client: Client) -> None:
+    response = client.get("/en/")
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Leave this site quickly" in html
+    assert "Articles" in html
+    assert "Snel weg" not in html
+    dutch = client.get("/").content.decode()
+    assert '<html lang="nl">' in dutch
+    assert "Snel weg" in dutch
+
+
+def test_language_switch_links_to_the_same_page(client: Client) -> None:
+    html = client.get("/hulp-nu/").content.decode()
+    assert 'href="/en/hulp-nu/" hreflang="en"' in html
+    html = client.get("/en/hulp-nu/").content.decode()
+    assert 'href="/hulp-nu/" hreflang="nl"' in html
+
+
+def test_not_found_page_is_in_house_style(client: Client) -> None:
+    response = client.get("/bestaat-niet/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    html = response.content.decode()
+    assert "Deze pagina bestaat niet" in html
+    assert 'class="quick-exit-button"' in html
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean_env.pop("DATABASE_URL", None)
+    clean_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x7Qp2" * 10,
+    "DJANGO_ALLOWED_HOSTS": "houvast.example",
+    "DJANGO_SETTINGS_MODULE": "portal.settings",
+}
+
+
+def test_deploy_check_is_clean_with_production_variables() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+def test_production_uses_secure_host_cookies() -> None:
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)",
+        **PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "31536000",
+        "True",
+    ]
