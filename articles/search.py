@@ -138,14 +138,21 @@ def snippet(document: Document, wanted: set[str]) -> str:
     return prefix + " ".join(parts) + suffix
 
 
-# Other apps register a callable that returns their documents, with a key that changes when the
-# documents do (so the combined index is rebuilt only then).
-Provider = Callable[[], tuple[object, list[Document]]]
+# Other apps register their documents with a cheap version key that changes when the documents
+# do, so the combined index is rebuilt only then.
+@dataclass(frozen=True)
+class Provider:
+    version: Callable[[], object]
+    documents: Callable[[], list[Document]]
+
+
 _providers: dict[str, Provider] = {}
 
 
-def register_provider(name: str, provider: Provider) -> None:
-    _providers[name] = provider
+def register_provider(
+    name: str, *, version: Callable[[], object], documents: Callable[[], list[Document]]
+) -> None:
+    _providers[name] = Provider(version, documents)
 
 
 def article_documents(library: content.Library) -> list[Document]:
@@ -162,20 +169,16 @@ _index_lock = threading.Lock()
 
 def get_index() -> SearchIndex:
     library = content.get_library()
-    provided = {name: provider() for name, provider in sorted(_providers.items())}
-    key = (
-        id(library),
-        library.version,
-        tuple((name, version) for name, (version, _docs) in provided.items()),
-    )
+    providers = sorted(_providers.items())
+    key = (id(library), library.version, tuple((n, p.version()) for n, p in providers))
     index = _index_cache.get(key)
     if index is None:
         with _index_lock:
             index = _index_cache.get(key)
             if index is None:
                 documents = article_documents(library)
-                for _version, docs in provided.values():
-                    documents.extend(docs)
+                for _name, provider in providers:
+                    documents.extend(provider.documents())
                 index = SearchIndex(documents)
                 _index_cache.clear()
                 _index_cache[key] = index

@@ -39,6 +39,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
 
 SITE_NAME = os.environ.get("SITE_NAME", "Houvast")
+# The public address, for links in e-mails (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where the quick exit sends a reader: a neutral, non-personalised Dutch page.
 QUICK_EXIT_URL = os.environ.get(
     "QUICK_EXIT_URL", "https://www.knmi.nl/nederland-nu/weer/verwachtingen"
@@ -95,6 +97,7 @@ TEMPLATES = [
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'houvast.sqlite3'}", conn_max_age=60

@@ -30,3 +30,9 @@ QUICK_EXIT_URL = "https://neutral.example/weer"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A file, not memory: the concurrency tests open one connection per thread. One file per test
+# run, so two runs on one machine never share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _test_db = BASE_DIR / "var" / f"test-houvast-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405

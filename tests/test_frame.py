@@ -12,6 +12,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db
 
 # Every page a reader can reach without filling in a form.
 READING_PAGES = [

@@ -7,6 +7,8 @@ from django.test import Client
 
 from articles import search
 
+pytestmark = pytest.mark.django_db
+
 
 def slugs(results: list[search.Result]) -> list[str]:
     return [r.document.url.strip("/").rsplit("/", 1)[-1] for r in results]

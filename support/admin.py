@@ -1,0 +1,142 @@
+import csv
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from support import services
+from support.models import Forum, Helper, Meeting, Organisation, PeerGroup, Signup, SignupStatus
+
+ENTRY_FIELDS = (
+    "name", "slug", "summary", "description", "website", "phone",
+    ("for_betrayed_partner", "for_partner_who_betrayed", "for_couples"),
+    ("online", "provinces"), ("faith_based", "cost", "price"), ("last_checked", "active", "is_example"),
+)  # fmt: skip
+
+
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "online", "provinces", "last_checked", "active")
+    list_filter = ("active", "online", "faith_based", "cost")
+    search_fields = ("name", "summary")
+    prepopulated_fields = {"slug": ("name",)}  # noqa: RUF012
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(EntryAdmin):
+    fields = ("kind", *ENTRY_FIELDS)
+    list_filter = ("kind", *EntryAdmin.list_filter)
+
+
+@admin.register(Forum)
+class ForumAdmin(EntryAdmin):
+    fields = (*ENTRY_FIELDS, "who_for", "moderated")
+
+    def save_model(self, request: HttpRequest, obj: Forum, form, change: bool) -> None:
+        obj.kind = "forum"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Helper)
+class HelperAdmin(EntryAdmin):
+    fields = (
+        *ENTRY_FIELDS, "practice", "profession", "approach",
+        ("betrayal_trauma_model", "sex_addiction_experience"), "languages",
+        ("in_person", "takes_bookings"),
+    )  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: Helper, form, change: bool) -> None:
+        obj.kind = "hulpverlener"
+        super().save_model(request, obj, form, change)
+
+
+class MeetingInline(admin.TabularInline):
+    model = Meeting
+    extra = 1
+
+
+class SignupInline(admin.TabularInline):
+    model = Signup
+    fields = ("name", "email", "phone", "status", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PeerGroup)
+class PeerGroupAdmin(EntryAdmin):
+    fields = (
+        *ENTRY_FIELDS, "organiser", "group_for", "city", "schedule", "start_date",
+        ("capacity", "seats_taken", "is_open"),
+    )  # fmt: skip
+    readonly_fields = ("seats_taken",)
+    list_display = ("name", "group_for", "capacity", "seats_taken", "is_open", "active")
+    inlines = (MeetingInline, SignupInline)  # noqa: RUF012
+    actions = ("export_signups",)  # noqa: RUF012
+
+    def save_model(self, request: HttpRequest, obj: PeerGroup, form, change: bool) -> None:
+        obj.kind = "groep"
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Deelnemerslijst exporteren (CSV)"))
+    def export_signups(self, request: HttpRequest, queryset: QuerySet[PeerGroup]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="aanmeldingen.csv"'
+        response["Cache-Control"] = "no-store"
+        writer = csv.writer(response)
+        writer.writerow(
+            ["groep", "naam", "e-mail", "telefoon", "status", "aangemeld op", "bericht"]
+        )
+        signups = Signup.objects.filter(group__in=queryset).select_related("group")
+        for signup in signups.order_by("group__name", "status", "created_at"):
+            writer.writerow(
+                [
+                    signup.group.name,
+                    signup.name,
+                    signup.email,
+                    signup.phone,
+                    signup.get_status_display(),
+                    signup.created_at.isoformat(timespec="minutes"),
+                    signup.message,
+                ]
+            )
+        return response
+
+
+@admin.register(Signup)
+class SignupAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "group", "status", "created_at")
+    list_filter = ("status", "group")
+    search_fields = ("name", "email")
+    readonly_fields = ("group", "name", "email", "phone", "message", "status", "consent_at",
+                       "created_at", "changed_at")  # fmt: skip
+    actions = ("accept", "move_to_waiting_list", "cancel")  # noqa: RUF012
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # sign-ups come through the public form and its checks
+
+    @admin.action(description=_("Plaats geven (als er plek is)"))
+    def accept(self, request: HttpRequest, queryset: QuerySet[Signup]) -> None:
+        done = sum(
+            services.signup_confirm(signup=s) for s in queryset.filter(status=SignupStatus.WAITING)
+        )
+        self.message_user(
+            request, _("%(count)d aanmelding(en) kregen een plaats.") % {"count": done}
+        )
+
+    @admin.action(description=_("Naar de wachtlijst"))
+    def move_to_waiting_list(self, request: HttpRequest, queryset: QuerySet[Signup]) -> None:
+        done = sum(services.signup_move_to_waiting_list(signup=s) for s in queryset)
+        self.message_user(
+            request, _("%(count)d aanmelding(en) staan nu op de wachtlijst.") % {"count": done}
+        )
+
+    @admin.action(description=_("Annuleren"))
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Signup]) -> None:
+        for signup in queryset:
+            services.group_signup_cancel(signup=signup)
+        self.message_user(request, _("De aanmeldingen zijn geannuleerd."), messages.SUCCESS)

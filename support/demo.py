@@ -1,0 +1,252 @@
+"""Demo data for `make run`: real organisations with facts only, and invented examples.
+
+Invented groups, helpers and forums say so in their names ("voorbeeld") and carry
+is_example=True, so nobody mistakes them for real people or real groups.
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from support.models import (
+    PROVINCES,
+    Cost,
+    Forum,
+    GroupFor,
+    Helper,
+    Kind,
+    Meeting,
+    Organisation,
+    PeerGroup,
+)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+ALL_PROVINCES = [slug for slug, _name in PROVINCES]
+
+REAL_ORGANISATIONS = [
+    {
+        "slug": "kostbaar-vaatwerk",
+        "name": "Kostbaar Vaatwerk",
+        "kind": Kind.GROUP_PROVIDER,
+        "summary": "Steun en lotgenotengroepen voor vrouwen van wie de man verslaafd is aan "
+        "porno of seks, vanuit het christelijk geloof.",
+        "for_betrayed_partner": True,
+        "faith_based": True,
+    },
+    {
+        "slug": "purity4life",
+        "name": "Purity4Life",
+        "kind": Kind.ORGANISATION,
+        "summary": "Overzicht van therapeuten en mannengroepen voor mannen die worstelen met "
+        "porno of seks, vanuit het christelijk geloof.",
+        "for_partner_who_betrayed": True,
+        "faith_based": True,
+    },
+    {
+        "slug": "go4purity",
+        "name": "Go4purity",
+        "kind": Kind.ORGANISATION,
+        "summary": "Online hulpmiddelen en cursussen voor wie loskomen wil van porno, vanuit het "
+        "christelijk geloof.",
+        "for_partner_who_betrayed": True,
+        "faith_based": True,
+        "online": True,
+    },
+    {
+        "slug": "113-zelfmoordpreventie",
+        "name": "113 Zelfmoordpreventie",
+        "kind": Kind.CRISIS_LINE,
+        "summary": "Denk je aan zelfdoding? Bel 113 of gratis 0800-0113, of chat. Dag en nacht.",
+        "phone": "0800-0113",
+        "website": "https://www.113.nl/",
+        "for_betrayed_partner": True,
+        "for_partner_who_betrayed": True,
+        "for_couples": True,
+        "online": True,
+    },
+    {
+        "slug": "veilig-thuis",
+        "name": "Veilig Thuis",
+        "kind": Kind.CRISIS_LINE,
+        "summary": "Advies en hulp bij huiselijk geweld en mishandeling. Gratis, dag en nacht, "
+        "anoniem als je dat wilt.",
+        "phone": "0800-2000",
+        "for_betrayed_partner": True,
+        "for_partner_who_betrayed": True,
+        "for_couples": True,
+        "online": True,
+    },
+    {
+        "slug": "ggd-soa-test",
+        "name": "GGD: anonieme soa- en hiv-test",
+        "kind": Kind.MEDICAL,
+        "summary": "Bij de GGD kun je je anoniem laten testen op soa en hiv.",
+        "for_betrayed_partner": True,
+        "for_partner_who_betrayed": True,
+        "provinces": ALL_PROVINCES,
+    },
+    {
+        "slug": "huisarts-en-huisartsenpost",
+        "name": "Huisarts en huisartsenpost",
+        "kind": Kind.MEDICAL,
+        "summary": "Je huisarts helpt met een test, een verwijzing of een luisterend oor. Buiten "
+        "kantooruren bel je de huisartsenpost in je regio.",
+        "for_betrayed_partner": True,
+        "for_partner_who_betrayed": True,
+        "for_couples": True,
+        "provinces": ALL_PROVINCES,
+        "cost": Cost.INSURED,
+    },
+]
+
+
+def _next_weekday(start: datetime.date, weekday: int) -> datetime.date:
+    return start + datetime.timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def _meetings(group: PeerGroup, weekday: int, every_weeks: int, start: str, end: str) -> None:
+    """Replace the group's future meetings with the next six of its schedule (local time)."""
+    group.meetings.filter(starts_at__gte=timezone.now()).delete()
+    day = _next_weekday(timezone.localdate() + datetime.timedelta(days=1), weekday)
+    start_time = datetime.time.fromisoformat(start)
+    end_time = datetime.time.fromisoformat(end)
+    for _ in range(6):
+        Meeting.objects.create(
+            group=group,
+            starts_at=datetime.datetime.combine(day, start_time, tzinfo=AMSTERDAM),
+            ends_at=datetime.datetime.combine(day, end_time, tzinfo=AMSTERDAM),
+        )
+        day += datetime.timedelta(weeks=every_weeks)
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    checked = timezone.localdate()
+    for data in REAL_ORGANISATIONS:
+        data = dict(data)
+        provinces = data.pop("provinces", [])
+        organisation, _ = Organisation.objects.update_or_create(
+            slug=data["slug"], defaults={**data, "last_checked": checked}
+        )
+        organisation.set_provinces(provinces)
+        organisation.save(update_fields=["provinces"])
+
+    example_org, _ = Organisation.objects.update_or_create(
+        slug="voorbeeld-steunpunt",
+        defaults={
+            "name": "Steunpunt Voorbeeld (voorbeeld)",
+            "kind": Kind.GROUP_PROVIDER,
+            "summary": "Een verzonnen organisatie om te laten zien hoe de steungids werkt.",
+            "for_betrayed_partner": True,
+            "online": True,
+            "is_example": True,
+            "last_checked": checked,
+        },
+    )
+    practice, _ = Organisation.objects.update_or_create(
+        slug="voorbeeldpraktijk",
+        defaults={
+            "name": "Relatiepraktijk Voorbeeld (voorbeeld)",
+            "kind": Kind.PRACTICE,
+            "summary": "Een verzonnen praktijk voor relatiegesprekken, als voorbeeld.",
+            "for_couples": True,
+            "provinces": ",utrecht,",
+            "cost": Cost.OWN,
+            "price": "voorbeeldtarief",
+            "is_example": True,
+            "last_checked": checked,
+        },
+    )
+    groups = [
+        ("online-groep-bedrogen-partners", "Online groep voor bedrogen partners (voorbeeld)",
+         GroupFor.BETRAYED_PARTNERS, True, "", "", 1, 2, "19:30", "21:30", 8,
+         "elke tweede dinsdag 19.30-21.30"),
+        ("groep-bedrogen-vrouwen-utrecht", "Groep voor bedrogen vrouwen, Utrecht (voorbeeld)",
+         GroupFor.BETRAYED_WOMEN, False, "Utrecht", "utrecht", 3, 2, "10:00", "12:00", 10,
+         "om de week op donderdag 10.00-12.00"),
+        ("mannengroep-zwolle", "Mannengroep, Zwolle (voorbeeld)",
+         GroupFor.MEN, False, "Zwolle", "overijssel", 0, 4, "20:00", "22:00", 6,
+         "elke vierde maandag 20.00-22.00"),
+    ]  # fmt: skip
+    for (
+        slug,
+        name,
+        group_for,
+        online,
+        city,
+        province,
+        weekday,
+        weeks,
+        start,
+        end,
+        seats,
+        text,
+    ) in groups:
+        group, _ = PeerGroup.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "kind": Kind.PEER_GROUP,
+                "name": name,
+                "summary": "Een verzonnen lotgenotengroep om te laten zien hoe aanmelden werkt.",
+                "description": "Je praat in een kleine groep met mensen die hetzelfde meemaken. "
+                "Wat je deelt, blijft in de groep.",
+                "organiser": example_org,
+                "group_for": group_for,
+                "for_betrayed_partner": group_for != GroupFor.MEN,
+                "for_partner_who_betrayed": group_for == GroupFor.MEN,
+                "online": online,
+                "city": city,
+                "provinces": f",{province}," if province else "",
+                "schedule": text,
+                "start_date": timezone.localdate(),
+                "capacity": seats,
+                "is_example": True,
+                "last_checked": checked,
+            },
+        )
+        _meetings(group, weekday, weeks, start, end)
+
+    Helper.objects.update_or_create(
+        slug="hulpverlener-sanne-voorbeeld",
+        defaults={
+            "kind": Kind.HELPER,
+            "name": "Sanne, relatietherapeut (voorbeeld)",
+            "summary": "Een verzonnen hulpverlener, om te laten zien hoe je een gesprek aanvraagt.",
+            "practice": practice,
+            "profession": "Relatietherapeut (voorbeeld)",
+            "approach": "Werkt met het model van trauma door verraad. Het tempo stem je samen af.",
+            "betrayal_trauma_model": True,
+            "sex_addiction_experience": True,
+            "for_betrayed_partner": True,
+            "for_couples": True,
+            "online": True,
+            "provinces": ",utrecht,",
+            "cost": Cost.OWN,
+            "price": "voorbeeldtarief per gesprek",
+            "takes_bookings": True,
+            "is_example": True,
+            "last_checked": checked,
+        },
+    )
+    Forum.objects.update_or_create(
+        slug="forum-bedrogen-partners-voorbeeld",
+        defaults={
+            "kind": Kind.FORUM,
+            "name": "Forum voor bedrogen partners (voorbeeld)",
+            "summary": "Een verzonnen, gemodereerd forum, als voorbeeld.",
+            "who_for": "bedrogen partners",
+            "moderated": True,
+            "for_betrayed_partner": True,
+            "online": True,
+            "is_example": True,
+            "last_checked": checked,
+        },
+    )
+    return {
+        "organisations": Organisation.objects.count(),
+        "groups": PeerGroup.objects.count(),
+        "helpers": Helper.objects.count(),
+        "forums": Forum.objects.count(),
+    }

@@ -1,0 +1,98 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from support.models import PROVINCES, Cost, Kind
+
+HONEYPOT_FIELD = "website"
+
+
+class DirectoryFilterForm(forms.Form):
+    """The overview's GET filters; unknown values are dropped, never an error page."""
+
+    soort = forms.ChoiceField(
+        label=_("Soort"), required=False, choices=[("", _("Alle soorten")), *Kind.choices]
+    )
+    voor = forms.ChoiceField(
+        label=_("Voor wie"),
+        required=False,
+        choices=[
+            ("", _("Iedereen")),
+            ("bedrogen-partner", _("Bedrogen partner")),
+            ("partner-die-bedroog", _("Partner die bedroog")),
+            ("stel", _("Stel")),
+        ],
+    )
+    waar = forms.ChoiceField(
+        label=_("Waar"),
+        required=False,
+        choices=[("", _("Overal")), ("online", _("Online")), *PROVINCES],
+    )
+    geloof = forms.ChoiceField(
+        label=_("Geloof"),
+        required=False,
+        choices=[
+            ("", _("Maakt niet uit")),
+            ("nee", _("Niet vanuit een geloof")),
+            ("ja", _("Vanuit een geloof")),
+        ],
+    )
+    kosten = forms.ChoiceField(
+        label=_("Kosten"), required=False, choices=[("", _("Alle")), *Cost.choices]
+    )
+
+    def cleaned_filters(self) -> dict[str, str]:
+        if not self.is_valid():
+            # Keep the valid fields; drop only what does not fit.
+            return {k: v for k, v in self.cleaned_data.items() if v}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Naam of schuilnaam"),
+        max_length=80,
+        help_text=_("Een schuilnaam mag ook."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mailadres"),
+        max_length=254,
+        help_text=_("Hier sturen we je bevestiging naartoe. Kies een adres dat alleen jij leest."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.RegexField(
+        label=_("Telefoon (niet verplicht)"),
+        required=False,
+        max_length=30,
+        regex=r"^[0-9+()\- ]{6,30}$",
+        error_messages={"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    message = forms.CharField(
+        label=_("Bericht aan de organisator (niet verplicht)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Ik geef toestemming om deze gegevens te bewaren om mijn plek in deze groep te regelen."
+        ),
+        error_messages={
+            "required": _("Zonder je toestemming kunnen we je aanmelding niet bewaren.")
+        },
+    )
+    website = forms.CharField(
+        label=_("Laat dit veld leeg"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    error_css_class = "has-error"
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get(HONEYPOT_FIELD):
+            raise forms.ValidationError(
+                _("Dit formulier lijkt automatisch ingevuld. Laat het verborgen veld leeg.")
+            )
+        return ""

@@ -1,0 +1,220 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against the live test server.
+
+Every page is opened in a context of its own that records each request it makes and every
+Content-Security-Policy violation it reports, answers for the neutral quick-exit site, and
+refuses to reach any other host (there is no internet, and the site must not need it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+
+try:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    PLAYWRIGHT_IMPORT_ERROR = ""
+except ImportError as error:  # reported by the `browser` fixture: skip, or fail in CI
+    PLAYWRIGHT_IMPORT_ERROR = str(error)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Route
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = "Chromium not found at /usr/bin/chromium; install Debian's chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 320, "height": 640}
+DESKTOP = {"width": 1280, "height": 800}
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+    },
+    "resultTypes": ["violations"],
+}
+NEUTRAL_PAGE = "<!doctype html><title>Weer</title>Het weer"
+
+# Runs before any script of the page, in every frame; not subject to the page's CSP.
+CSP_RECORDER = """
+window.__cspViolations = [];
+window.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push({
+    directive: event.effectiveDirective || event.violatedDirective,
+    blockedURI: event.blockedURI,
+    sourceFile: event.sourceFile,
+    lineNumber: event.lineNumber,
+    sample: event.sample,
+  });
+}, true);
+"""
+
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # tryfirst: the marker must be there before `-m browser` / `-m "not browser"` selects.
+    for item in items:
+        if BROWSER_DIR in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if PLAYWRIGHT_IMPORT_ERROR:
+        _unavailable(f"{CHROMIUM_MISSING} (and Playwright: {PLAYWRIGHT_IMPORT_ERROR})")
+    if not CHROMIUM.exists():
+        _unavailable(CHROMIUM_MISSING)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def same_origin(url: str, origin: str) -> bool:
+    parts, base = urlsplit(url), urlsplit(origin)
+    return (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+
+
+@pytest.fixture
+def neutral_url(settings: Any) -> str:
+    """Where the quick exit sends a reader (tests/settings.py)."""
+    return settings.QUICK_EXIT_URL
+
+
+@pytest.fixture
+def open_page(
+    browser: Browser, live_server: Any, neutral_url: str
+) -> Iterator[Callable[..., Page]]:
+    """Open a page in a new context; keyword arguments go to `browser.new_context`."""
+    contexts: list[BrowserContext] = []
+    pages: list[Page] = []
+
+    def stub_neutral_site(route: Route) -> None:
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NEUTRAL_PAGE)
+
+    def open_(**context_options: Any) -> Page:
+        context_options.setdefault("viewport", DESKTOP)
+        context = browser.new_context(base_url=live_server.url, **context_options)
+        contexts.append(context)
+        requests: list[str] = []
+        context.on("request", lambda request: requests.append(request.url))
+        context.add_init_script(CSP_RECORDER)
+        # Nothing may leave the machine: other hosts get an error (the recorder still sees them).
+        context.route(
+            lambda url: not same_origin(url, live_server.url),
+            lambda route: route.abort("blockedbyclient"),
+        )
+        neutral = urlsplit(neutral_url)
+        context.route(f"{neutral.scheme}://{neutral.netloc}/**", stub_neutral_site)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        _requests[page] = requests
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        del _requests[page]
+    for context in contexts:
+        context.close()
+
+
+# Requests seen per page; filled by `open_page`, read by `requested_urls`.
+_requests: dict[Page, list[str]] = {}
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page]) -> Page:
+    return open_page()
+
+
+@pytest.fixture
+def requested_urls() -> Callable[[Page], list[str]]:
+    """Every request URL a page's context has made so far."""
+
+    def requested(page: Page) -> list[str]:
+        return list(_requests[page])
+
+    return requested
+
+
+@pytest.fixture
+def assert_same_origin(
+    live_server: Any, requested_urls: Callable[[Page], list[str]]
+) -> Callable[[Page], None]:
+    """Fail if the page asked any other host for anything (data: URLs are fine)."""
+
+    def check(page: Page) -> None:
+        urls = requested_urls(page)
+        assert urls, "the page made no request at all"
+        elsewhere = [
+            url
+            for url in urls
+            if not url.startswith("data:") and not same_origin(url, live_server.url)
+        ]
+        assert not elsewhere, f"requests to other origins than {live_server.url}: {elsewhere}"
+
+    return check
+
+
+@pytest.fixture
+def csp_violations() -> Callable[[Page], list[dict[str, Any]]]:
+    """The Content-Security-Policy violations the current document has reported."""
+
+    def violations(page: Page) -> list[dict[str, Any]]:
+        return page.evaluate("window.__cspViolations || []")
+
+    return violations
+
+
+def axe_report(violations: list[dict[str, Any]]) -> str:
+    lines = [f"{len(violations)} accessibility violation(s):"]
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation.get('help')}"
+            f" [{violation.get('helpUrl')}]"
+        )
+        for node in violation["nodes"]:
+            target = " ".join(str(selector) for selector in node["target"])
+            lines.append(f"    {target}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def assert_no_axe_violations(axe: Axe) -> Callable[[Page], None]:
+    """Run axe-core (WCAG 2.2 A/AA rules) on the page and fail with a readable report."""
+
+    def check(page: Page) -> None:
+        results = axe.run(page, options=AXE_OPTIONS)
+        violations = results.response["violations"]
+        assert not violations, f"{page.url}\n{axe_report(violations)}"
+
+    return check

@@ -1,0 +1,79 @@
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.utils import timezone
+
+from support.models import Cost, Forum, GroupFor, Helper, Kind, Meeting, Organisation, PeerGroup
+
+
+@pytest.fixture
+def make_organisation(db) -> Callable[..., Organisation]:
+    def make(slug: str = "organisatie", **fields) -> Organisation:
+        defaults = {
+            "kind": Kind.ORGANISATION,
+            "name": slug.replace("-", " ").title(),
+            "summary": "Een organisatie.",
+            "last_checked": timezone.localdate(),
+        }
+        return Organisation.objects.create(slug=slug, **{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
+def make_group(db, make_organisation) -> Callable[..., PeerGroup]:
+    def make(slug: str = "groep", capacity: int = 8, **fields) -> PeerGroup:
+        organiser = fields.pop("organiser", None) or make_organisation(f"organisator-{slug}")
+        defaults = {
+            "kind": Kind.PEER_GROUP,
+            "name": slug.replace("-", " ").title(),
+            "summary": "Een groep.",
+            "organiser": organiser,
+            "group_for": GroupFor.BETRAYED_PARTNERS,
+            "for_betrayed_partner": True,
+            "online": True,
+            "schedule": "elke tweede dinsdag 19.30-21.30",
+            "start_date": timezone.localdate(),
+            "last_checked": timezone.localdate(),
+        }
+        group = PeerGroup.objects.create(slug=slug, capacity=capacity, **{**defaults, **fields})
+        start = timezone.now() + datetime.timedelta(days=3)
+        Meeting.objects.create(
+            group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+        )
+        return group
+
+    return make
+
+
+@pytest.fixture
+def make_helper(db, make_organisation) -> Callable[..., Helper]:
+    def make(slug: str = "hulpverlener", **fields) -> Helper:
+        defaults = {
+            "kind": Kind.HELPER,
+            "name": slug.replace("-", " ").title(),
+            "summary": "Een hulpverlener.",
+            "profession": "Relatietherapeut",
+            "last_checked": timezone.localdate(),
+            "cost": Cost.OWN,
+        }
+        return Helper.objects.create(slug=slug, **{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
+def make_forum(db) -> Callable[..., Forum]:
+    def make(slug: str = "forum", **fields) -> Forum:
+        defaults = {
+            "kind": Kind.FORUM,
+            "name": slug.replace("-", " ").title(),
+            "summary": "Een forum.",
+            "who_for": "bedrogen partners",
+            "online": True,
+            "last_checked": timezone.localdate(),
+        }
+        return Forum.objects.create(slug=slug, **{**defaults, **fields})
+
+    return make
