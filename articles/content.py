@@ -216,7 +216,7 @@ class BoxBlock(Block):
     """
 
     ARGUMENT = None
-    OPTIONS: dict = {}  # noqa: RUF012 - pymdownx reads it as a class attribute
+    OPTIONS: dict = {}
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         label, icon = BOX_KINDS[self.NAME]
@@ -236,7 +236,7 @@ class DiagramBlock(Block):
 
     NAME = "diagram"
     ARGUMENT = True
-    OPTIONS: dict = {}  # noqa: RUF012
+    OPTIONS: dict = {}
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         figure = etree.SubElement(parent, "figure", {"class": "diagram"})

@@ -11,7 +11,8 @@ from support.models import Forum, Helper, Meeting, Organisation, PeerGroup, Sign
 ENTRY_FIELDS = (
     "name", "slug", "summary", "description", "website", "phone",
     ("for_betrayed_partner", "for_partner_who_betrayed", "for_couples"),
-    ("online", "provinces"), ("faith_based", "cost", "price"), ("last_checked", "active", "is_example"),
+    ("online", "provinces"), ("faith_based", "cost", "price"),
+    ("last_checked", "active", "is_example"),
 )  # fmt: skip
 
 
@@ -19,7 +20,7 @@ class EntryAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "online", "provinces", "last_checked", "active")
     list_filter = ("active", "online", "faith_based", "cost")
     search_fields = ("name", "summary")
-    prepopulated_fields = {"slug": ("name",)}  # noqa: RUF012
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Organisation)
@@ -75,8 +76,8 @@ class PeerGroupAdmin(EntryAdmin):
     )  # fmt: skip
     readonly_fields = ("seats_taken",)
     list_display = ("name", "group_for", "capacity", "seats_taken", "is_open", "active")
-    inlines = (MeetingInline, SignupInline)  # noqa: RUF012
-    actions = ("export_signups",)  # noqa: RUF012
+    inlines = (MeetingInline, SignupInline)
+    actions = ("export_signups",)
 
     def save_model(self, request: HttpRequest, obj: PeerGroup, form, change: bool) -> None:
         obj.kind = "groep"
@@ -114,7 +115,7 @@ class SignupAdmin(admin.ModelAdmin):
     search_fields = ("name", "email")
     readonly_fields = ("group", "name", "email", "phone", "message", "status", "consent_at",
                        "created_at", "changed_at")  # fmt: skip
-    actions = ("accept", "move_to_waiting_list", "cancel")  # noqa: RUF012
+    actions = ("accept", "move_to_waiting_list", "cancel")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sign-ups come through the public form and its checks

@@ -113,7 +113,8 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(
                 None,
                 _(
-                    "Je hebt het formulier vaak verstuurd. Wacht tien minuten en probeer het dan opnieuw."
+                    "Je hebt het formulier vaak verstuurd. "
+                    "Wacht tien minuten en probeer het dan opnieuw."
                 ),
             )
             status = HTTPStatus.TOO_MANY_REQUESTS
