@@ -32,3 +32,11 @@ def content_dir(tmp_path: Path, settings: pytest.FixtureRequest) -> Path:
     directory.mkdir()
     settings.CONTENT_DIR = directory
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters and cached fragments never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,247 @@
+"""The directory pages and the sign-up form."""
+
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from support import services
+from support.models import Cost, Signup, SignupStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def directory(make_group, make_helper, make_forum, make_organisation) -> None:
+    """A small directory where every filter value selects a different set."""
+    make_group("online-groep", for_betrayed_partner=True, online=True)
+    make_group(
+        "utrecht-groep", online=False, provinces=",utrecht,", faith_based=True, cost=Cost.OWN
+    )
+    make_helper(
+        "therapeut-zeeland",
+        for_couples=True,
+        provinces=",zeeland,",
+        cost=Cost.INSURED,
+        online=False,
+    )
+    make_forum("forum-partners", for_partner_who_betrayed=True, online=True)
+    make_organisation("hulplijn", kind="hulplijn", for_betrayed_partner=True, online=True)
+    make_organisation("oud", active=False, for_betrayed_partner=True, online=True)
+
+
+def shown(client: Client, query: str = "") -> set[str]:
+    html = client.get("/steun/" + query).content.decode()
+    slugs = {
+        "online-groep",
+        "utrecht-groep",
+        "therapeut-zeeland",
+        "forum-partners",
+        "hulplijn",
+        "oud",
+        # organisers created by the group factory
+        "organisator-online-groep",
+        "organisator-utrecht-groep",
+    }
+    return {slug for slug in slugs if f'href="/steun/{slug}/"' in html}
+
+
+ALL_ACTIVE = {
+    "online-groep",
+    "utrecht-groep",
+    "therapeut-zeeland",
+    "forum-partners",
+    "hulplijn",
+    "organisator-online-groep",
+    "organisator-utrecht-groep",
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ALL_ACTIVE),
+        ("?soort=groep", {"online-groep", "utrecht-groep"}),
+        ("?soort=hulplijn", {"hulplijn"}),
+        ("?voor=bedrogen-partner", {"online-groep", "utrecht-groep", "hulplijn"}),
+        ("?voor=stel", {"therapeut-zeeland"}),
+        ("?voor=partner-die-bedroog", {"forum-partners"}),
+        ("?waar=online", {"online-groep", "forum-partners", "hulplijn"}),
+        ("?waar=zeeland", {"therapeut-zeeland"}),
+        ("?geloof=ja", {"utrecht-groep"}),
+        ("?kosten=vergoed", {"therapeut-zeeland"}),
+        ("?kosten=eigen", {"utrecht-groep"}),
+        ("?soort=groep&waar=online", {"online-groep"}),
+        ("?soort=groep&geloof=nee", {"online-groep"}),
+        ("?voor=bedrogen-partner&waar=utrecht&geloof=ja", {"utrecht-groep"}),
+        ("?voor=stel&waar=online", set()),
+        ("?soort=onzin&waar=mars", ALL_ACTIVE),
+    ],
+)
+def test_filters_combine(client: Client, directory, query: str, expected: set[str]) -> None:
+    assert shown(client, query) == expected
+
+
+def test_empty_result_suggests_widening(client: Client, directory) -> None:
+    html = client.get("/steun/?voor=stel&waar=online").content.decode()
+    assert "0 resultaten" in html
+    assert "Maak je zoekopdracht ruimer" in html
+
+
+def test_overview_uses_a_fixed_number_of_queries(
+    client: Client, make_group, make_helper, django_assert_max_num_queries
+) -> None:
+    make_group("een")
+    with django_assert_max_num_queries(4) as few:
+        client.get("/steun/?voor=bedrogen-partner")
+    for number in range(30):
+        make_group(f"groep-{number}")
+        make_helper(f"helper-{number}", provinces=",utrecht,")
+    with django_assert_max_num_queries(4) as many:
+        response = client.get("/steun/?voor=bedrogen-partner")
+    assert response.status_code == HTTPStatus.OK
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_group_page_shows_meetings_seats_and_sign_up(
+    client: Client, make_group, django_assert_max_num_queries
+) -> None:
+    make_group("groep", capacity=8, is_example=True)
+    with django_assert_max_num_queries(5):
+        html = client.get("/steun/groep/").content.decode()
+    assert "Nog 8 plaatsen vrij" in html
+    assert 'href="/steun/groep/aanmelden/">Aanmelden</a>' in html
+    assert "Volgende bijeenkomsten" in html
+    assert "Gecontroleerd op" in html
+    assert "Voorbeeld" in html
+
+
+def test_full_and_closed_groups_say_so(client: Client, make_group) -> None:
+    full = make_group("vol", capacity=1)
+    services.group_signup(group=full, name="A", email="a@example.org")
+    assert ">Wachtlijst</a>" in client.get("/steun/vol/").content.decode()
+    make_group("dicht", is_open=False)
+    html = client.get("/steun/dicht/").content.decode()
+    assert "Gesloten" in html
+    assert "/steun/dicht/aanmelden/" not in html
+
+
+def test_external_links_leave_without_referrer(client: Client, make_organisation) -> None:
+    make_organisation("elders", website="https://example.org/")
+    html = client.get("/steun/elders/").content.decode()
+    assert 'href="https://example.org/" rel="external noopener noreferrer"' in html
+    assert "je verlaat deze site" in html
+
+
+def test_inactive_and_unknown_entries_are_not_found(client: Client, make_organisation) -> None:
+    make_organisation("oud", active=False)
+    assert client.get("/steun/oud/").status_code == HTTPStatus.NOT_FOUND
+    assert client.get("/steun/nergens/").status_code == HTTPStatus.NOT_FOUND
+
+
+VALID = {"name": "Saskia", "email": "saskia@example.org", "consent": "on"}
+
+
+def test_sign_up_and_cancel_through_the_private_link(
+    client: Client, make_group, django_capture_on_commit_callbacks
+) -> None:
+    make_group("groep", capacity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/steun/groep/aanmelden/", VALID)
+    assert response.status_code == HTTPStatus.FOUND
+    manage_url = response["Location"]
+    page = client.get(manage_url)
+    assert "no-store" in page["Cache-Control"]
+    assert "Je hebt een plek in Groep" in page.content.decode()
+    assert manage_url in mail.outbox[0].body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/steun/groep/aanmelden/", {**VALID, "email": "tweede@example.org"})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = client.post(manage_url)
+    assert "Je aanmelding is geannuleerd" in cancelled.content.decode()
+    assert [m.to for m in mail.outbox] == [["tweede@example.org"]]
+    # A used link is gone; so is a tampered one.
+    assert client.get(manage_url).status_code == HTTPStatus.NOT_FOUND
+    assert client.post(manage_url).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(manage_url[:-3] + "xx/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_same_address_twice_is_told_it_already_has_a_place(client: Client, make_group) -> None:
+    make_group("groep")
+    client.post("/steun/groep/aanmelden/", VALID)
+    response = client.post("/steun/groep/aanmelden/", {**VALID, "email": "SASKIA@example.org"})
+    assert "al-aangemeld=1" in response["Location"]
+    assert (
+        "Met dit e-mailadres was je al aangemeld"
+        in client.get(response["Location"]).content.decode()
+    )
+    assert Signup.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({**VALID, "name": "x" * 81}, "niet meer dan 80 tekens"),
+        ({**VALID, "email": "geen-adres"}, "Voer een geldig e-mailadres in."),
+        ({**VALID, "email": "a@" + "b" * 260 + ".nl"}, "e-mailadres"),
+        ({k: v for k, v in VALID.items() if k != "consent"}, "Zonder je toestemming"),
+        ({**VALID, "website": "http://spam.example"}, "automatisch ingevuld"),
+        ({**VALID, "phone": "bel me maar"}, "alleen cijfers"),
+        ({**VALID, "message": "m" * 1001}, "niet meer dan 1000 tekens"),
+        ({}, "Dit veld is verplicht."),
+    ],
+)
+def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
+    client: Client, make_group, data: dict, message: str
+) -> None:
+    make_group("groep")
+    response = client.post("/steun/groep/aanmelden/", data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert message in html
+    assert 'class="error-summary" role="alert"' in html
+    if data.get("name") == "Saskia":
+        assert 'value="Saskia"' in html
+    assert not Signup.objects.exists()
+
+
+def test_sign_up_is_rate_limited_per_client(client: Client, make_group) -> None:
+    make_group("groep")
+    for number in range(10):
+        client.post("/steun/groep/aanmelden/", {**VALID, "email": f"p{number}@example.org"})
+    response = client.post("/steun/groep/aanmelden/", {**VALID, "email": "p11@example.org"})
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    html = response.content.decode()
+    assert "Wacht tien minuten" in html
+    assert 'value="p11@example.org"' in html
+    assert Signup.objects.count() == 10
+
+
+def test_closed_group_refuses_a_direct_post(client: Client, make_group) -> None:
+    make_group("dicht", is_open=False)
+    response = client.post("/steun/dicht/aanmelden/", VALID)
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Deze groep is gesloten" in response.content.decode()
+    assert not Signup.objects.exists()
+
+
+def test_waiting_list_result_is_shown(client: Client, make_group) -> None:
+    group = make_group("groep", capacity=1)
+    services.group_signup(group=group, name="A", email="a@example.org")
+    response = client.post("/steun/groep/aanmelden/", VALID)
+    html = client.get(response["Location"]).content.decode()
+    assert "Je staat op de wachtlijst van Groep" in html
+    assert Signup.objects.get(email=VALID["email"]).status == SignupStatus.WAITING
+
+
+def test_directory_entries_appear_in_site_search(client: Client, make_group, make_helper):
+    make_group("verdriet-groep", name="Lotgenotengroep Verdriet", summary="Samen praten.")
+    make_helper("hulp-anna", name="Anna Helpt", description="Ervaring met verslavingen.")
+    html = client.get("/zoeken/", {"q": "verdriet"}).content.decode()
+    assert 'href="/steun/verdriet-groep/">Lotgenotengroep Verdriet</a>' in html
+    assert '<span class="label">Lotgenotengroep</span>' in html
+    html = client.get("/zoeken/", {"q": "verslaving"}).content.decode()
+    assert "Anna Helpt" in html
