@@ -214,3 +214,46 @@ def test_production_uses_secure_host_cookies() -> None:
         "31536000",
         "True",
     ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "secure", "allowed"),
+    [
+        # Our own form under Referrer-Policy: no-referrer: the browser vouches for the origin.
+        ({"HTTP_ORIGIN": "null", "HTTP_SEC_FETCH_SITE": "same-origin"}, False, True),
+        ({"HTTP_SEC_FETCH_SITE": "same-origin"}, True, True),
+        ({"HTTP_ORIGIN": "http://testserver"}, False, True),
+        # Another site posting to us.
+        ({"HTTP_ORIGIN": "null", "HTTP_SEC_FETCH_SITE": "cross-site"}, False, False),
+        ({"HTTP_ORIGIN": "null"}, False, False),
+        ({"HTTP_ORIGIN": "https://evil.example"}, False, False),
+        ({"HTTP_SEC_FETCH_SITE": "cross-site"}, True, False),
+    ],
+)
+def test_csrf_protection_works_without_a_referrer(
+    make_group, headers: dict[str, str], secure: bool, allowed: bool
+) -> None:
+    make_group("groep")
+    client = Client(enforce_csrf_checks=True)
+    form = client.get("/steun/groep/aanmelden/", secure=secure)
+    token = form.cookies[settings.CSRF_COOKIE_NAME].value
+    response = client.post(
+        "/steun/groep/aanmelden/",
+        {"name": "Saskia", "email": "s@example.org", "consent": "on", "csrfmiddlewaretoken": token},
+        secure=secure,
+        **headers,
+    )
+    assert (response.status_code != HTTPStatus.FORBIDDEN) is allowed
+
+
+def test_csrf_token_is_still_required(make_group) -> None:
+    make_group("groep")
+    client = Client(enforce_csrf_checks=True)
+    client.get("/steun/groep/aanmelden/")
+    response = client.post(
+        "/steun/groep/aanmelden/",
+        {"name": "Saskia", "email": "s@example.org", "consent": "on"},
+        HTTP_ORIGIN="null",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN

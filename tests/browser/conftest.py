@@ -7,6 +7,7 @@ refuses to reach any other host (there is no internet, and the site must not nee
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -112,6 +113,9 @@ def open_page(
     contexts: list[BrowserContext] = []
     pages: list[Page] = []
 
+    neutral = urlsplit(neutral_url)
+    neutral_origin = f"{neutral.scheme}://{neutral.netloc}"
+
     def stub_neutral_site(route: Route) -> None:
         route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NEUTRAL_PAGE)
 
@@ -127,9 +131,9 @@ def open_page(
             lambda url: not same_origin(url, live_server.url),
             lambda route: route.abort("blockedbyclient"),
         )
-        neutral = urlsplit(neutral_url)
-        context.route(f"{neutral.scheme}://{neutral.netloc}/**", stub_neutral_site)
+        context.route(f"{neutral_origin}/**", stub_neutral_site)
         page = context.new_page()
+        stub_redirects_to_neutral_site(context, page, neutral_origin)
         page.set_default_timeout(10_000)
         _requests[page] = requests
         pages.append(page)
@@ -140,6 +144,30 @@ def open_page(
         del _requests[page]
     for context in contexts:
         context.close()
+
+
+def stub_redirects_to_neutral_site(context: BrowserContext, page: Page, origin: str) -> None:
+    """Answer for the neutral site also when a redirect leads there (as /exit/ does).
+
+    Playwright's routes never see the request that follows a redirect, so the browser would look
+    the neutral host up in DNS. The DevTools Fetch domain does pause those requests.
+    """
+    session = context.new_cdp_session(page)
+    body = base64.b64encode(NEUTRAL_PAGE.encode()).decode()
+
+    def fulfil(event: dict[str, Any]) -> None:
+        session.send(
+            "Fetch.fulfillRequest",
+            {
+                "requestId": event["requestId"],
+                "responseCode": 200,
+                "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"}],
+                "body": body,
+            },
+        )
+
+    session.on("Fetch.requestPaused", fulfil)
+    session.send("Fetch.enable", {"patterns": [{"urlPattern": f"{origin}/*"}]})
 
 
 # Requests seen per page; filled by `open_page`, read by `requested_urls`.
