@@ -7,7 +7,9 @@ single query; the details of each kind live in a child table (multi-table inheri
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -124,6 +126,11 @@ class Entry(models.Model):
         self.provinces = f",{','.join(provinces)}," if provinces else ""
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Onbekende tijdzone: %(zone)s"), params={"zone": value})
+
+
 AUDIENCE_FIELDS = {
     "bedrogen-partner": "for_betrayed_partner",
     "partner-die-bedroog": "for_partner_who_betrayed",
@@ -169,10 +176,20 @@ class Helper(Entry):
     languages = models.CharField(_("talen"), max_length=120, default="Nederlands")
     in_person = models.BooleanField(_("gesprekken op locatie"), default=True)
     takes_bookings = models.BooleanField(_("neemt afspraken aan via deze site"), default=False)
+    time_zone = models.CharField(
+        _("tijdzone"),
+        max_length=50,
+        default="Europe/Amsterdam",
+        validators=[validate_time_zone],
+    )
 
     class Meta:
         verbose_name = _("hulpverlener")
         verbose_name_plural = _("hulpverleners")
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
 
 
 class GroupFor(models.TextChoices):
@@ -288,3 +305,257 @@ class Signup(models.Model):
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+# --------------------------------------------------------------------------------------------
+# Booking a conversation
+# --------------------------------------------------------------------------------------------
+
+
+class ConversationTypeQuerySet(models.QuerySet):
+    def active(self) -> ConversationTypeQuerySet:
+        return self.filter(active=True)
+
+
+class ConversationType(models.Model):
+    name = models.CharField(_("naam"), max_length=100)
+    slug = models.SlugField(_("korte naam in de URL"), unique=True)
+    description = models.TextField(_("omschrijving"), blank=True)
+    both_partners = models.BooleanField(_("met beide partners"), default=False)
+    duration_minutes = models.PositiveIntegerField(_("duur (minuten)"), default=60)
+    extended_minutes = models.PositiveIntegerField(
+        _("langere duur in overleg (minuten)"), null=True, blank=True
+    )
+    buffer_before_minutes = models.PositiveIntegerField(_("vrije tijd ervoor (minuten)"), default=0)
+    buffer_after_minutes = models.PositiveIntegerField(_("vrije tijd erna (minuten)"), default=15)
+    slot_step_minutes = models.PositiveIntegerField(_("starttijden om de (minuten)"), default=30)
+    min_notice_hours = models.PositiveIntegerField(_("minimaal vooraf (uren)"), default=24)
+    horizon_days = models.PositiveIntegerField(_("maximaal vooruit (dagen)"), default=56)
+    cancellation_window_hours = models.PositiveIntegerField(
+        _("kosteloos annuleren tot (uren vooraf)"), default=48
+    )
+    price = models.CharField(_("prijs"), max_length=100, blank=True)
+    insurance_note = models.CharField(
+        _("vergoeding"),
+        max_length=200,
+        default=_("Meestal niet vergoed door de zorgverzekering."),
+    )
+    order = models.PositiveIntegerField(_("volgorde"), default=0)
+    active = models.BooleanField(_("actief"), default=True)
+
+    objects = ConversationTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("soort gesprek")
+        verbose_name_plural = _("soorten gesprekken")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Offer(models.Model):
+    """A conversation type a helper offers, with her own settings where she wants them."""
+
+    helper = models.ForeignKey(Helper, on_delete=models.CASCADE, related_name="offers")
+    conversation_type = models.ForeignKey(ConversationType, on_delete=models.CASCADE)
+    duration_minutes = models.PositiveIntegerField(_("eigen duur"), null=True, blank=True)
+    buffer_before_minutes = models.PositiveIntegerField(
+        _("eigen tijd ervoor"), null=True, blank=True
+    )
+    buffer_after_minutes = models.PositiveIntegerField(_("eigen tijd erna"), null=True, blank=True)
+    min_notice_hours = models.PositiveIntegerField(_("eigen minimum vooraf"), null=True, blank=True)
+    horizon_days = models.PositiveIntegerField(_("eigen maximum vooruit"), null=True, blank=True)
+    cancellation_window_hours = models.PositiveIntegerField(
+        _("eigen annuleringstermijn"), null=True, blank=True
+    )
+    price = models.CharField(_("eigen prijs"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("aanbod")
+        verbose_name_plural = _("aanbod")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["helper", "conversation_type"], name="one_offer_per_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper} – {self.conversation_type}"
+
+    def setting(self, name: str) -> int:
+        own = getattr(self, name)
+        return own if own is not None else getattr(self.conversation_type, name)
+
+    @property
+    def shown_price(self) -> str:
+        return self.price or self.conversation_type.price
+
+
+class AvailabilityRule(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("maandag")
+        TUESDAY = 1, _("dinsdag")
+        WEDNESDAY = 2, _("woensdag")
+        THURSDAY = 3, _("donderdag")
+        FRIDAY = 4, _("vrijdag")
+        SATURDAY = 5, _("zaterdag")
+        SUNDAY = 6, _("zondag")
+
+    helper = models.ForeignKey(Helper, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.IntegerField(_("dag"), choices=Weekday.choices)
+    start = models.TimeField(_("van"))
+    end = models.TimeField(_("tot"))
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name = _("vaste beschikbaarheid")
+        verbose_name_plural = _("vaste beschikbaarheid")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="rule_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """Replaces the weekly rules on one local date. Without times: not available that day."""
+
+    helper = models.ForeignKey(Helper, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("datum"))
+    start = models.TimeField(_("van"), null=True, blank=True)
+    end = models.TimeField(_("tot"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "start"]
+        verbose_name = _("uitzondering")
+        verbose_name_plural = _("uitzonderingen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True, end__isnull=True)
+                | Q(start__isnull=False, end__isnull=False, end__gt=F("start")),
+                name="exception_times_complete",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.start is None:
+            return f"{self.date}: {_('niet beschikbaar')}"
+        return f"{self.date} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class BookingStatus(models.TextChoices):
+    HELD = "vastgehouden", _("Vastgehouden")
+    REQUESTED = "aangevraagd", _("Aangevraagd")
+    CONFIRMED = "bevestigd", _("Bevestigd")
+    DECLINED = "afgewezen", _("Afgewezen")
+    CANCELLED = "geannuleerd", _("Geannuleerd")
+    EXPIRED = "verlopen", _("Verlopen")
+    COMPLETED = "afgerond", _("Afgerond")
+    NO_SHOW = "niet-gekomen", _("Niet gekomen")
+
+
+BLOCKING_STATUSES = [BookingStatus.HELD, BookingStatus.REQUESTED, BookingStatus.CONFIRMED]
+
+
+class BookingQuerySet(models.QuerySet):
+    def blocking(self) -> BookingQuerySet:
+        """Bookings that keep their time from others: live holds, requests and confirmed ones."""
+        now = timezone.now()
+        return self.filter(
+            Q(status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED])
+            | Q(status=BookingStatus.HELD, hold_expires_at__gt=now)
+        )
+
+    def upcoming(self) -> BookingQuerySet:
+        return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+
+
+class ContactPreference(models.TextChoices):
+    EMAIL_ONLY = "alleen-email", _("Alleen per e-mail")
+    MAY_CALL = "bellen", _("Je mag me bellen")
+    VOICEMAIL = "voicemail", _("Je mag bellen en inspreken")
+
+
+class Role(models.TextChoices):
+    BETRAYED = "bedrogen-partner", _("Ik ben bedrogen")
+    BETRAYER = "partner-die-bedroog", _("Ik heb mijn partner bedrogen")
+
+
+class Disclosure(models.TextChoices):
+    TOLD = "verteld", _("Mijn partner vertelde het zelf (of ik vertelde het)")
+    DISCOVERED = "ontdekt", _("Het werd ontdekt")
+    UNKNOWN = "weet-niet", _("Dat weet ik niet / wil ik liever niet zeggen")
+
+
+class YesNoUnsure(models.TextChoices):
+    YES = "ja", _("Ja")
+    NO = "nee", _("Nee")
+    UNSURE = "weet-niet", _("Weet ik niet")
+
+
+class Booking(models.Model):
+    helper = models.ForeignKey(Helper, on_delete=models.PROTECT, related_name="bookings")
+    conversation_type = models.ForeignKey(ConversationType, on_delete=models.PROTECT)
+    status = models.CharField(_("status"), max_length=15, choices=BookingStatus.choices)
+    starts_at = models.DateTimeField(_("begint"))
+    ends_at = models.DateTimeField(_("eindigt"))
+    blocked_from = models.DateTimeField(_("geblokkeerd vanaf"))
+    blocked_until = models.DateTimeField(_("geblokkeerd tot"))
+    hold_key = models.CharField(max_length=64, db_index=True)
+    hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
+    token_version = models.PositiveIntegerField(default=1)
+    # Intake
+    name = models.CharField(_("naam of schuilnaam"), max_length=80, blank=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    contact_preference = models.CharField(
+        _("contact"), max_length=15, choices=ContactPreference.choices, blank=True
+    )
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices, blank=True)
+    what_happened = models.TextField(_("wat er gebeurde"), max_length=3000, blank=True)
+    disclosure = models.CharField(
+        _("hoe het uitkwam"), max_length=10, choices=Disclosure.choices, blank=True
+    )
+    disclosure_when = models.CharField(_("wanneer"), max_length=100, blank=True)
+    partner_knows = models.CharField(
+        _("partner weet van de afspraak"), max_length=10, choices=YesNoUnsure.choices, blank=True
+    )
+    partner_joins = models.CharField(
+        _("partner komt mee"), max_length=10, choices=YesNoUnsure.choices, blank=True
+    )
+    hopes = models.TextField(_("waar je op hoopt"), max_length=2000, blank=True)
+    wants_longer = models.BooleanField(_("wil graag 90 minuten"), default=False)
+    feels_safe = models.CharField(
+        _("voelt zich thuis veilig"), max_length=10, choices=YesNoUnsure.choices, blank=True
+    )
+    safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
+    consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
+    helper_message = models.TextField(_("bericht van de hulpverlener"), blank=True)
+    created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
+    requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("afspraak")
+        verbose_name_plural = _("afspraken")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="booking_has_length"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_from__lte=F("starts_at"), blocked_until__gte=F("ends_at")),
+                name="booking_blocks_its_own_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["helper", "blocked_from", "blocked_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.helper} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -7,6 +7,7 @@ overfill a group on SQLite (IMMEDIATE transactions) or PostgreSQL (row locks).
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -18,12 +19,24 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from support.models import PeerGroup, Signup, SignupStatus
+from support import availability
+from support.models import (
+    Booking,
+    BookingStatus,
+    Helper,
+    Offer,
+    PeerGroup,
+    Signup,
+    SignupStatus,
+    YesNoUnsure,
+)
 
 logger = logging.getLogger(__name__)
 
 SIGNUP_TOKEN_SALT = "support.signup"
+BOOKING_TOKEN_SALT = "support.booking"
 
 
 class GroupClosed(Exception):
@@ -218,3 +231,417 @@ def send_signup_mail(signup_id: int, template: str, language: str = "nl") -> Non
         message.send()
     except Exception:  # the mail server being down must not break a sign-up
         logger.exception("Could not send %s e-mail for sign-up %s", template, signup_id)
+
+
+# -- booking a conversation ---------------------------------------------------------------------
+#
+# Every write goes through one locked, re-checking transaction: the helper's row is locked
+# (PostgreSQL) or the whole database is (SQLite's IMMEDIATE transactions), every rule is checked
+# again against what is in the database now, and on PostgreSQL an exclusion constraint refuses
+# overlapping blocked ranges even if this code were wrong.
+
+HOLD_DURATION = datetime.timedelta(minutes=10)
+NEAREST_SEARCH_DAYS = 28
+
+
+class SlotTaken(Exception):
+    """The time is no longer free. `nearest` holds the closest free times instead."""
+
+    def __init__(self, nearest: list[datetime.datetime]) -> None:
+        super().__init__("slot taken")
+        self.nearest = nearest
+
+
+class BookingRefused(Exception):
+    """A change the rules do not allow; `message` says why, for the visitor."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def slot_rules(offer: Offer, *, minutes: int | None = None) -> availability.SlotRules:
+    return availability.SlotRules(
+        duration=datetime.timedelta(minutes=minutes or offer.setting("duration_minutes")),
+        buffer_before=datetime.timedelta(minutes=offer.setting("buffer_before_minutes")),
+        buffer_after=datetime.timedelta(minutes=offer.setting("buffer_after_minutes")),
+        step=datetime.timedelta(minutes=offer.conversation_type.slot_step_minutes),
+        min_notice=datetime.timedelta(hours=offer.setting("min_notice_hours")),
+        horizon=datetime.timedelta(days=offer.setting("horizon_days")),
+    )
+
+
+def _schedule(
+    helper: Helper,
+) -> tuple[list[availability.WeeklyRule], list[availability.DateException]]:
+    rules = [availability.WeeklyRule(r.weekday, r.start, r.end) for r in helper.availability.all()]
+    exceptions = [
+        availability.DateException(e.date, e.start, e.end) for e in helper.exceptions.all()
+    ]
+    return rules, exceptions
+
+
+def _busy(
+    helper: Helper,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    exclude: int | None = None,
+) -> list[availability.Busy]:
+    bookings = Booking.objects.blocking().filter(
+        helper=helper, blocked_from__lt=end, blocked_until__gt=start
+    )
+    if exclude is not None:
+        bookings = bookings.exclude(pk=exclude)
+    return list(bookings.values_list("blocked_from", "blocked_until"))
+
+
+def free_times(
+    *,
+    offer: Offer,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    now: datetime.datetime | None = None,
+    minutes: int | None = None,
+    exclude: int | None = None,
+) -> list[datetime.datetime]:
+    """The free start times (UTC) between two local dates, as shown to a visitor."""
+    now = now or timezone.now()
+    helper = offer.helper
+    zone = helper.zone
+    rules, exceptions = _schedule(helper)
+    window_start = datetime.datetime.combine(first_day, datetime.time(), tzinfo=zone)
+    window_end = datetime.datetime.combine(
+        last_day + datetime.timedelta(days=2), datetime.time(), tzinfo=zone
+    )
+    return availability.free_slots(
+        zone=zone,
+        rules=rules,
+        exceptions=exceptions,
+        busy=_busy(helper, window_start - datetime.timedelta(days=1), window_end, exclude=exclude),
+        slot_rules=slot_rules(offer, minutes=minutes),
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+    )
+
+
+def nearest_free_times(
+    offer: Offer, *, after: datetime.datetime | None = None, count: int = 3, **kwargs
+) -> list[datetime.datetime]:
+    now = kwargs.pop("now", None) or timezone.now()
+    first_day = timezone.localtime(after or now, offer.helper.zone).date()
+    times = free_times(
+        offer=offer,
+        first_day=first_day,
+        last_day=first_day + datetime.timedelta(days=NEAREST_SEARCH_DAYS),
+        now=now,
+        **kwargs,
+    )
+    return times[:count]
+
+
+def _lock_helper(helper_id: int) -> Helper:
+    # On SQLite the IMMEDIATE transaction already holds the database's write lock.
+    return Helper.objects.select_for_update().get(pk=helper_id)
+
+
+def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
+    Booking.objects.filter(
+        helper_id=helper_id, status=BookingStatus.HELD, hold_expires_at__lte=now
+    ).update(status=BookingStatus.EXPIRED)
+
+
+def _check_free(
+    offer: Offer,
+    start: datetime.datetime,
+    *,
+    now: datetime.datetime,
+    minutes: int | None = None,
+    exclude: int | None = None,
+) -> availability.SlotRules:
+    rules = slot_rules(offer, minutes=minutes)
+    blocked = availability.blocked_range(start, rules)
+    helper_rules, exceptions = _schedule(offer.helper)
+    free = availability.is_free(
+        start,
+        zone=offer.helper.zone,
+        rules=helper_rules,
+        exceptions=exceptions,
+        busy=_busy(offer.helper, *blocked, exclude=exclude),
+        slot_rules=rules,
+        now=now,
+    )
+    if not free:
+        raise SlotTaken([])
+    return rules
+
+
+def _taken(offer: Offer, start: datetime.datetime, **kwargs) -> SlotTaken:
+    """ "Just taken", with the free times nearest to the one she wanted."""
+    return SlotTaken(nearest_free_times(offer, after=start, **kwargs))
+
+
+def booking_hold(
+    *,
+    offer: Offer,
+    start: datetime.datetime,
+    hold_key: str,
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Keep a time for this visitor for ten minutes while she fills in the intake."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            _lock_helper(offer.helper_id)
+            _expire_stale_holds(offer.helper_id, now)
+            # One time at a time: choosing another time lets go of the previous one.
+            Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
+                status=BookingStatus.EXPIRED
+            )
+            rules = _check_free(offer, start, now=now)
+            blocked_from, blocked_until = availability.blocked_range(start, rules)
+            return Booking.objects.create(
+                helper_id=offer.helper_id,
+                conversation_type_id=offer.conversation_type_id,
+                status=BookingStatus.HELD,
+                starts_at=start,
+                ends_at=start + rules.duration,
+                blocked_from=blocked_from,
+                blocked_until=blocked_until,
+                hold_key=hold_key,
+                hold_expires_at=now + HOLD_DURATION,
+            )
+    except (SlotTaken, IntegrityError) as error:
+        raise _taken(offer, start, now=now) from error
+
+
+def held_booking(pk: int, hold_key: str) -> Booking | None:
+    """The visitor's own booking while she is still filling it in."""
+    return (
+        Booking.objects.select_related("helper", "conversation_type")
+        .filter(pk=pk, hold_key=hold_key, status__in=[BookingStatus.HELD, BookingStatus.EXPIRED])
+        .first()
+    )
+
+
+INTAKE_FIELDS = (
+    "name", "email", "phone", "contact_preference", "role", "what_happened", "disclosure",
+    "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer", "feels_safe",
+)  # fmt: skip
+
+
+def booking_save_intake(*, booking: Booking, hold_key: str, answers: dict[str, object]) -> None:
+    """Store answers of one intake step on the visitor's own held booking."""
+    unknown = set(answers) - set(INTAKE_FIELDS) - {"consent"}
+    if unknown:
+        raise ValueError(f"unknown intake fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = held_booking(booking.pk, hold_key)
+        if current is None:
+            raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+        for field, value in answers.items():
+            if field == "consent":
+                current.consent_at = timezone.now() if value else None
+            else:
+                setattr(current, field, value)
+        current.safety_flag = current.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
+        current.save()
+        for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
+            setattr(booking, field, getattr(current, field))
+
+
+def booking_switch_type(*, booking: Booking, hold_key: str, offer: Offer) -> Booking:
+    """Move a held booking to another conversation type of the same helper (same time)."""
+    now = timezone.now()
+    with transaction.atomic():
+        _lock_helper(offer.helper_id)
+        current = held_booking(booking.pk, hold_key)
+        if current is None or offer.helper_id != current.helper_id:
+            raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+        rules = _check_free(offer, current.starts_at, now=now, exclude=current.pk)
+        current.conversation_type_id = offer.conversation_type_id
+        current.ends_at = current.starts_at + rules.duration
+        current.blocked_from, current.blocked_until = availability.blocked_range(
+            current.starts_at, rules
+        )
+        current.save()
+    return current
+
+
+def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
+    """Turn the visitor's held time and intake into a request for the helper.
+
+    A second submit of the same booking returns it unchanged: one request, never two.
+    """
+    now = timezone.now()
+    offer = Offer.objects.select_related("helper", "conversation_type").get(
+        helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
+    )
+    try:
+        with transaction.atomic():
+            _lock_helper(booking.helper_id)
+            current = Booking.objects.select_for_update().get(pk=booking.pk)
+            if current.hold_key != hold_key:
+                raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+            if current.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                return current
+            if current.status not in (BookingStatus.HELD, BookingStatus.EXPIRED):
+                raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+            if current.consent_at is None or not (current.name and current.email):
+                raise BookingRefused(_("Vul eerst alle stappen in."))
+            _expire_stale_holds(current.helper_id, now)
+            if current.status == BookingStatus.EXPIRED or current.hold_expires_at <= now:
+                # The ten minutes are over: the time is hers only if nobody took it meanwhile.
+                _check_free(
+                    offer,
+                    current.starts_at,
+                    now=now,
+                    minutes=current.duration_minutes,
+                    exclude=current.pk,
+                )
+            current.status = BookingStatus.REQUESTED
+            current.requested_at = now
+            current.hold_expires_at = None
+            current.save()
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise _taken(offer, booking.starts_at, now=now) from error
+
+
+def booking_token(booking: Booking) -> str:
+    return signing.dumps([booking.pk, booking.token_version], salt=BOOKING_TOKEN_SALT)
+
+
+def booking_from_token(token: str, *, now: datetime.datetime | None = None) -> Booking | None:
+    """The booking of a private link; None for a tampered, superseded or expired link."""
+    now = now or timezone.now()
+    try:
+        pk, version = signing.loads(token, salt=BOOKING_TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    booking = (
+        Booking.objects.select_related("helper", "conversation_type")
+        .filter(pk=pk, status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED])
+        .first()
+    )
+    if booking is None or booking.token_version != version or booking.starts_at <= now:
+        return None
+    return booking
+
+
+def booking_url(booking: Booking) -> str:
+    return reverse("support:booking_manage", kwargs={"token": booking_token(booking)})
+
+
+def _locked_booking(booking: Booking) -> Booking:
+    _lock_helper(booking.helper_id)
+    return (
+        Booking.objects.select_related("conversation_type").select_for_update().get(pk=booking.pk)
+    )
+
+
+def booking_confirm(*, booking: Booking) -> Booking:
+    with transaction.atomic():
+        current = _locked_booking(booking)
+        if current.status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
+        current.status = BookingStatus.CONFIRMED
+        current.save(update_fields=["status"])
+    return current
+
+
+def booking_decline(*, booking: Booking, message: str = "") -> Booking:
+    with transaction.atomic():
+        current = _locked_booking(booking)
+        if current.status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen een aanvraag kan worden afgewezen."))
+        current.status = BookingStatus.DECLINED
+        current.helper_message = message
+        current.token_version += 1
+        current.save(update_fields=["status", "helper_message", "token_version"])
+    return current
+
+
+def cancellation_deadline(booking: Booking) -> datetime.datetime:
+    offer = Offer.objects.select_related("conversation_type").get(
+        helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
+    )
+    return booking.starts_at - datetime.timedelta(hours=offer.setting("cancellation_window_hours"))
+
+
+def booking_cancel(
+    *, booking: Booking, by_visitor: bool, now: datetime.datetime | None = None
+) -> Booking:
+    """Cancel. A visitor may do so only before the cancellation window; the helper always."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = _locked_booking(booking)
+        if current.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+            raise BookingRefused(_("Deze afspraak kan niet meer worden geannuleerd."))
+        if by_visitor and now >= cancellation_deadline(current):
+            raise BookingRefused(
+                _(
+                    "Zo kort van tevoren kun je hier niet meer annuleren. Neem contact op met je "
+                    "hulpverlener."
+                )
+            )
+        current.status = BookingStatus.CANCELLED
+        current.token_version += 1
+        current.save(update_fields=["status", "token_version"])
+    return current
+
+
+def booking_reschedule(
+    *, booking: Booking, start: datetime.datetime, now: datetime.datetime | None = None
+) -> Booking:
+    """Move a request or confirmed booking to another free time; older links stop working."""
+    now = now or timezone.now()
+    offer = Offer.objects.select_related("helper", "conversation_type").get(
+        helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
+    )
+    try:
+        with transaction.atomic():
+            current = _locked_booking(booking)
+            if current.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                raise BookingRefused(_("Deze afspraak kan niet meer worden verzet."))
+            _expire_stale_holds(current.helper_id, now)
+            minutes = current.duration_minutes
+            rules = _check_free(offer, start, now=now, minutes=minutes, exclude=current.pk)
+            current.starts_at = start
+            current.ends_at = start + rules.duration
+            current.blocked_from, current.blocked_until = availability.blocked_range(start, rules)
+            current.token_version += 1
+            current.save()
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise _taken(offer, start, now=now, exclude=booking.pk) from error
+
+
+def booking_extend(*, booking: Booking, now: datetime.datetime | None = None) -> Booking:
+    """60 → 90 minutes by mutual agreement, only if the time after it is still free."""
+    now = now or timezone.now()
+    offer = Offer.objects.select_related("helper", "conversation_type").get(
+        helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
+    )
+    longer = offer.conversation_type.extended_minutes
+    if not longer:
+        raise BookingRefused(_("Dit soort gesprek kan niet langer duren."))
+    try:
+        with transaction.atomic():
+            current = _locked_booking(booking)
+            if current.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                raise BookingRefused(_("Deze afspraak kan niet meer worden verlengd."))
+            if current.duration_minutes >= longer:
+                return current
+            # Notice does not apply to lengthening an existing booking, only the free time does.
+            rules = slot_rules(offer, minutes=longer)
+            blocked = availability.blocked_range(current.starts_at, rules)
+            if _busy(current.helper, *blocked, exclude=current.pk):
+                raise SlotTaken([])
+            current.ends_at = current.starts_at + rules.duration
+            current.blocked_from, current.blocked_until = blocked
+            current.save()
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise BookingRefused(_("De tijd na dit gesprek is niet meer vrij.")) from error
