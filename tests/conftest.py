@@ -3,7 +3,13 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.support_fixtures import make_forum, make_group, make_helper, make_organisation  # noqa: F401
+from tests.support_fixtures import (  # noqa: F401
+    make_forum,
+    make_group,
+    make_helper,
+    make_offer,
+    make_organisation,
+)
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = Path(__file__).parent.parent / "content"

@@ -4,7 +4,17 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
-from support.models import Cost, Forum, GroupFor, Helper, Kind, Meeting, Organisation, PeerGroup
+from support.models import (
+    Cost,
+    Forum,
+    GroupFor,
+    Helper,
+    Kind,
+    Meeting,
+    Offer,
+    Organisation,
+    PeerGroup,
+)
 
 
 @pytest.fixture
@@ -75,5 +85,43 @@ def make_forum(db) -> Callable[..., Forum]:
             "last_checked": timezone.localdate(),
         }
         return Forum.objects.create(slug=slug, **{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
+def make_offer(db, make_helper) -> Callable[..., Offer]:
+    """A helper who takes bookings, available every day 09:00-17:00, offering one type."""
+    from support.models import AvailabilityRule, ConversationType
+
+    def make(
+        type_slug: str = "relatiegesprek", helper: Helper | None = None, **type_fields
+    ) -> Offer:
+        helper = helper or make_helper("anita-voorbeeld", takes_bookings=True)
+        if not helper.availability.exists():
+            for weekday in range(7):
+                AvailabilityRule.objects.create(
+                    helper=helper,
+                    weekday=weekday,
+                    start=datetime.time(9),
+                    end=datetime.time(17),
+                )
+        defaults = {
+            "name": type_slug.replace("-", " ").capitalize(),
+            "both_partners": type_slug == "relatiegesprek",
+            "duration_minutes": 60,
+            "extended_minutes": 90 if type_slug == "relatiegesprek" else None,
+            "buffer_after_minutes": 0,
+            "slot_step_minutes": 15,
+            "min_notice_hours": 24,
+            "horizon_days": 56,
+            "cancellation_window_hours": 48,
+            "price": "€ 95",
+        }
+        conversation_type, _ = ConversationType.objects.get_or_create(
+            slug=type_slug, defaults={**defaults, **type_fields}
+        )
+        offer, _ = Offer.objects.get_or_create(helper=helper, conversation_type=conversation_type)
+        return Offer.objects.select_related("helper", "conversation_type").get(pk=offer.pk)
 
     return make

@@ -1,0 +1,265 @@
+"""The booking service: holds, requests, tokens and changes, under real concurrency."""
+
+import datetime
+import secrets
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from support import services
+from support.models import Booking, BookingStatus, Offer
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime.datetime:
+    """A wall-clock time in Amsterdam a number of days from today, as UTC."""
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=AMS).astimezone(
+        datetime.UTC
+    )
+
+
+def fill_intake(booking: Booking, key: str) -> None:
+    services.booking_save_intake(
+        booking=booking,
+        hold_key=key,
+        answers={"name": "Saskia", "email": "s@example.org", "feels_safe": "ja", "consent": True},
+    )
+
+
+def request(offer: Offer, start: datetime.datetime) -> Booking:
+    key = secrets.token_hex(8)
+    booking = services.booking_hold(offer=offer, start=start, hold_key=key)
+    fill_intake(booking, key)
+    return services.booking_submit(booking=booking, hold_key=key)
+
+
+def run_concurrently(count: int, work) -> tuple[list, list[BaseException]]:
+    start = threading.Barrier(count)
+    results: list = []
+    errors: list[BaseException] = []
+
+    def worker(number: int) -> None:
+        try:
+            start.wait()
+            results.append(work(number))
+        except BaseException as error:  # collected for the assertions
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_holds_for_one_time_give_one_booking(make_offer) -> None:
+    offer = make_offer()
+    start = at(3, 10)
+
+    results, errors = run_concurrently(
+        50, lambda n: services.booking_hold(offer=offer, start=start, hold_key=f"visitor-{n}")
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 49
+    assert all(isinstance(e, services.SlotTaken) for e in errors), errors[:1]
+    assert all(e.nearest and start not in e.nearest for e in errors)
+    assert Booking.objects.blocking().count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_times_give_at_most_one_booking(make_offer) -> None:
+    offer = make_offer()
+    starts = [at(3, 10), at(3, 10, 15), at(3, 10, 30)] * 6
+
+    results, errors = run_concurrently(
+        len(starts),
+        lambda n: services.booking_hold(offer=offer, start=starts[n], hold_key=f"visitor-{n}"),
+    )
+
+    assert len(results) == 1
+    assert all(isinstance(e, services.SlotTaken) for e in errors)
+    assert Booking.objects.blocking().count() == 1
+
+
+def test_a_cancelled_time_can_be_booked_again(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(5, 14))
+    services.booking_cancel(booking=booking, by_visitor=True)
+    again = request(offer, at(5, 14))
+    assert again.status == BookingStatus.REQUESTED
+
+
+def test_a_double_submit_gives_one_booking(make_offer) -> None:
+    offer = make_offer()
+    key = "visitor"
+    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key=key)
+    fill_intake(held, key)
+    first = services.booking_submit(booking=held, hold_key=key)
+    second = services.booking_submit(booking=held, hold_key=key)
+    assert first.pk == second.pk
+    assert Booking.objects.filter(status=BookingStatus.REQUESTED).count() == 1
+
+
+def test_choosing_another_time_lets_go_of_the_first(make_offer) -> None:
+    offer = make_offer()
+    services.booking_hold(offer=offer, start=at(4, 11), hold_key="visitor")
+    services.booking_hold(offer=offer, start=at(4, 13), hold_key="visitor")
+    assert Booking.objects.blocking().count() == 1
+    # The first time is free for someone else again.
+    services.booking_hold(offer=offer, start=at(4, 11), hold_key="other")
+
+
+def test_an_expired_hold_no_longer_blocks(make_offer) -> None:
+    offer = make_offer()
+    first = services.booking_hold(offer=offer, start=at(4, 11), hold_key="slow")
+    Booking.objects.filter(pk=first.pk).update(
+        hold_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    services.booking_hold(offer=offer, start=at(4, 11), hold_key="fast")
+    fill_intake(first, "slow")
+    with pytest.raises(services.SlotTaken) as taken:
+        services.booking_submit(booking=first, hold_key="slow")
+    assert taken.value.nearest
+
+
+def test_an_expired_hold_can_still_be_submitted_when_nobody_took_the_time(make_offer) -> None:
+    offer = make_offer()
+    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="slow")
+    fill_intake(held, "slow")
+    Booking.objects.filter(pk=held.pk).update(
+        hold_expires_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert services.booking_submit(booking=held, hold_key="slow").status == "aangevraagd"
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(lambda: at(-1, 10), id="past"),
+        pytest.param(lambda: at(0, 10) + datetime.timedelta(hours=1), id="within-notice"),
+        pytest.param(lambda: at(3, 7), id="outside-availability"),
+        pytest.param(lambda: at(3, 16, 30), id="would-end-after-availability"),
+        pytest.param(lambda: at(3, 10, 7), id="not-on-the-grid"),
+        pytest.param(lambda: at(80, 10), id="beyond-horizon"),
+    ],
+)
+def test_times_outside_the_rules_are_refused(make_offer, start) -> None:
+    offer = make_offer()
+    with pytest.raises(services.SlotTaken):
+        services.booking_hold(offer=offer, start=start(), hold_key="visitor")
+    assert not Booking.objects.exists()
+
+
+def test_submit_needs_consent_and_contact(make_offer) -> None:
+    offer = make_offer()
+    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
+    with pytest.raises(services.BookingRefused):
+        services.booking_submit(booking=held, hold_key="v")
+    with pytest.raises(services.BookingRefused):
+        services.booking_submit(booking=held, hold_key="someone-else")
+
+
+def test_a_no_to_the_safety_question_flags_the_booking(make_offer) -> None:
+    offer = make_offer()
+    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
+    services.booking_save_intake(booking=held, hold_key="v", answers={"feels_safe": "nee"})
+    held.refresh_from_db()
+    assert held.safety_flag
+
+
+def test_tokens_tampered_superseded_or_expired_are_refused(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(4, 11))
+    token = services.booking_token(booking)
+    assert services.booking_from_token(token) == booking
+    assert services.booking_from_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert services.booking_from_token("nonsense") is None
+    assert services.booking_from_token(token, now=booking.starts_at) is None  # expired
+    services.booking_reschedule(booking=booking, start=at(4, 14))
+    assert services.booking_from_token(token) is None  # superseded
+    booking.refresh_from_db()
+    assert services.booking_from_token(services.booking_token(booking)) == booking
+
+
+def test_cancelling_inside_the_window_is_refused(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(4, 11))
+    just_inside = booking.starts_at - datetime.timedelta(hours=48)
+    with pytest.raises(services.BookingRefused):
+        services.booking_cancel(booking=booking, by_visitor=True, now=just_inside)
+    services.booking_cancel(
+        booking=booking, by_visitor=True, now=just_inside - datetime.timedelta(seconds=1)
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_the_helper_may_cancel_inside_the_window(make_offer) -> None:
+    booking = request(make_offer(), at(4, 11))
+    services.booking_cancel(
+        booking=booking, by_visitor=False, now=booking.starts_at - datetime.timedelta(hours=1)
+    )
+
+
+def test_extending_to_ninety_minutes_needs_the_next_half_hour_free(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(4, 10))
+    blocker = request(offer, at(4, 11))
+    with pytest.raises(services.BookingRefused):
+        services.booking_extend(booking=booking)
+    services.booking_cancel(booking=blocker, by_visitor=True)
+    extended = services.booking_extend(booking=booking)
+    assert extended.duration_minutes == 90
+    assert extended.ends_at - extended.starts_at == datetime.timedelta(minutes=90)
+
+
+def test_reschedule_keeps_rules_and_one_booking(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(4, 10))
+    other = request(offer, at(4, 13))
+    with pytest.raises(services.SlotTaken):
+        services.booking_reschedule(booking=booking, start=at(4, 13))
+    moved = services.booking_reschedule(booking=booking, start=at(4, 15))
+    assert moved.starts_at == at(4, 15)
+    assert Booking.objects.blocking().count() == 2
+    assert other.pk != moved.pk
+
+
+def test_confirm_and_decline_only_requests(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(4, 10))
+    services.booking_confirm(booking=booking)
+    with pytest.raises(services.BookingRefused):
+        services.booking_decline(booking=booking, message="nee")
+    declined = services.booking_decline(booking=request(offer, at(4, 14)), message="Sorry")
+    assert declined.status == BookingStatus.DECLINED
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_overlapping_bookings_even_without_the_service(make_offer) -> None:
+    offer = make_offer()
+    booking = request(offer, at(4, 10))
+    clash = Booking(
+        helper=booking.helper,
+        conversation_type=booking.conversation_type,
+        status=BookingStatus.REQUESTED,
+        starts_at=booking.starts_at + datetime.timedelta(minutes=30),
+        ends_at=booking.ends_at + datetime.timedelta(minutes=30),
+        blocked_from=booking.starts_at + datetime.timedelta(minutes=30),
+        blocked_until=booking.ends_at + datetime.timedelta(minutes=30),
+        hold_key="raw",
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        clash.save()
+    clash.status = BookingStatus.CANCELLED  # cancelled bookings do not block
+    clash.save()
