@@ -12,12 +12,15 @@ from django.utils import timezone
 
 from support.models import (
     PROVINCES,
+    AvailabilityRule,
+    ConversationType,
     Cost,
     Forum,
     GroupFor,
     Helper,
     Kind,
     Meeting,
+    Offer,
     Organisation,
     PeerGroup,
 )
@@ -121,6 +124,43 @@ def _meetings(group: PeerGroup, weekday: int, every_weeks: int, start: str, end:
         day += datetime.timedelta(weeks=every_weeks)
 
 
+def _booking_demo(helper: Helper) -> None:
+    couple, _ = ConversationType.objects.update_or_create(
+        slug="relatiegesprek",
+        defaults={
+            "name": "Relatiegesprek",
+            "description": "Een gesprek met jullie allebei. Het duurt 60 minuten; als jullie "
+            "dat samen willen 90 minuten.",
+            "both_partners": True,
+            "duration_minutes": 60,
+            "extended_minutes": 90,
+            "order": 1,
+        },
+    )
+    single, _ = ConversationType.objects.update_or_create(
+        slug="individueel-gesprek",
+        defaults={
+            "name": "Individueel gesprek",
+            "description": "Een gesprek voor jou alleen.",
+            "both_partners": False,
+            "duration_minutes": 60,
+            "order": 2,
+        },
+    )
+    for conversation_type in (couple, single):
+        Offer.objects.get_or_create(helper=helper, conversation_type=conversation_type)
+    if not helper.availability.exists():
+        for weekday, start, end in ((0, "09:00", "12:00"), (0, "13:00", "17:00"),
+                                    (1, "13:00", "21:00"), (3, "09:00", "17:00"),
+                                    (4, "09:00", "13:00")):  # fmt: skip
+            AvailabilityRule.objects.create(
+                helper=helper,
+                weekday=weekday,
+                start=datetime.time.fromisoformat(start),
+                end=datetime.time.fromisoformat(end),
+            )
+
+
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     checked = timezone.localdate()
@@ -208,7 +248,7 @@ def load_demo() -> dict[str, int]:
         )
         _meetings(group, weekday, weeks, start, end)
 
-    Helper.objects.update_or_create(
+    helper, _ = Helper.objects.update_or_create(
         slug="hulpverlener-sanne-voorbeeld",
         defaults={
             "kind": Kind.HELPER,
@@ -230,6 +270,7 @@ def load_demo() -> dict[str, int]:
             "last_checked": checked,
         },
     )
+    _booking_demo(helper)
     Forum.objects.update_or_create(
         slug="forum-bedrogen-partners-voorbeeld",
         defaults={

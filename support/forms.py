@@ -1,7 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from support.models import PROVINCES, Cost, Kind
+from support.models import (
+    PROVINCES,
+    ContactPreference,
+    Cost,
+    Disclosure,
+    Kind,
+    Role,
+    YesNoUnsure,
+)
 
 HONEYPOT_FIELD = "website"
 
@@ -96,3 +104,117 @@ class SignupForm(forms.Form):
                 _("Dit formulier lijkt automatisch ingevuld. Laat het verborgen veld leeg.")
             )
         return ""
+
+
+# -- booking journey ----------------------------------------------------------------------------
+
+PHONE_FIELD = {
+    "label": _("Telefoon (niet verplicht)"),
+    "required": False,
+    "max_length": 30,
+    "regex": r"^[0-9+()\- ]{6,30}$",
+    "error_messages": {"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
+}
+
+
+class RadioSelect(forms.RadioSelect):
+    # Radios are grouped in a fieldset with the question as its legend.
+    use_fieldset = True
+
+
+class IntakeContactForm(forms.Form):
+    title = _("Contact")
+    name = forms.CharField(
+        label=_("Naam of schuilnaam"),
+        max_length=80,
+        help_text=_("Een schuilnaam mag ook."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mailadres"),
+        max_length=254,
+        help_text=_(
+            "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.RegexField(
+        **PHONE_FIELD, widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})
+    )
+    contact_preference = forms.ChoiceField(
+        label=_("Hoe mag de hulpverlener contact met je opnemen?"),
+        choices=ContactPreference.choices,
+        widget=RadioSelect,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("contact_preference") in (
+            ContactPreference.MAY_CALL,
+            ContactPreference.VOICEMAIL,
+        ) and not data.get("phone"):
+            self.add_error("phone", _("Vul een telefoonnummer in, of kies ‘Alleen per e-mail’."))
+        return data
+
+
+class IntakeSituationForm(forms.Form):
+    title = _("Wat er gebeurde")
+    role = forms.ChoiceField(
+        label=_("Wie ben jij in dit verhaal?"), choices=Role.choices, widget=RadioSelect
+    )
+    what_happened = forms.CharField(
+        label=_("Wat is er gebeurd, in je eigen woorden? (niet verplicht)"),
+        help_text=_("Schrijf alleen wat je kwijt wilt. Alleen je hulpverlener leest dit."),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    disclosure = forms.ChoiceField(
+        label=_("Hoe kwam het uit?"), choices=Disclosure.choices, widget=RadioSelect
+    )
+    disclosure_when = forms.CharField(
+        label=_("Wanneer was dat? (niet verplicht)"),
+        help_text=_("Bijvoorbeeld: twee weken geleden."),
+        required=False,
+        max_length=100,
+    )
+
+
+class IntakeWishesForm(forms.Form):
+    title = _("Je partner en je wensen")
+    partner_knows = forms.ChoiceField(
+        label=_("Weet je partner van deze afspraak?"),
+        choices=YesNoUnsure.choices,
+        widget=RadioSelect,
+    )
+    partner_joins = forms.ChoiceField(
+        label=_("Komt je partner mee naar het gesprek?"),
+        choices=YesNoUnsure.choices,
+        widget=RadioSelect,
+    )
+    hopes = forms.CharField(
+        label=_("Waar hoop je op? (niet verplicht)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    wants_longer = forms.BooleanField(
+        label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
+    )
+
+
+class IntakeSafetyForm(forms.Form):
+    title = _("Veiligheid en toestemming")
+    feels_safe = forms.ChoiceField(
+        label=_("Voel je je thuis veilig?"), choices=YesNoUnsure.choices, widget=RadioSelect
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Ik geef toestemming om deze antwoorden, over mijn relatie en seksleven, te bewaren "
+            "zodat mijn hulpverlener het gesprek kan voorbereiden."
+        ),
+        error_messages={"required": _("Zonder je toestemming kunnen we je aanvraag niet bewaren.")},
+    )
+
+
+INTAKE_STEPS = [IntakeContactForm, IntakeSituationForm, IntakeWishesForm, IntakeSafetyForm]

@@ -10,4 +10,15 @@ urlpatterns = [
     path("steun/<slug:slug>/", views.entry_detail, name="entry"),
     path("steun/<slug:slug>/aanmelden/", views.signup, name="signup"),
     path("afspraak/", views.booking_start, name="booking_start"),
+    path("afspraak/kiezen/", views.booking_choose, name="booking_choose"),
+    path("afspraak/tijden/<int:offer_id>/", views.booking_week, name="booking_week"),
+    path("afspraak/intake/<int:step>/", views.booking_intake, name="booking_intake"),
+    path("afspraak/controleren/", views.booking_summary, name="booking_summary"),
+    path("afspraak/alleen/", views.booking_switch_to_individual, name="booking_individual"),
+    path("afspraak/beheer/<str:token>/", views.booking_manage, name="booking_manage"),
+    path(
+        "afspraak/beheer/<str:token>/verzetten/",
+        views.booking_reschedule,
+        name="booking_reschedule",
+    ),
 ]

@@ -1,15 +1,20 @@
+import contextlib
+import datetime
+import secrets
 from http import HTTPStatus
 
+from django import forms
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from support import services
-from support.forms import DirectoryFilterForm, SignupForm
-from support.models import AUDIENCE_FIELDS, Entry, Kind, PeerGroup
+from support.forms import INTAKE_STEPS, DirectoryFilterForm, SignupForm
+from support.models import AUDIENCE_FIELDS, Booking, Entry, Kind, Offer, PeerGroup
 
 # Kinds in the order a reader in need meets them.
 KIND_ORDER = [
@@ -168,6 +173,296 @@ def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+# -- booking journey ----------------------------------------------------------------------------
+# Every page sends Cache-Control: no-store. Answers are stored on the visitor's own held booking,
+# never in the URL or the session; the session only remembers which booking is hers.
+
+SESSION_BOOKING = "booking"
+
+
+def _offers():
+    return Offer.objects.filter(
+        helper__active=True, helper__takes_bookings=True, conversation_type__active=True
+    ).select_related("helper", "conversation_type")
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _week_start(request: HttpRequest, offer: Offer) -> datetime.date:
+    today = timezone.localdate(timezone=offer.helper.zone)
+    try:
+        wanted = datetime.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        wanted = today
+    return max(_monday(wanted), _monday(today))
+
+
+def _current_booking(request: HttpRequest) -> Booking | None:
+    stored = request.session.get(SESSION_BOOKING) or {}
+    if not stored:
+        return None
+    return services.held_booking(stored.get("pk"), stored.get("key", ""))
+
+
+@never_cache
 @require_GET
 def booking_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "support/booking_start.html")
+    return render(request, "support/booking/start.html")
+
+
+@never_cache
+@require_GET
+def booking_choose(request: HttpRequest) -> HttpResponse:
+    return render(request, "support/booking/choose.html", {"offers": _offers()})
+
+
+def _week_context(
+    request: HttpRequest, offer: Offer, *, exclude: int | None = None
+) -> dict[str, object]:
+    zone = offer.helper.zone
+    monday = _week_start(request, offer)
+    sunday = monday + datetime.timedelta(days=6)
+    times = services.free_times(offer=offer, first_day=monday, last_day=sunday, exclude=exclude)
+    days = [(monday + datetime.timedelta(days=n), []) for n in range(7)]
+    for start in times:
+        local = timezone.localtime(start, zone)
+        days[(local.date() - monday).days][1].append(local)
+    nearest = None
+    if not times:
+        after = datetime.datetime.combine(sunday, datetime.time(23, 59), tzinfo=zone)
+        found = services.nearest_free_times(
+            offer, after=max(after, timezone.now()), count=1, exclude=exclude
+        )
+        nearest = timezone.localtime(found[0], zone) if found else None
+    today = timezone.localdate(timezone=zone)
+    return {
+        "offer": offer,
+        "days": days,
+        "has_times": bool(times),
+        "monday": monday,
+        "sunday": sunday,
+        "previous_week": monday - datetime.timedelta(days=7) if monday > _monday(today) else None,
+        "next_week": monday + datetime.timedelta(days=7),
+        "nearest": nearest,
+        "nearest_week": _monday(nearest.date()) if nearest else None,
+    }
+
+
+def _parse_start(value: str) -> datetime.datetime | None:
+    try:
+        start = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return start if start.tzinfo is not None else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = get_object_or_404(_offers(), pk=offer_id)
+    status = HTTPStatus.OK
+    error = None
+    nearest: list[datetime.datetime] = []
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start", ""))
+        if start is None:
+            error = _("Kies een tijd uit de lijst.")
+            status = HTTPStatus.BAD_REQUEST
+        else:
+            stored = request.session.get(SESSION_BOOKING) or {}
+            key = stored.get("key") or secrets.token_urlsafe(24)
+            try:
+                booking = services.booking_hold(offer=offer, start=start, hold_key=key)
+            except services.SlotTaken as taken:
+                error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
+                nearest = [timezone.localtime(t, offer.helper.zone) for t in taken.nearest]
+                status = HTTPStatus.CONFLICT
+            else:
+                request.session[SESSION_BOOKING] = {"pk": booking.pk, "key": key}
+                return redirect("support:booking_intake", step=1)
+    context = _week_context(request, offer)
+    context.update({"error": error, "taken_nearest": nearest})
+    return render(request, "support/booking/week.html", context, status=status)
+
+
+def _initial_for(form_class: type[forms.Form], booking: Booking) -> dict[str, object]:
+    initial = {}
+    for name in form_class.base_fields:
+        if name == "consent":
+            initial[name] = booking.consent_at is not None
+        else:
+            initial[name] = getattr(booking, name)
+    return initial
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
+    booking = _current_booking(request)
+    if booking is None:
+        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
+    if not 1 <= step <= len(INTAKE_STEPS):
+        raise Http404
+    form_class = INTAKE_STEPS[step - 1]
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            services.booking_save_intake(
+                booking=booking,
+                hold_key=request.session[SESSION_BOOKING]["key"],
+                answers=form.cleaned_data,
+            )
+            if step < len(INTAKE_STEPS):
+                return redirect("support:booking_intake", step=step + 1)
+            return redirect("support:booking_summary")
+        status = HTTPStatus.BAD_REQUEST
+    else:
+        form = form_class(initial=_initial_for(form_class, booking))
+    if "wants_longer" in form.fields and not booking.conversation_type.extended_minutes:
+        del form.fields["wants_longer"]
+    return render(
+        request,
+        "support/booking/intake.html",
+        {
+            "booking": booking,
+            "form": form,
+            "step": step,
+            "steps": len(INTAKE_STEPS),
+            "previous_step": step - 1 if step > 1 else None,
+        },
+        status=status,
+    )
+
+
+def _individual_offer(booking: Booking) -> Offer | None:
+    return (
+        _offers()
+        .filter(helper_id=booking.helper_id, conversation_type__both_partners=False)
+        .first()
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_summary(request: HttpRequest) -> HttpResponse:
+    booking = _current_booking(request)
+    if booking is None:
+        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
+    status = HTTPStatus.OK
+    error = None
+    nearest: list[datetime.datetime] = []
+    key = request.session[SESSION_BOOKING]["key"]
+    if request.method == "POST":
+        try:
+            submitted = services.booking_submit(booking=booking, hold_key=key)
+        except services.SlotTaken as taken:
+            error = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
+            nearest = [timezone.localtime(t, booking.helper.zone) for t in taken.nearest]
+            status = HTTPStatus.CONFLICT
+        except services.BookingRefused as refused:
+            error = refused.message
+            status = HTTPStatus.BAD_REQUEST
+        else:
+            del request.session[SESSION_BOOKING]
+            return redirect(services.booking_url(submitted) + "?nieuw=1")
+    complete = all(
+        form_class(_initial_for(form_class, booking)).is_valid() for form_class in INTAKE_STEPS
+    )
+    individual = _individual_offer(booking)
+    return render(
+        request,
+        "support/booking/summary.html",
+        {
+            "booking": booking,
+            "complete": complete,
+            "error": error,
+            "taken_nearest": nearest,
+            "individual_offer": individual
+            if booking.conversation_type.both_partners and booking.safety_flag
+            else None,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_POST
+def booking_switch_to_individual(request: HttpRequest) -> HttpResponse:
+    booking = _current_booking(request)
+    offer = _individual_offer(booking) if booking else None
+    if booking is None or offer is None:
+        raise Http404
+    # If the switch is not possible, the summary simply shows the booking as it still is.
+    with contextlib.suppress(services.SlotTaken, services.BookingRefused):
+        services.booking_switch_type(
+            booking=booking, hold_key=request.session[SESSION_BOOKING]["key"], offer=offer
+        )
+    return redirect("support:booking_summary")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
+    booking = services.booking_from_token(token)
+    if booking is None:
+        raise Http404
+    error = None
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        try:
+            services.booking_cancel(booking=booking, by_visitor=True)
+        except services.BookingRefused as refused:
+            error = refused.message
+            status = HTTPStatus.CONFLICT
+        else:
+            return render(request, "support/booking/cancelled.html", {"booking": booking})
+    return render(
+        request,
+        "support/booking/manage.html",
+        {
+            "booking": booking,
+            "token": token,
+            "is_new": request.GET.get("nieuw") == "1",
+            "error": error,
+            "can_cancel": timezone.now() < services.cancellation_deadline(booking),
+            "deadline": services.cancellation_deadline(booking),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
+    booking = services.booking_from_token(token)
+    if booking is None:
+        raise Http404
+    offer = get_object_or_404(
+        _offers(), helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
+    )
+    error = None
+    nearest: list[datetime.datetime] = []
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start", ""))
+        try:
+            if start is None:
+                raise services.SlotTaken([])
+            moved = services.booking_reschedule(booking=booking, start=start)
+        except services.SlotTaken as taken:
+            error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
+            nearest = [timezone.localtime(t, offer.helper.zone) for t in taken.nearest]
+            status = HTTPStatus.CONFLICT
+        except services.BookingRefused as refused:
+            error = refused.message
+            status = HTTPStatus.CONFLICT
+        else:
+            return redirect(services.booking_url(moved) + "?verzet=1")
+    context = _week_context(request, offer, exclude=booking.pk)
+    context.update(
+        {"error": error, "taken_nearest": nearest, "rescheduling": booking, "token": token}
+    )
+    return render(request, "support/booking/week.html", context, status=status)
