@@ -6,7 +6,20 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from support import services
-from support.models import Forum, Helper, Meeting, Organisation, PeerGroup, Signup, SignupStatus
+from support.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    ConversationType,
+    Forum,
+    Helper,
+    Meeting,
+    Offer,
+    Organisation,
+    PeerGroup,
+    Signup,
+    SignupStatus,
+)
 
 ENTRY_FIELDS = (
     "name", "slug", "summary", "description", "website", "phone",
@@ -141,3 +154,82 @@ class SignupAdmin(admin.ModelAdmin):
         for signup in queryset:
             services.group_signup_cancel(signup=signup)
         self.message_user(request, _("De aanmeldingen zijn geannuleerd."), messages.SUCCESS)
+
+
+# -- booking ------------------------------------------------------------------------------------
+
+
+@admin.register(ConversationType)
+class ConversationTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "duration_minutes", "extended_minutes", "both_partners", "active")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    extra = 0
+
+
+class AvailabilityRuleInline(admin.TabularInline):
+    model = AvailabilityRule
+    extra = 0
+
+
+class AvailabilityExceptionInline(admin.TabularInline):
+    model = AvailabilityException
+    extra = 0
+
+
+HelperAdmin.inlines = (OfferInline, AvailabilityRuleInline, AvailabilityExceptionInline)
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Times and status only: intake answers are for the assigned helper, not for the admin."""
+
+    list_display = ("starts_at", "helper", "conversation_type", "status", "safety_flag")
+    list_filter = ("status", "safety_flag", "helper")
+    date_hierarchy = "starts_at"
+    fields = ("helper", "conversation_type", "status", "starts_at", "ends_at", "safety_flag",
+              "requested_at", "helper_message")  # fmt: skip
+    readonly_fields = fields
+    actions = ("confirm", "decline", "extend", "cancel")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # bookings come through the journey and its checks
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # cancel instead, so the history stays consistent
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet[Booking], change, done: str) -> None:
+        count = 0
+        for booking in queryset:
+            try:
+                change(booking)
+            except (services.BookingRefused, services.SlotTaken) as error:
+                message = getattr(error, "message", _("Deze tijd is niet meer vrij."))
+                self.message_user(request, f"{booking}: {message}", messages.WARNING)
+            else:
+                count += 1
+        self.message_user(request, done % {"count": count})
+
+    @admin.action(description=_("Bevestigen"))
+    def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        self._apply(request, queryset, lambda b: services.booking_confirm(booking=b),
+                    _("%(count)d afspraak/afspraken bevestigd."))  # fmt: skip
+
+    @admin.action(description=_("Afwijzen"))
+    def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        self._apply(request, queryset, lambda b: services.booking_decline(booking=b),
+                    _("%(count)d afspraak/afspraken afgewezen."))  # fmt: skip
+
+    @admin.action(description=_("Verlengen tot 90 minuten"))
+    def extend(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        self._apply(request, queryset, lambda b: services.booking_extend(booking=b),
+                    _("%(count)d afspraak/afspraken verlengd."))  # fmt: skip
+
+    @admin.action(description=_("Annuleren"))
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        self._apply(request, queryset,
+                    lambda b: services.booking_cancel(booking=b, by_visitor=False),
+                    _("%(count)d afspraak/afspraken geannuleerd."))  # fmt: skip

@@ -1,0 +1,76 @@
+"""The coordinator's admin: sign-ups, CSV export, and bookings without intake content."""
+
+import csv
+import datetime
+import io
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from support import services
+from support.models import BookingStatus, Signup, SignupStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_(client: Client) -> Client:
+    user = get_user_model().objects.create_superuser("beheer", "beheer@example.org", "x")
+    client.force_login(user)
+    return client
+
+
+def test_coordinator_moves_sign_ups_and_exports_a_group(admin_client_: Client, make_group) -> None:
+    group = make_group("groep", capacity=1)
+    first = services.group_signup(group=group, name="Eerste", email="a@example.org").signup
+    second = services.group_signup(group=group, name="Tweede", email="b@example.org").signup
+    changelist = "/beheer/support/signup/"
+    admin_client_.post(
+        changelist, {"action": "move_to_waiting_list", "_selected_action": [first.pk]}
+    )
+    admin_client_.post(changelist, {"action": "accept", "_selected_action": [second.pk]})
+    statuses = dict(Signup.objects.values_list("name", "status"))
+    assert statuses == {"Eerste": SignupStatus.WAITING, "Tweede": SignupStatus.CONFIRMED}
+
+    response = admin_client_.post(
+        "/beheer/support/peergroup/", {"action": "export_signups", "_selected_action": [group.pk]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["groep", "naam", "e-mail"]
+    assert {row[1] for row in rows[1:]} == {"Eerste", "Tweede"}
+
+
+def test_booking_admin_confirms_and_never_shows_intake_answers(
+    admin_client_: Client, make_offer
+) -> None:
+    offer = make_offer()
+    start = timezone.localtime() + datetime.timedelta(days=4)
+    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    booking = services.booking_hold(offer=offer, start=start, hold_key="k")
+    services.booking_save_intake(
+        booking=booking,
+        hold_key="k",
+        answers={"name": "Saskia", "email": "s@example.org", "what_happened": "GEHEIM-VERHAAL",
+                 "feels_safe": "nee", "consent": True},
+    )  # fmt: skip
+    services.booking_submit(booking=booking, hold_key="k")
+
+    detail = admin_client_.get(f"/beheer/support/booking/{booking.pk}/change/")
+    assert detail.status_code == HTTPStatus.OK
+    assert "GEHEIM-VERHAAL" not in detail.content.decode()
+    assert "s@example.org" not in detail.content.decode()
+
+    admin_client_.post(
+        "/beheer/support/booking/", {"action": "confirm", "_selected_action": [booking.pk]}
+    )
+    admin_client_.post(
+        "/beheer/support/booking/", {"action": "extend", "_selected_action": [booking.pk]}
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.duration_minutes == 90
+    assert booking.safety_flag
