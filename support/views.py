@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from support import services
@@ -108,6 +109,7 @@ def _too_many_attempts(request: HttpRequest) -> bool:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
 def signup(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(PeerGroup.objects.active().select_related("organiser"), slug=slug)
     status = HTTPStatus.OK
@@ -299,6 +301,7 @@ def _initial_for(form_class: type[forms.Form], booking: Booking) -> dict[str, ob
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
 def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
     booking = _current_booking(request)
     if booking is None:
@@ -347,6 +350,7 @@ def _individual_offer(booking: Booking) -> Offer | None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
 def booking_summary(request: HttpRequest) -> HttpResponse:
     booking = _current_booking(request)
     if booking is None:

@@ -223,11 +223,13 @@ def axe_report(violations: list[dict[str, Any]]) -> str:
     for violation in violations:
         lines.append(
             f"- {violation['id']} ({violation.get('impact')}): {violation.get('help')}"
-            f" [{violation.get('helpUrl')}]"
+            f" <{violation.get('helpUrl')}>"
         )
         for node in violation["nodes"]:
             target = " ".join(str(selector) for selector in node["target"])
-            lines.append(f"    {target}: {node.get('failureSummary', '').splitlines()[-1:]}")
+            # The first line of the summary is "Fix any/all of the following:".
+            details = node.get("failureSummary", "").splitlines()[1:]
+            lines.append(f"    {target}: {' '.join(line.strip() for line in details)}")
     return "\n".join(lines)
 
 
@@ -243,6 +245,7 @@ def assert_no_axe_violations(axe: Axe) -> Callable[[Page], None]:
     def check(page: Page) -> None:
         results = axe.run(page, options=AXE_OPTIONS)
         violations = results.response["violations"]
-        assert not violations, f"{page.url}\n{axe_report(violations)}"
+        if violations:
+            pytest.fail(f"axe on {page.url}\n{axe_report(violations)}", pytrace=False)
 
     return check
