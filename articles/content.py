@@ -8,6 +8,8 @@ the file changes on disk. Nothing here touches the database.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import logging
 import math
 import os
@@ -34,6 +36,11 @@ from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
 logger = logging.getLogger(__name__)
+
+# libyaml's loader when PyYAML was built with it; the same safe subset either way.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Bump when rendering changes, so cached renders from older code are not used.
+RENDER_PIPELINE_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]
         raise ContentError(path, "the front matter has no closing '---' line")
     raw, body = text[4:end], text[end + 5 :]
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = yaml.load(raw, Loader=YAML_LOADER) or {}
     except yaml.YAMLError as error:
         raise ContentError(path, f"the front matter is not valid YAML: {error}") from None
     if not isinstance(meta, dict):
@@ -497,6 +504,63 @@ def render_markdown(body: str, diagrams_dir: Path | None = None) -> Rendered:
     )
 
 
+def _toc_to_json(entries: tuple[TocEntry, ...]) -> list:
+    return [[e.id, e.title, _toc_to_json(e.children)] for e in entries]
+
+
+def _toc_from_json(items: list) -> tuple[TocEntry, ...]:
+    return tuple(TocEntry(i, t, _toc_from_json(c)) for i, t, c in items)
+
+
+def render_cached(
+    body: str, *, diagrams_dir: Path, cache_dir: Path | None, fingerprint: str = ""
+) -> Rendered:
+    """render_markdown, remembered on disk by content hash so a restart need not render again.
+
+    `check_content` (run on deploy) fills the cache; the key covers the text, the diagrams and
+    the pipeline version, so a stale entry is never used.
+    """
+    if cache_dir is None:
+        return render_markdown(body, diagrams_dir=diagrams_dir)
+    key = hashlib.sha256(f"{RENDER_PIPELINE_VERSION}\0{fingerprint}\0{body}".encode()).hexdigest()
+    cache_file = cache_dir / key[:2] / f"{key}.json"
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+        return Rendered(
+            html=data["html"],
+            toc=_toc_from_json(data["toc"]),
+            text=data["text"],
+            findings=RenderFindings(
+                links=data["links"],
+                images=[tuple(i) for i in data["images"]],
+                diagrams=data["diagrams"],
+                top_headings=data["top_headings"],
+            ),
+            raw_html=tuple(data["raw_html"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rendered = render_markdown(body, diagrams_dir=diagrams_dir)
+    data = {
+        "html": rendered.html,
+        "toc": _toc_to_json(rendered.toc),
+        "text": rendered.text,
+        "links": rendered.findings.links,
+        "images": rendered.findings.images,
+        "diagrams": rendered.findings.diagrams,
+        "top_headings": rendered.findings.top_headings,
+        "raw_html": list(rendered.raw_html),
+    }
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, cache_file)
+    except OSError:
+        logger.warning("Could not write the render cache in %s", cache_dir)
+    return rendered
+
+
 def check_link(path: Path, href: str, known_slugs: set[str]) -> ContentError | None:
     """Internal links must lead to a page that exists; only a few schemes are allowed."""
     parts = urlsplit(href)
@@ -516,7 +580,9 @@ def check_link(path: Path, href: str, known_slugs: set[str]) -> ContentError | N
     return None
 
 
-def parse_article(path: Path) -> tuple[Article, list[str]]:
+def parse_article(
+    path: Path, *, cache_dir: Path | None = None, fingerprint: str = ""
+) -> tuple[Article, list[str]]:
     """Load one file: the article and the links it makes (checked once all slugs are known).
 
     Raises InvalidArticle with every problem found in the file itself.
@@ -527,7 +593,9 @@ def parse_article(path: Path) -> tuple[Article, list[str]]:
     slug = path.stem
     if not SLUG_PATTERN.match(slug):
         errors.append(ContentError(path, "file names may use only a-z, 0-9 and single hyphens"))
-    rendered = render_markdown(body, diagrams_dir=path.parent / "diagrams")
+    rendered = render_cached(
+        body, diagrams_dir=path.parent / "diagrams", cache_dir=cache_dir, fingerprint=fingerprint
+    )
     for chunk in rendered.raw_html:
         errors.append(ContentError(path, f"raw HTML is not allowed: {chunk[:60]}"))
     if rendered.findings.top_headings:
@@ -583,8 +651,10 @@ class _Entry:
 class Library:
     """All articles of one content folder, kept in memory and refreshed when files change."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, cache_dir: Path | None = None) -> None:
         self.directory = Path(directory)
+        self.cache_dir = cache_dir
+        self._fingerprint = ""
         self._entries: dict[Path, _Entry] = {}
         self._lock = threading.Lock()
         self._checked_at = -math.inf
@@ -621,6 +691,11 @@ class Library:
         )
         diagrams_changed = diagrams != self._diagrams_signature
         self._diagrams_signature = diagrams
+        if diagrams_changed:
+            digest = hashlib.sha256()
+            for name, _mtime in diagrams:
+                digest.update(name.encode() + b"\0" + (diagrams_dir / name).read_bytes())
+            self._fingerprint = digest.hexdigest()
         changed = diagrams_changed or files.keys() != self._entries.keys()
         for path in list(self._entries):
             if path not in files:
@@ -634,10 +709,11 @@ class Library:
             self.version += 1
             self._views = {}
 
-    @staticmethod
-    def _load(path: Path, signature: tuple[int, int]) -> _Entry:
+    def _load(self, path: Path, signature: tuple[int, int]) -> _Entry:
         try:
-            article, links = parse_article(path)
+            article, links = parse_article(
+                path, cache_dir=self.cache_dir, fingerprint=self._fingerprint
+            )
         except ContentError as error:
             return _Entry(signature, None, [error], [])
         except InvalidArticle as invalid:
@@ -758,6 +834,8 @@ def get_library(directory: Path | None = None) -> Library:
     library = _libraries.get(directory)
     if library is None:
         with _libraries_lock:
-            library = _libraries.setdefault(directory, Library(directory))
+            library = _libraries.setdefault(
+                directory, Library(directory, cache_dir=settings.CONTENT_CACHE_DIR)
+            )
     library.refresh()
     return library

@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,7 @@ TITLE_WEIGHT = 8.0
 SUMMARY_WEIGHT = 3.0
 TEXT_WEIGHT = 1.0
 SNIPPET_WORDS = 30
+RECENT_QUERIES = 256
 
 _WORD = re.compile(r"\w+")
 _stemmer_lock = threading.Lock()
@@ -67,16 +68,23 @@ class Document:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     document: Document
     score: float
-    snippet: str  # HTML: escaped text with <mark> around matching words
+    wanted: frozenset[str]
+
+    @cached_property
+    def snippet(self) -> str:
+        """HTML: escaped text with <mark> around matching words; made only when shown."""
+        return snippet(self.document, self.wanted)
 
 
 class SearchIndex:
     def __init__(self, documents: Iterable[Document]) -> None:
         self.documents = list(documents)
+        # Recent answers; the index itself is replaced when its documents change.
+        self._recent: dict[tuple[str, int], list[Result]] = {}
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
         for number, document in enumerate(self.documents):
             weights: Counter[str] = Counter()
@@ -93,6 +101,16 @@ class SearchIndex:
                 self.postings[term][number] = weight
 
     def search(self, query: str, limit: int = 50) -> list[Result]:
+        key = (query, limit)
+        if (cached := self._recent.get(key)) is not None:
+            return cached
+        results = self._search(query, limit)
+        if len(self._recent) >= RECENT_QUERIES:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[key] = results
+        return results
+
+    def _search(self, query: str, limit: int) -> list[Result]:
         query_terms = list(dict.fromkeys(terms(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_TERMS]
         if not query_terms:
             return []
@@ -109,14 +127,11 @@ class SearchIndex:
                 matched[number] += 1
         # Documents that contain every word come first, then by score.
         ranked = sorted(scores, key=lambda n: (-matched[n], -scores[n], self.documents[n].title))
-        wanted = set(query_terms)
-        return [
-            Result(self.documents[n], scores[n], snippet(self.documents[n], wanted))
-            for n in ranked[:limit]
-        ]
+        wanted = frozenset(query_terms)
+        return [Result(self.documents[n], scores[n], wanted) for n in ranked[:limit]]
 
 
-def snippet(document: Document, wanted: set[str]) -> str:
+def snippet(document: Document, wanted: frozenset[str]) -> str:
     """A short piece of the text around the first match, with matching words marked."""
     words = document.text.split()
     if not words:

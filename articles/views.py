@@ -1,15 +1,23 @@
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from articles import content
 from articles import search as site_search
+from portal.middleware import reading_page
 
 AUDIENCE_PARAM = "voor"
 TOPIC_PARAM = "onderwerp"
+PAGE_PARAM = "pagina"
+ARTICLES_PER_PAGE = 20
+RESULTS_PER_PAGE = 10
 
 
 @require_GET
+@reading_page
 def article_list(request: HttpRequest) -> HttpResponse:
     library = content.get_library()
     audience = request.GET.get(AUDIENCE_PARAM)
@@ -17,11 +25,18 @@ def article_list(request: HttpRequest) -> HttpResponse:
     # Unknown filter values are ignored rather than answered with an error.
     audience = audience if audience in content.AUDIENCES else None
     topic = topic if topic in content.TOPICS else None
+    articles = library.published(audience=audience, topic=topic)
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get(PAGE_PARAM))
     return render(
         request,
         "articles/article_list.html",
         {
-            "articles": library.published(audience=audience, topic=topic),
+            "articles": page.object_list,
+            "page": page,
+            "count": len(articles),
+            "query_prefix": urlencode(
+                {k: v for k, v in ((AUDIENCE_PARAM, audience), (TOPIC_PARAM, topic)) if v}
+            ),
             "audiences": content.AUDIENCES.values(),
             "topics": library.topics_in_use(),
             "current_audience": content.AUDIENCES.get(audience) if audience else None,
@@ -32,6 +47,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reading_page
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     library = content.get_library()
     article = library.get(slug)
@@ -45,6 +61,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@reading_page
 def boundary_worksheet(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/boundary_worksheet.html", {"rows": range(4)})
 
@@ -53,13 +70,17 @@ def boundary_worksheet(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[: site_search.MAX_QUERY_LENGTH]
     results = site_search.search(query) if query else []
+    page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get(PAGE_PARAM))
     library = content.get_library()
     return render(
         request,
         "articles/search.html",
         {
             "query": query,
-            "results": results,
+            "results": page.object_list,
+            "count": len(results),
+            "page": page,
+            "query_prefix": urlencode({"q": query}),
             "topics": library.topics_in_use(),
         },
     )

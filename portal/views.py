@@ -9,9 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from articles import content
+from portal.middleware import reading_page
 
 
 @require_GET
+@reading_page
 def home(request: HttpRequest) -> HttpResponse:
     library = content.get_library()
     situations = [
@@ -25,16 +27,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reading_page
 def crisis_help(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/crisis_help.html")
 
 
 @require_GET
+@reading_page
 def safe_browsing(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/safe_browsing.html")
 
 
 @require_GET
+@reading_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/privacy.html")
 

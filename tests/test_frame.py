@@ -257,3 +257,39 @@ def test_csrf_token_is_still_required(make_group) -> None:
         HTTP_SEC_FETCH_SITE="same-origin",
     )
     assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_reading_pages_are_served_from_memory_and_never_stale(
+    client: Client, content_dir: Path
+) -> None:
+    from articles import content
+    from tests.articles.test_content import write_article
+
+    write_article(content_dir, "wisselend", body="Eerste versie.\n")
+    content.get_library().refresh(force=True)
+    first = client.get("/artikelen/wisselend/")
+    again = client.get("/artikelen/wisselend/")
+    assert again.content == first.content
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert again["Cross-Origin-Resource-Policy"] == "same-origin"
+
+    write_article(content_dir, "wisselend", body="Tweede versie.\n")
+    path = content_dir / "wisselend.md"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    content.get_library().refresh(force=True)
+    assert "Tweede versie" in client.get("/artikelen/wisselend/").content.decode()
+
+
+def test_readers_with_a_cookie_and_form_pages_are_not_cached(client: Client, make_group) -> None:
+    make_group("groep")
+    form = client.get("/steun/groep/aanmelden/")
+    assert "csrftoken" in form.cookies
+    token_a = form.content.decode().split('name="csrfmiddlewaretoken" value="')[1][:20]
+    other = Client()
+    token_b = (
+        other.get("/steun/groep/aanmelden/")
+        .content.decode()
+        .split('name="csrfmiddlewaretoken" value="')[1][:20]
+    )
+    assert token_a != token_b

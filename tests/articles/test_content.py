@@ -278,3 +278,25 @@ def test_reading_time_and_related_articles(tmp_path: Path) -> None:
     lang = library.get("lang")
     assert lang.reading_minutes == 5  # 900 words at 180 a minute
     assert [a.slug for a in library.related(lang)] == ["buur", "half"]
+
+
+def test_render_cache_is_used_and_never_stale(tmp_path: Path) -> None:
+    content_dir, cache = tmp_path / "content", tmp_path / "cache"
+    content_dir.mkdir()
+    (content_dir / "diagrams").mkdir()
+    diagram = content_dir / "diagrams" / "d.svg"
+    diagram.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="t">'
+        '<title id="t">Eerste</title></svg>'
+    )
+    write_article(content_dir, "a", body="Tekst.\n\n/// diagram | d\nUitleg.\n///\n")
+    first = content.Library(content_dir, cache_dir=cache)
+    assert "Eerste" in first.get("a").html
+    assert len(list(cache.rglob("*.json"))) == 1
+
+    warm = content.Library(content_dir, cache_dir=cache)
+    assert warm.get("a").html == first.get("a").html
+
+    diagram.write_text(diagram.read_text().replace("Eerste", "Tweede"))
+    changed = content.Library(content_dir, cache_dir=cache)
+    assert "Tweede" in changed.get("a").html

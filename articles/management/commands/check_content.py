@@ -16,7 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         directory = Path(options["dir"] or settings.CONTENT_DIR)
-        library = Library(directory)
+        # Checking renders every article, which also fills the render cache for the site.
+        library = Library(directory, cache_dir=settings.CONTENT_CACHE_DIR)
         problems = library.errors()
         for problem in problems:
             self.stderr.write(f"{problem.path.name}: {problem.message}")

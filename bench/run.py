@@ -1,0 +1,284 @@
+"""`make bench`: a production-like instance under load, measured against its own static ceiling.
+
+Builds a fresh instance in a temporary folder (debug off, hashed compressed static files,
+gunicorn with 2 workers, the demo data plus a generated load), drives every page with wrk for a
+fixed time, and compares each page's throughput with that of a static file served by the same
+stack in the same run. Prints PASS/FAIL per line, writes bench/results.json, exits 1 on a FAIL.
+SQLite by default; PostgreSQL when DATABASE_URL points there (a fresh `houvast_bench` database).
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = 8
+BOOKING_CLIENTS = 50
+
+TARGETS = {
+    "home": 0.6,
+    "article list": 0.6,
+    "article": 0.6,
+    "search (common word)": 0.3,
+    "search (rare word)": 0.3,
+    "directory (filtered)": 0.4,
+    "peer group": 0.4,
+    "week view": 0.25,
+}
+MAX_BOOKING_P99 = 1.0
+MAX_WORKER_RSS_MB = 150
+MAX_STARTUP_SECONDS = 3.0
+
+
+def run(*args: str, env: dict[str, str], capture: bool = False) -> str:
+    result = subprocess.run(args, cwd=ROOT, env=env, check=True, text=True, capture_output=capture)
+    return result.stdout if capture else ""
+
+
+def environment(workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SECRET_KEY": "bench-" + "k" * 50,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_COOKIES": "0",
+            "DJANGO_VAR_DIR": str(workdir / "var"),
+            "CONTENT_DIR": str(workdir / "content"),
+            "DJANGO_LOG_LEVEL": "WARNING",
+        }
+    )
+    if url := os.environ.get("DATABASE_URL"):
+        parts = urllib.parse.urlsplit(url)
+        admin = parts._replace(path="/postgres").geturl()
+        for sql in ("DROP DATABASE IF EXISTS houvast_bench", "CREATE DATABASE houvast_bench"):
+            subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
+        env["DATABASE_URL"] = parts._replace(path="/houvast_bench").geturl()
+    return env
+
+
+def measure_startup(env: dict[str, str]) -> float:
+    code = (
+        "import time, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from articles.content import Library\n"
+        "from articles.search import SearchIndex, article_documents\n"
+        "t = time.perf_counter(); library = Library(settings.CONTENT_DIR)\n"
+        "library.refresh(force=True); SearchIndex(article_documents(library))\n"
+        "print(time.perf_counter() - t, len(library.all_published()))\n"
+    )
+    seconds, count = run(str(PYTHON), "-c", code, env=env, capture=True).split()
+    assert int(count) >= 1000, f"only {count} articles loaded"
+    return float(seconds)
+
+
+def wait_for_server() -> None:
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(BASE + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def wrk(path: str) -> dict[str, float]:
+    for _ in range(20):  # warm both workers
+        urllib.request.urlopen(BASE + path, timeout=30).read()
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", BASE + path],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"{path}: the server answered with errors:\n{out}")
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": latency("50%"),
+        "p99_ms": latency("99%"),
+    }
+
+
+def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
+    """50 clients with their own session choose the same time at the same moment."""
+    week_url = f"{BASE}/afspraak/tijden/{offer_id}/?week={week}"
+    html = urllib.request.urlopen(week_url, timeout=30).read().decode()
+    start = re.search(r'name="start" value="([^"]+)"', html).group(1)
+    barrier = threading.Barrier(BOOKING_CLIENTS)
+    outcomes: list[tuple[int, float]] = []
+
+    def client() -> None:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(week_url, timeout=30).read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        body = urllib.parse.urlencode({"start": start, "csrfmiddlewaretoken": token}).encode()
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+        barrier.wait()
+        began = time.perf_counter()
+        connection.request(
+            "POST",
+            f"/afspraak/tijden/{offer_id}/",
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
+        )
+        status = connection.getresponse().status
+        outcomes.append((status, time.perf_counter() - began))
+
+    threads = [threading.Thread(target=client) for _ in range(BOOKING_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    durations = sorted(d for _, d in outcomes)
+    return {
+        "succeeded": sum(1 for status, _ in outcomes if status == 302),
+        "taken": sum(1 for status, _ in outcomes if status == 409),
+        "other": sum(1 for status, _ in outcomes if status not in (302, 409)),
+        "p99_s": durations[min(len(durations) - 1, int(len(durations) * 0.99))],
+        "median_s": statistics.median(durations),
+    }
+
+
+def worker_peak_rss_mb(master: int) -> float:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+    return max(peaks)
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="houvast-bench-"))
+    env = environment(workdir)
+    (workdir / "content").mkdir()
+    print(f"Building the instance in {workdir} …", flush=True)
+    run(str(PYTHON), "manage.py", "migrate", "--noinput", "-v0", env=env)
+    run(str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v0", env=env)
+    seeded = json.loads(run(str(PYTHON), "bench/seed.py", env=env, capture=True).splitlines()[-1])
+    startup = measure_startup(env)
+    manifest = json.loads((workdir / "var" / "static" / "staticfiles.json").read_text())
+    static_path = "/static/" + manifest["paths"]["css/site.css"]
+    next_monday = datetime.now(UTC).date()
+    next_monday = next_monday.fromordinal(next_monday.toordinal() + 7 - next_monday.weekday())
+
+    server = subprocess.Popen(
+        [str(GUNICORN), "portal.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        wait_for_server()
+        pages = {
+            "static file (ceiling)": static_path,
+            "home": "/",
+            "article list": "/artikelen/",
+            "article": "/artikelen/partner-porno-of-seksverslaafd/",
+            "search (common word)": "/zoeken/?q=partner",
+            "search (rare word)": f"/zoeken/?q={seeded['rare_word']}",
+            "directory (filtered)": "/steun/?voor=bedrogen-partner",
+            "peer group": f"/steun/{seeded['group']}/",
+            "week view": f"/afspraak/tijden/{seeded['offer']}/?week={next_monday}",
+        }
+        results = {name: wrk(path) for name, path in pages.items()}
+        booking = concurrent_booking(seeded["offer"], next_monday.isoformat())
+        peak_rss = worker_peak_rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    ceiling = results["static file (ceiling)"]["requests_per_second"]
+    lines = []
+    failed = False
+    print(f"\n{'page':24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'target':>7}")
+    for name, result in results.items():
+        ratio = result["requests_per_second"] / ceiling
+        result["ratio"] = round(ratio, 3)
+        target = TARGETS.get(name)
+        verdict = "" if target is None else ("PASS" if ratio >= target else "FAIL")
+        failed |= verdict == "FAIL"
+        result["target"] = target
+        result["verdict"] = verdict or None
+        line = (
+            f"{name:24} {result['requests_per_second']:9.0f} {result['p50_ms']:8.2f} "
+            f"{result['p99_ms']:8.2f} {ratio:6.2f} {('≥ ' + str(target)) if target else '':>7} "
+            f"{verdict}"
+        )
+        lines.append(line)
+        print(line)
+    checks = [
+        (
+            f"concurrent booking: {booking['succeeded']} of {BOOKING_CLIENTS} succeeded, "
+            f"{booking['taken']} told 'taken', p99 {booking['p99_s']:.2f} s",
+            booking["succeeded"] == 1
+            and booking["taken"] == BOOKING_CLIENTS - 1
+            and booking["p99_s"] <= MAX_BOOKING_P99,
+        ),
+        (
+            f"peak worker memory: {peak_rss:.0f} MB (≤ {MAX_WORKER_RSS_MB})",
+            peak_rss <= MAX_WORKER_RSS_MB,
+        ),
+        (
+            f"loading and indexing {1000}+ articles: {startup:.2f} s (≤ {MAX_STARTUP_SECONDS})",
+            startup <= MAX_STARTUP_SECONDS,
+        ),
+    ]
+    for text, ok in checks:
+        failed |= not ok
+        line = f"{text:70} {'PASS' if ok else 'FAIL'}"
+        lines.append(line)
+        print(line)
+
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
+        "database": database,
+        "seconds_per_page": SECONDS,
+        "connections": CONNECTIONS,
+        "pages": results,
+        "booking": booking,
+        "peak_worker_rss_mb": round(peak_rss, 1),
+        "startup_seconds": round(startup, 3),
+        "passed": not failed,
+    }
+    (ROOT / "bench" / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\n{database}; results written to bench/results.json")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""A reader's way through the real articles: situation, article, table of contents, search."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips (or fails) and says why
+    expect = None
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+DOS_AND_DONTS = "/artikelen/partner-porno-of-seksverslaafd/"
+
+
+@pytest.fixture(autouse=True)
+def real_articles(settings: Any) -> None:
+    settings.CONTENT_DIR = settings.BASE_DIR / "content"
+
+
+def test_from_the_home_page_to_an_article_section_and_search(
+    page: Page, assert_no_axe_violations: Callable[[Page], None]
+) -> None:
+    page.goto("/")
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Ik ben bedrogen", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Ik ben bedrogen")
+    assert_no_axe_violations(page)
+
+    first_article = page.locator(".card-list > li h2 a").first
+    title = first_article.inner_text()
+    first_article.click()
+    expect(page.locator("h1")).to_have_text(title)
+
+    toc = page.get_by_role("navigation", name="In dit artikel")
+    expect(toc).to_be_visible()
+    # The last section: the one furthest away, so the jump must really move the page.
+    section_link = toc.locator(":scope > ol > li > a").last
+    fragment = section_link.get_attribute("href")
+    assert fragment is not None
+    assert fragment.startswith("#")
+    heading = page.locator(f"[id='{fragment[1:]}']")
+    expect(heading).not_to_be_in_viewport()
+    section_link.click()
+
+    expect(page).to_have_url(re.compile(re.escape(fragment) + "$"))
+    expect(heading).to_be_in_viewport()
+    # The sticky quick-exit bar must not hide the heading the reader jumped to.
+    bar = page.locator(".quick-exit-bar").bounding_box()
+    heading_box = heading.bounding_box()
+    assert bar is not None
+    assert heading_box is not None
+    assert heading_box["y"] >= bar["y"] + bar["height"] - 1
+    assert_no_axe_violations(page)
+
+    search = page.locator(".site-header").get_by_role("searchbox")
+    search.fill("grens")
+    search.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/zoeken/\?q=grens$"))
+    expect(page.locator(".card-list").get_by_role("link", name="Grenzen stellen")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_dos_and_donts_are_boxes_that_say_what_they_are(
+    page: Page, assert_no_axe_violations: Callable[[Page], None]
+) -> None:
+    page.goto(DOS_AND_DONTS)
+
+    do_boxes = page.locator(".article-body .box-doen")
+    dont_boxes = page.locator(".article-body .box-niet-doen")
+    expect(do_boxes.first).to_be_visible()
+    expect(dont_boxes.first).to_be_visible()
+    # Said in words, not only by colour (the CSS may show the words in capitals).
+    assert "doen" in do_boxes.first.inner_text().casefold()
+    assert "niet doen" in dont_boxes.first.inner_text().casefold()
+    assert "niet doen" not in do_boxes.first.inner_text().casefold()
+    assert_no_axe_violations(page)
+
+
+def test_printed_article_keeps_the_boxes_and_drops_the_site_chrome(page: Page) -> None:
+    page.goto(DOS_AND_DONTS)
+
+    page.emulate_media(media="print")
+
+    expect(page.locator(".site-header nav")).to_be_hidden()
+    expect(page.locator(".quick-exit-bar")).to_be_hidden()
+    expect(page.locator(".site-footer")).to_be_hidden()
+    expect(page.locator(".article-body .box-doen").first).to_be_visible()
+    expect(page.locator(".article-body .box-niet-doen").first).to_be_visible()
+    expect(page.locator("h1")).to_be_visible()
