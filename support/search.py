@@ -1,14 +1,13 @@
 """Directory entries as documents for the site search."""
 
-from django.db.models import Count, Max
-
 from articles.search import Document
+from support.caching import data_version
 from support.models import Entry, Kind
 
 
-def directory_version() -> tuple:
-    # Changes whenever an entry is added, removed or edited: one small aggregate query.
-    return tuple(Entry.objects.active().aggregate(n=Count("pk"), last=Max("changed_at")).values())
+def directory_version() -> int:
+    # Changes whenever anything in the directory is added, removed or edited.
+    return data_version()
 
 
 def directory_documents() -> list[Document]:

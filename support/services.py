@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from support import availability
+from support.caching import bump_data_version
 from support.models import (
     Booking,
     BookingStatus,
@@ -77,6 +78,7 @@ def signup_url(signup: Signup) -> str:
 
 
 def _take_seat(group_id: int) -> bool:
+    bump_data_version()  # bulk updates send no save signal
     return bool(
         PeerGroup.objects.filter(pk=group_id, is_open=True, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1
@@ -85,6 +87,7 @@ def _take_seat(group_id: int) -> bool:
 
 
 def _free_seat(group_id: int) -> None:
+    bump_data_version()
     PeerGroup.objects.filter(pk=group_id, seats_taken__gt=0).update(
         seats_taken=F("seats_taken") - 1
     )
@@ -347,6 +350,7 @@ def _lock_helper(helper_id: int) -> Helper:
 
 
 def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
+    bump_data_version()
     Booking.objects.filter(
         helper_id=helper_id, status=BookingStatus.HELD, hold_expires_at__lte=now
     ).update(status=BookingStatus.EXPIRED)
@@ -395,7 +399,8 @@ def booking_hold(
         with transaction.atomic():
             _lock_helper(offer.helper_id)
             _expire_stale_holds(offer.helper_id, now)
-            # One time at a time: choosing another time lets go of the previous one.
+            # One time at a time: choosing another time lets go of the previous one (the
+            # expiry above already counts as a change of the data).
             Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
                 status=BookingStatus.EXPIRED
             )

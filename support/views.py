@@ -1,6 +1,7 @@
 import contextlib
 import datetime
 import secrets
+import time
 from http import HTTPStatus
 
 from django import forms
@@ -14,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from support import services
+from support.caching import cached_page, data_version
 from support.forms import INTAKE_STEPS, DirectoryFilterForm, SignupForm
 from support.models import AUDIENCE_FIELDS, Booking, Entry, Kind, Offer, PeerGroup
 
@@ -48,6 +50,7 @@ def filtered_entries(filters: dict[str, str]):
 
 
 @require_GET
+@cached_page
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_filters() if request.GET else {}
@@ -78,6 +81,7 @@ def _entry_or_404(slug: str) -> Entry:
 
 
 @require_GET
+@cached_page
 def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entry = _entry_or_404(slug)
     context: dict[str, object] = {"entry": entry}
@@ -183,9 +187,13 @@ SESSION_BOOKING = "booking"
 
 
 def _offers():
-    return Offer.objects.filter(
-        helper__active=True, helper__takes_bookings=True, conversation_type__active=True
-    ).select_related("helper", "conversation_type")
+    return (
+        Offer.objects.filter(
+            helper__active=True, helper__takes_bookings=True, conversation_type__active=True
+        )
+        .select_related("helper", "conversation_type")
+        .prefetch_related("helper__availability", "helper__exceptions")
+    )
 
 
 def _monday(day: datetime.date) -> datetime.date:
@@ -226,18 +234,29 @@ def _week_context(
     zone = offer.helper.zone
     monday = _week_start(request, offer)
     sunday = monday + datetime.timedelta(days=6)
-    times = services.free_times(offer=offer, first_day=monday, last_day=sunday, exclude=exclude)
+    # Shown times may be a minute old; the locked check when choosing decides.
+    cache_key = (
+        f"free-times:{offer.pk}:{monday}:{exclude}:{data_version()}:{int(time.time() // 60)}"
+    )
+    cached = cache.get(cache_key)
+    if cached is None:
+        times = services.free_times(offer=offer, first_day=monday, last_day=sunday, exclude=exclude)
+        found = []
+        if not times:
+            after = datetime.datetime.combine(
+                sunday, datetime.time(23, 59), tzinfo=offer.helper.zone
+            )
+            found = services.nearest_free_times(
+                offer, after=max(after, timezone.now()), count=1, exclude=exclude
+            )
+        cached = (times, found)
+        cache.set(cache_key, cached, 120)
+    times, found = cached
     days = [(monday + datetime.timedelta(days=n), []) for n in range(7)]
     for start in times:
         local = timezone.localtime(start, zone)
         days[(local.date() - monday).days][1].append(local)
-    nearest = None
-    if not times:
-        after = datetime.datetime.combine(sunday, datetime.time(23, 59), tzinfo=zone)
-        found = services.nearest_free_times(
-            offer, after=max(after, timezone.now()), count=1, exclude=exclude
-        )
-        nearest = timezone.localtime(found[0], zone) if found else None
+    nearest = timezone.localtime(found[0], zone) if found else None
     today = timezone.localdate(timezone=zone)
     return {
         "offer": offer,

@@ -1,0 +1,78 @@
+"""Budgets a reader on a cheap phone notices: database queries per page and page weight."""
+
+import datetime
+import gzip
+import re
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from support import services
+from support.models import AvailabilityException
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE_MAX_BYTES = 60 * 1024
+ARTICLE_MAX_GZIP_BYTES = 20 * 1024
+ARTICLE_MAX_REQUESTS = 4
+
+
+def test_week_view_query_budget_whatever_the_bookings(
+    client: Client, make_offer, django_assert_max_num_queries
+) -> None:
+    offer = make_offer()
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    monday = day - datetime.timedelta(days=day.weekday())
+    for hour in range(9, 17):
+        start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=offer.helper.zone)
+        services.booking_hold(offer=offer, start=start, hold_key=f"k{hour}")
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/afspraak/tijden/{offer.pk}/?week={monday}")
+    assert response.status_code == HTTPStatus.OK
+    # An empty week also looks for the nearest free time, within the same budget.
+    later = monday + datetime.timedelta(weeks=2)
+    for n in range(7):
+        AvailabilityException.objects.create(
+            helper=offer.helper, date=later + datetime.timedelta(days=n)
+        )
+    with django_assert_max_num_queries(6):
+        html = client.get(f"/afspraak/tijden/{offer.pk}/?week={later}").content.decode()
+    assert "De eerste vrije tijd is" in html
+
+
+def test_directory_and_group_query_budgets(
+    client: Client, make_group, make_helper, django_assert_max_num_queries
+) -> None:
+    for number in range(25):
+        make_group(f"groep-{number}")
+        make_helper(f"hulp-{number}")
+    with django_assert_max_num_queries(4):
+        assert client.get("/steun/?voor=bedrogen-partner").status_code == HTTPStatus.OK
+    with django_assert_max_num_queries(5):
+        assert client.get("/steun/groep-3/").status_code == HTTPStatus.OK
+
+
+def test_a_cached_directory_page_changes_as_soon_as_the_data_does(
+    client: Client, make_group
+) -> None:
+    group = make_group("groep", capacity=3)
+    assert "Nog 3 plaatsen vrij" in client.get("/steun/groep/").content.decode()
+    services.group_signup(group=group, name="A", email="a@example.org")
+    assert "Nog 2 plaatsen vrij" in client.get("/steun/groep/").content.decode()
+
+
+def test_article_page_weight(client: Client, real_content) -> None:
+    """The heaviest article with everything needed to render it."""
+    response = client.get("/artikelen/partner-porno-of-seksverslaafd/")
+    html = response.content
+    assets = re.findall(rb'<(?:link|script)[^>]+(?:href|src)="(/static/[^"]+)"', html)
+    bodies = [html] + [b"".join(client.get(a.decode()).streaming_content) for a in assets]
+    total = sum(len(b) for b in bodies)
+    compressed = sum(len(gzip.compress(b)) for b in bodies)
+    requests = 1 + len(assets)
+    print(f"\narticle page: {total} bytes, {compressed} gzipped, {requests} requests")
+    assert total <= ARTICLE_MAX_BYTES
+    assert compressed <= ARTICLE_MAX_GZIP_BYTES
+    assert requests <= ARTICLE_MAX_REQUESTS
