@@ -54,8 +54,12 @@ def stem(word: str) -> str:
     return word
 
 
+def folded_words(text: str) -> list[str]:
+    return [word for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]
+
+
 def terms(text: str) -> list[str]:
-    return [stem(word) for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]
+    return [stem(word) for word in folded_words(text)]
 
 
 @dataclass(frozen=True)
@@ -72,12 +76,12 @@ class Document:
 class Result:
     document: Document
     score: float
-    wanted: frozenset[str]
+    forms: re.Pattern[str]  # the folded word forms that matched the query
 
     @cached_property
     def snippet(self) -> str:
         """HTML: escaped text with <mark> around matching words; made only when shown."""
-        return snippet(self.document, self.wanted)
+        return snippet(self.document, self.forms)
 
 
 class SearchIndex:
@@ -86,6 +90,8 @@ class SearchIndex:
         # Recent answers; the index itself is replaced when its documents change.
         self._recent: dict[tuple[str, int], list[Result]] = {}
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
+        # Every folded word form seen for a stem, to find and mark matches in snippets.
+        self.forms: dict[str, set[str]] = defaultdict(set)
         for number, document in enumerate(self.documents):
             weights: Counter[str] = Counter()
             for weight, field in (
@@ -93,7 +99,13 @@ class SearchIndex:
                 (SUMMARY_WEIGHT, document.summary),
                 (TEXT_WEIGHT, document.text),
             ):
-                counts = Counter(terms(field))
+                words = folded_words(field)
+                field_terms = []
+                for word in words:
+                    term = stem(word)
+                    self.forms[term].add(word)
+                    field_terms.append(term)
+                counts = Counter(field_terms)
                 for term, count in counts.items():
                     # Repetition helps a little, not linearly.
                     weights[term] += weight * (1 + math.log(count))
@@ -127,27 +139,32 @@ class SearchIndex:
                 matched[number] += 1
         # Documents that contain every word come first, then by score.
         ranked = sorted(scores, key=lambda n: (-matched[n], -scores[n], self.documents[n].title))
-        wanted = frozenset(query_terms)
-        return [Result(self.documents[n], scores[n], wanted) for n in ranked[:limit]]
+        forms = sorted({f for term in query_terms for f in self.forms.get(term, ())}, key=len)
+        pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(f) for f in reversed(forms)) + r")(?!\w)"
+            if forms
+            else r"(?!)"
+        )
+        return [Result(self.documents[n], scores[n], pattern) for n in ranked[:limit]]
 
 
-def snippet(document: Document, wanted: frozenset[str]) -> str:
+def snippet(document: Document, forms: re.Pattern[str]) -> str:
     """A short piece of the text around the first match, with matching words marked."""
     words = document.text.split()
-    if not words:
+    folded = fold(document.text)
+    match = forms.search(folded)
+    if match is None or not words:
         words = document.summary.split()
-    first = next(
-        (i for i, word in enumerate(words) if any(t in wanted for t in terms(word))),
-        None,
-    )
-    if first is None:
-        words, first = document.summary.split(), 0
+        first = 0
+    else:
+        # Folding keeps the spaces where they were, so counting words finds the same word.
+        first = len(folded[: match.start()].split())
     start = max(0, first - SNIPPET_WORDS // 3)
     window = words[start : start + SNIPPET_WORDS]
     parts = []
     for word in window:
         escaped = html.escape(word)
-        parts.append(f"<mark>{escaped}</mark>" if set(terms(word)) & wanted else escaped)
+        parts.append(f"<mark>{escaped}</mark>" if forms.search(fold(word)) else escaped)
     prefix = "… " if start > 0 else ""
     suffix = " …" if start + SNIPPET_WORDS < len(words) else ""
     return prefix + " ".join(parts) + suffix

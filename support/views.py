@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -252,10 +253,16 @@ def _week_context(
         cached = (times, found)
         cache.set(cache_key, cached, 120)
     times, found = cached
-    days = [(monday + datetime.timedelta(days=n), []) for n in range(7)]
+    # Labels are made once per day here rather than once per button in the template.
+    days = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        days.append({"label": date_format(day, "l j F"), "times": []})
     for start in times:
         local = timezone.localtime(start, zone)
-        days[(local.date() - monday).days][1].append(local)
+        day = days[(local.date() - monday).days]
+        hhmm = local.strftime("%H:%M")
+        day["times"].append((local.isoformat(), hhmm, f"{day['label']} {hhmm}"))
     nearest = timezone.localtime(found[0], zone) if found else None
     today = timezone.localdate(timezone=zone)
     return {

@@ -243,6 +243,9 @@ def assert_no_axe_violations(axe: Axe) -> Callable[[Page], None]:
     """Run axe-core (WCAG 2.2 A/AA rules) on the page and fail with a readable report."""
 
     def check(page: Page) -> None:
+        # Judge the page as the reader gets it: after a click, the new document can be there
+        # before its stylesheet is, and an unstyled page fails (target-size, for one).
+        page.wait_for_load_state("load")
         results = axe.run(page, options=AXE_OPTIONS)
         violations = results.response["violations"]
         if violations:
