@@ -67,6 +67,7 @@ def boundary_worksheet(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reading_page(uses_data=True)
 def search(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[: site_search.MAX_QUERY_LENGTH]
     results = site_search.search(query) if query else []

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
+from django.utils.module_loading import import_string
 
 
 def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -47,11 +48,12 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
 
 
 class ReadingPageCache:
-    """Serve pages that only show our articles from memory, with all their headers.
+    """Serve pages that are the same for every reader from memory, with all their headers.
 
     Only GET requests without cookies (readers who only read) and only responses that the view
-    marked with `reading_page` and that set no cookie. The key holds the content library's
-    version, which changes as soon as a Markdown file does, so a cached page is never stale.
+    marked with `reading_page` and that set no cookie. The key holds the version of what the
+    page is built from: the Markdown content (checked in process, no query) and, for pages built
+    from the database, the data version (one small query), so a cached page is never stale.
     It sits below SecurityMiddleware, so HTTPS redirects and HSTS still apply to every hit.
     """
 
@@ -59,18 +61,25 @@ class ReadingPageCache:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.entries: OrderedDict[str, tuple[tuple[int, int], int, list, bytes]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[tuple, int, list, bytes]] = OrderedDict()
         self.lock = threading.Lock()
+        self.data_version = import_string(settings.PAGE_CACHE_DATA_VERSION)
+
+    def version(self, uses_data: bool) -> tuple:
+        from articles.content import get_library
+
+        library = get_library()
+        content = (id(library), library.version)
+        return (content, self.data_version()) if uses_data else (content,)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "GET" or request.COOKIES:
             return self.get_response(request)
-        from articles.content import get_library
-
-        library = get_library()
-        version = (id(library), library.version)
         key = request.get_full_path()
         entry = self.entries.get(key)
+        version = None
+        if entry is not None:
+            version = self.version(uses_data=len(entry[0]) == 2)
         if entry is not None and entry[0] == version:
             _version, status, headers, body = entry
             response = HttpResponse(body, status=status)
@@ -78,12 +87,16 @@ class ReadingPageCache:
                 response.headers[name] = value
             return response
         response = self.get_response(request)
+        scope = getattr(response, "reading_page", None)
         if (
-            getattr(response, "reading_page", False)
+            scope is not None
             and response.status_code == 200
             and not response.cookies
             and not response.streaming
         ):
+            uses_data = scope == "data"
+            if version is None or (len(version) == 2) != uses_data:
+                version = self.version(uses_data=uses_data)
             with self.lock:
                 self.entries[key] = (
                     version,
@@ -97,13 +110,19 @@ class ReadingPageCache:
         return response
 
 
-def reading_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a view whose page depends only on the URL and the Markdown content."""
+def reading_page(
+    view: Callable[..., HttpResponse] | None = None, *, uses_data: bool = False
+) -> Callable[..., HttpResponse]:
+    """Mark a view whose page depends only on the URL, the Markdown content and (with
+    `uses_data`) the database's data version: the same for every reader."""
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response.reading_page = True
-        return response
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            response.reading_page = "data" if uses_data else "content"
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

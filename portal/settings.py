@@ -99,6 +99,8 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The version of the database's support data, for pages cached by portal.middleware.
+PAGE_CACHE_DATA_VERSION = "support.caching.data_version"
 # Rendered articles, remembered by content hash; `check_content` fills it on deploy.
 CONTENT_CACHE_DIR = VAR_DIR / "content-cache"
 DATABASES = {

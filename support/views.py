@@ -8,15 +8,18 @@ from django import forms
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.middleware import reading_page
 from support import services
-from support.caching import cached_page, data_version
+from support.caching import data_version
 from support.forms import INTAKE_STEPS, DirectoryFilterForm, SignupForm
 from support.models import AUDIENCE_FIELDS, Booking, Entry, Kind, Offer, PeerGroup
 
@@ -51,7 +54,7 @@ def filtered_entries(filters: dict[str, str]):
 
 
 @require_GET
-@cached_page
+@reading_page(uses_data=True)
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_filters() if request.GET else {}
@@ -82,7 +85,7 @@ def _entry_or_404(slug: str) -> Entry:
 
 
 @require_GET
-@cached_page
+@reading_page(uses_data=True)
 def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entry = _entry_or_404(slug)
     context: dict[str, object] = {"entry": entry}
@@ -188,13 +191,9 @@ SESSION_BOOKING = "booking"
 
 
 def _offers():
-    return (
-        Offer.objects.filter(
-            helper__active=True, helper__takes_bookings=True, conversation_type__active=True
-        )
-        .select_related("helper", "conversation_type")
-        .prefetch_related("helper__availability", "helper__exceptions")
-    )
+    return Offer.objects.filter(
+        helper__active=True, helper__takes_bookings=True, conversation_type__active=True
+    ).select_related("helper", "conversation_type")
 
 
 def _monday(day: datetime.date) -> datetime.date:
@@ -235,40 +234,22 @@ def _week_context(
     zone = offer.helper.zone
     monday = _week_start(request, offer)
     sunday = monday + datetime.timedelta(days=6)
-    # Shown times may be a minute old; the locked check when choosing decides.
-    cache_key = (
-        f"free-times:{offer.pk}:{monday}:{exclude}:{data_version()}:{int(time.time() // 60)}"
-    )
-    cached = cache.get(cache_key)
-    if cached is None:
-        times = services.free_times(offer=offer, first_day=monday, last_day=sunday, exclude=exclude)
-        found = []
-        if not times:
-            after = datetime.datetime.combine(
-                sunday, datetime.time(23, 59), tzinfo=offer.helper.zone
-            )
-            found = services.nearest_free_times(
-                offer, after=max(after, timezone.now()), count=1, exclude=exclude
-            )
-        cached = (times, found)
-        cache.set(cache_key, cached, 120)
-    times, found = cached
-    # Labels are made once per day here rather than once per button in the template.
-    days = []
-    for offset in range(7):
-        day = monday + datetime.timedelta(days=offset)
-        days.append({"label": date_format(day, "l j F"), "times": []})
-    for start in times:
-        local = timezone.localtime(start, zone)
-        day = days[(local.date() - monday).days]
-        hhmm = local.strftime("%H:%M")
-        day["times"].append((local.isoformat(), hhmm, f"{day['label']} {hhmm}"))
-    nearest = timezone.localtime(found[0], zone) if found else None
     today = timezone.localdate(timezone=zone)
+    # The free times of a week, rendered once and kept until the data changes (or a minute
+    # passes, as notice moves on). Shown times may be that old; the locked check decides.
+    cache_key = (
+        f"week:{get_language()}:{offer.pk}:{monday}:{exclude}:{data_version()}:"
+        f"{int(time.time() // 60)}"
+    )
+    week = cache.get(cache_key)
+    if week is None:
+        week = _render_week(offer, monday, sunday, exclude)
+        cache.set(cache_key, week, 120)
+    has_times, days_html, nearest = week
     return {
         "offer": offer,
-        "days": days,
-        "has_times": bool(times),
+        "days_html": days_html,
+        "has_times": has_times,
         "monday": monday,
         "sunday": sunday,
         "previous_week": monday - datetime.timedelta(days=7) if monday > _monday(today) else None,
@@ -276,6 +257,29 @@ def _week_context(
         "nearest": nearest,
         "nearest_week": _monday(nearest.date()) if nearest else None,
     }
+
+
+def _render_week(
+    offer: Offer, monday: datetime.date, sunday: datetime.date, exclude: int | None
+) -> tuple[bool, str, datetime.datetime | None]:
+    zone = offer.helper.zone
+    # One computation covers this week and the nearest free time after it, if it is empty.
+    last_day = sunday + datetime.timedelta(days=services.NEAREST_SEARCH_DAYS)
+    times = services.free_times(offer=offer, first_day=monday, last_day=last_day, exclude=exclude)
+    this_week = [t for t in times if timezone.localtime(t, zone).date() <= sunday]
+    later = [t for t in times if timezone.localtime(t, zone).date() > sunday]
+    days = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        days.append({"label": date_format(day, "l j F"), "times": []})
+    for start in this_week:
+        local = timezone.localtime(start, zone)
+        day = days[(local.date() - monday).days]
+        hhmm = local.strftime("%H:%M")
+        day["times"].append((local.isoformat(), hhmm, f"{day['label']} {hhmm}"))
+    days_html = render_to_string("support/booking/week_days.html", {"days": days})
+    nearest = timezone.localtime(later[0], zone) if not this_week and later else None
+    return bool(this_week), days_html, nearest
 
 
 def _parse_start(value: str) -> datetime.datetime | None:
