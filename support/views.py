@@ -7,6 +7,7 @@ from http import HTTPStatus
 from django import forms
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -235,17 +236,7 @@ def _week_context(
     monday = _week_start(request, offer)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
-    # The free times of a week, rendered once and kept until the data changes (or a minute
-    # passes, as notice moves on). Shown times may be that old; the locked check decides.
-    cache_key = (
-        f"week:{get_language()}:{offer.pk}:{monday}:{exclude}:{data_version()}:"
-        f"{int(time.time() // 60)}"
-    )
-    week = cache.get(cache_key)
-    if week is None:
-        week = _render_week(offer, monday, sunday, exclude)
-        cache.set(cache_key, week, 120)
-    has_times, days_html, nearest = week
+    has_times, days_html, nearest = _render_week(offer, monday, sunday, exclude)
     return {
         "offer": offer,
         "days_html": days_html,
@@ -293,6 +284,8 @@ def _parse_start(value: str) -> datetime.datetime | None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
+    if request.method == "GET":
+        return _cached_week_page(request, offer_id)
     offer = get_object_or_404(_offers(), pk=offer_id)
     status = HTTPStatus.OK
     error = None
@@ -317,6 +310,29 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     context = _week_context(request, offer)
     context.update({"error": error, "taken_nearest": nearest})
     return render(request, "support/booking/week.html", context, status=status)
+
+
+# The page is the same for every visitor but for its CSRF token, which is filled in per request.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9c1e"
+
+
+def _cached_week_page(request: HttpRequest, offer_id: int) -> HttpResponse:
+    """The week of free times, kept until the data changes or a minute passes.
+
+    Shown times may be that old; the locked check when a time is chosen decides.
+    """
+    key = (
+        f"week-page:{get_language()}:{offer_id}:{request.GET.get('week', '')}:"
+        f"{data_version()}:{int(time.time() // 60)}"
+    )
+    page = cache.get(key)
+    if page is None:
+        offer = get_object_or_404(_offers(), pk=offer_id)
+        context = _week_context(request, offer)
+        context.update({"error": None, "taken_nearest": [], "csrf_token": CSRF_PLACEHOLDER})
+        page = render_to_string("support/booking/week.html", context, request=request)
+        cache.set(key, page, 120)
+    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _initial_for(form_class: type[forms.Form], booking: Booking) -> dict[str, object]:

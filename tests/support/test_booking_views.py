@@ -323,3 +323,22 @@ def test_cancel_and_reschedule_through_the_private_link(client: Client, make_off
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert client.get(new_url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_cached_week_page_carries_each_visitors_own_csrf_token(make_offer) -> None:
+    offer = make_offer()
+    tokens = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        html = visitor.get(f"/afspraak/tijden/{offer.pk}/").content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        assert "placeholder" not in token
+        tokens.append(token)
+        start = re.search(r'name="start" value="([^"]+)"', html).group(1)
+        response = visitor.post(
+            f"/afspraak/tijden/{offer.pk}/",
+            {"start": start, "csrfmiddlewaretoken": token},
+            HTTP_ORIGIN="http://testserver",
+        )
+        assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.CONFLICT)
+    assert tokens[0] != tokens[1]
