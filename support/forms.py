@@ -49,9 +49,8 @@ class DirectoryFilterForm(forms.Form):
     )
 
     def cleaned_filters(self) -> dict[str, str]:
-        if not self.is_valid():
-            # Keep the valid fields; drop only what does not fit.
-            return {k: v for k, v in self.cleaned_data.items() if v}
+        # Validation drops only the fields that do not fit; the others still filter.
+        self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 

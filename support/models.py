@@ -6,7 +6,6 @@ single query; the details of each kind live in a child table (multi-table inheri
 
 from __future__ import annotations
 
-import datetime
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -301,10 +300,6 @@ class Signup(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (SignupStatus.CONFIRMED, SignupStatus.WAITING)
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 # --------------------------------------------------------------------------------------------
