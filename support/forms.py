@@ -54,7 +54,9 @@ class DirectoryFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
-class SignupForm(forms.Form):
+class ContactForm(forms.Form):
+    """How to reach someone: the same three fields wherever we ask for them."""
+
     name = forms.CharField(
         label=_("Naam of schuilnaam"),
         max_length=80,
@@ -64,7 +66,9 @@ class SignupForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mailadres"),
         max_length=254,
-        help_text=_("Hier sturen we je bevestiging naartoe. Kies een adres dat alleen jij leest."),
+        help_text=_(
+            "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.RegexField(
@@ -75,6 +79,9 @@ class SignupForm(forms.Form):
         error_messages={"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+
+
+class SignupForm(ContactForm):
     message = forms.CharField(
         label=_("Bericht aan de organisator (niet verplicht)"),
         required=False,
@@ -107,39 +114,14 @@ class SignupForm(forms.Form):
 
 # -- booking journey ----------------------------------------------------------------------------
 
-PHONE_FIELD = {
-    "label": _("Telefoon (niet verplicht)"),
-    "required": False,
-    "max_length": 30,
-    "regex": r"^[0-9+()\- ]{6,30}$",
-    "error_messages": {"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
-}
-
 
 class RadioSelect(forms.RadioSelect):
     # Radios are grouped in a fieldset with the question as its legend.
     use_fieldset = True
 
 
-class IntakeContactForm(forms.Form):
+class IntakeContactForm(ContactForm):
     title = _("Contact")
-    name = forms.CharField(
-        label=_("Naam of schuilnaam"),
-        max_length=80,
-        help_text=_("Een schuilnaam mag ook."),
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
-    )
-    email = forms.EmailField(
-        label=_("E-mailadres"),
-        max_length=254,
-        help_text=_(
-            "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
-        ),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    phone = forms.RegexField(
-        **PHONE_FIELD, widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})
-    )
     contact_preference = forms.ChoiceField(
         label=_("Hoe mag de hulpverlener contact met je opnemen?"),
         choices=ContactPreference.choices,
