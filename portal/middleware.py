@@ -58,10 +58,12 @@ class ReadingPageCache:
     """
 
     MAX_ENTRIES = 1000
+    MAX_BYTES = 32 * 1024 * 1024  # per process; the least recently used pages go first
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.entries: OrderedDict[str, tuple[tuple, int, list, bytes]] = OrderedDict()
+        self.size = 0
         self.lock = threading.Lock()
         self.data_version = import_string(settings.PAGE_CACHE_DATA_VERSION)
 
@@ -98,15 +100,18 @@ class ReadingPageCache:
             if version is None or (len(version) == 2) != uses_data:
                 version = self.version(uses_data=uses_data)
             with self.lock:
+                if (old := self.entries.pop(key, None)) is not None:
+                    self.size -= len(old[3])
                 self.entries[key] = (
                     version,
                     response.status_code,
                     list(response.headers.items()),
                     response.content,
                 )
-                self.entries.move_to_end(key)
-                while len(self.entries) > self.MAX_ENTRIES:
-                    self.entries.popitem(last=False)
+                self.size += len(response.content)
+                while len(self.entries) > self.MAX_ENTRIES or self.size > self.MAX_BYTES:
+                    _key, dropped = self.entries.popitem(last=False)
+                    self.size -= len(dropped[3])
         return response
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.http import HttpResponse
 from django.test import Client
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -293,3 +294,20 @@ def test_readers_with_a_cookie_and_form_pages_are_not_cached(client: Client, mak
         .split('name="csrfmiddlewaretoken" value="')[1][:20]
     )
     assert token_a != token_b
+
+
+def test_page_cache_stays_within_its_memory_bounds(rf) -> None:
+    from portal.middleware import ReadingPageCache, reading_page
+
+    @reading_page
+    def page(request):
+        return HttpResponse("x" * 1000)
+
+    cache = ReadingPageCache(page)
+    cache.MAX_BYTES = 10_000
+    for number in range(50):
+        cache(rf.get(f"/artikelen/?q={number}"))
+    assert cache.size <= 10_000
+    assert len(cache.entries) == 10
+    assert "/artikelen/?q=49" in cache.entries
+    assert "/artikelen/?q=0" not in cache.entries
