@@ -69,6 +69,7 @@ def environment(workdir: Path) -> dict[str, str]:
             "DJANGO_VAR_DIR": str(workdir / "var"),
             "CONTENT_DIR": str(workdir / "content"),
             "DJANGO_LOG_LEVEL": "WARNING",
+            "FIELD_ENCRYPTION_KEYS": "M2Vt7cQm0m1b3u2o8pX5yK6sQ9wE4rT1aZ0bN7cV5dE=",
         }
     )
     if url := os.environ.get("DATABASE_URL"):

@@ -38,6 +38,14 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
 
+# Keys for intake answers and contact details at rest (support/fields.py): Fernet keys,
+# comma-separated, newest first. Never derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required when DJANGO_DEBUG is off.")
+    FIELD_ENCRYPTION_KEYS = ["FfHjpS4IZpLHf9kIpCTZv6ZIGGw8rtRd-JikpJv8d2g="]  # development only
+
 SITE_NAME = os.environ.get("SITE_NAME", "Houvast")
 # The public address, for links in e-mails (no trailing slash).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

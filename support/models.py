@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from support.fields import EncryptedTextField
+
 PROVINCES = [
     ("drenthe", "Drenthe"),
     ("flevoland", "Flevoland"),
@@ -501,33 +503,32 @@ class Booking(models.Model):
     hold_key = models.CharField(max_length=64, db_index=True)
     hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
     token_version = models.PositiveIntegerField(default=1)
-    # Intake
-    name = models.CharField(_("naam of schuilnaam"), max_length=80, blank=True)
-    email = models.EmailField(_("e-mailadres"), blank=True)
-    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
-    contact_preference = models.CharField(
-        _("contact"), max_length=15, choices=ContactPreference.choices, blank=True
+    # Intake answers and contact details are encrypted at rest (support/fields.py). Lengths
+    # are checked by the forms; the columns hold the longer Fernet tokens.
+    name = EncryptedTextField(_("naam of schuilnaam"), blank=True)
+    email = EncryptedTextField(_("e-mailadres"), blank=True)
+    phone = EncryptedTextField(_("telefoon"), blank=True)
+    contact_preference = EncryptedTextField(
+        _("contact"), choices=ContactPreference.choices, blank=True
     )
-    role = models.CharField(_("rol"), max_length=20, choices=Role.choices, blank=True)
-    what_happened = models.TextField(_("wat er gebeurde"), max_length=3000, blank=True)
-    disclosure = models.CharField(
-        _("hoe het uitkwam"), max_length=10, choices=Disclosure.choices, blank=True
+    role = EncryptedTextField(_("rol"), choices=Role.choices, blank=True)
+    what_happened = EncryptedTextField(_("wat er gebeurde"), blank=True)
+    disclosure = EncryptedTextField(_("hoe het uitkwam"), choices=Disclosure.choices, blank=True)
+    disclosure_when = EncryptedTextField(_("wanneer"), blank=True)
+    partner_knows = EncryptedTextField(
+        _("partner weet van de afspraak"), choices=YesNoUnsure.choices, blank=True
     )
-    disclosure_when = models.CharField(_("wanneer"), max_length=100, blank=True)
-    partner_knows = models.CharField(
-        _("partner weet van de afspraak"), max_length=10, choices=YesNoUnsure.choices, blank=True
+    partner_joins = EncryptedTextField(
+        _("partner komt mee"), choices=YesNoUnsure.choices, blank=True
     )
-    partner_joins = models.CharField(
-        _("partner komt mee"), max_length=10, choices=YesNoUnsure.choices, blank=True
-    )
-    hopes = models.TextField(_("waar je op hoopt"), max_length=2000, blank=True)
+    hopes = EncryptedTextField(_("waar je op hoopt"), blank=True)
     wants_longer = models.BooleanField(_("wil graag 90 minuten"), default=False)
-    feels_safe = models.CharField(
-        _("voelt zich thuis veilig"), max_length=10, choices=YesNoUnsure.choices, blank=True
+    feels_safe = EncryptedTextField(
+        _("voelt zich thuis veilig"), choices=YesNoUnsure.choices, blank=True
     )
     safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
-    helper_message = models.TextField(_("bericht van de hulpverlener"), blank=True)
+    helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
     requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
 

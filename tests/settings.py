@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.pop("DJANGO_DEBUG", None)
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "5YtDE6A0qO7txiSF0RZOcBUG7oSdiAyzFbwZI0xZ5To=")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made next to it are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

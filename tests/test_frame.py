@@ -164,6 +164,7 @@ def test_not_found_page_is_in_house_style(client: Client) -> None:
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean_env.pop("DATABASE_URL", None)
+    clean_env.pop("FIELD_ENCRYPTION_KEYS", None)
     clean_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -180,6 +181,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x7Qp2" * 10,
     "DJANGO_ALLOWED_HOSTS": "houvast.example",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
+    "FIELD_ENCRYPTION_KEYS": "kTbq3Jn8c0yZ1mQy0V3e8v4d5Zr2c9Wq7Xo1Lp6Hs0A=",
 }
 
 
@@ -187,6 +189,13 @@ def test_deploy_check_is_clean_with_production_variables() -> None:
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_an_encryption_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "FIELD_ENCRYPTION_KEYS"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is required" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:

@@ -1,0 +1,44 @@
+"""Encryption at rest for intake answers and contact details.
+
+Keys come from FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys, newest first), never from
+SECRET_KEY. Values are written with the newest key and read with any of them, so keys can be
+rotated: add a new key in front, run `manage.py reencrypt_fields`, then drop the old key.
+Reading a value that no key opens raises `cryptography.fernet.InvalidToken`: a wrong key or a
+damaged value is an error, never silently returned as ciphertext.
+"""
+
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+class EncryptedTextField(models.TextField):
+    """A text column holding a Fernet token; Python code sees the plain text."""
+
+    def get_prep_value(self, value: object) -> object:
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        return fernet().encrypt(str(value).encode()).decode()
+
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> object:
+        if value is None:
+            return None
+        return fernet().decrypt(value.encode()).decode()
+
+    def get_internal_type(self) -> str:
+        return "TextField"

@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from support.fields import EncryptedTextField, fernet
+from support.models import Booking
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt every encrypted value with the newest key of FIELD_ENCRYPTION_KEYS."
+
+    def handle(self, *args: object, **options: object) -> None:
+        fields = [f for f in Booking._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        columns = [f.column for f in fields]
+        table = Booking._meta.db_table
+        count = 0
+        # Raw tokens, rotated with MultiFernet.rotate: no plain text is held longer than needed.
+        with transaction.atomic():
+            rows = Booking.objects.values_list("pk", flat=True).order_by("pk")
+            for pk in rows.iterator():
+                with transaction.get_connection().cursor() as cursor:
+                    cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = %s", [pk])
+                    values = cursor.fetchone()
+                    rotated = [
+                        None if v is None else fernet().rotate(v.encode()).decode() for v in values
+                    ]
+                    assignments = ", ".join(f"{column} = %s" for column in columns)
+                    cursor.execute(
+                        f"UPDATE {table} SET {assignments} WHERE id = %s", [*rotated, pk]
+                    )
+                count += 1
+        self.stdout.write(
+            self.style.SUCCESS(f"Re-encrypted {count} booking(s) with the newest key.")
+        )
