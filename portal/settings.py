@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django_tasks_db",
     "portal",
     "articles",
     "support",
@@ -228,6 +229,12 @@ if not DEBUG:
 if proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Background tasks (e-mail) in the database, worked by `manage.py db_worker`: a task enqueued in
+# a transaction commits or rolls back with it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How often the worker tries an e-mail before it is marked failed (and shown so in the admin).
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
 
 # E-mail: an SMTP server from the environment; printed to the console in development.
 MAILERS = {

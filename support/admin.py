@@ -16,6 +16,7 @@ from support.models import (
     Meeting,
     Offer,
     Organisation,
+    OutgoingEmail,
     PeerGroup,
     Signup,
     SignupStatus,
@@ -233,3 +234,24 @@ class BookingAdmin(admin.ModelAdmin):
         self._apply(request, queryset,
                     lambda b: services.booking_cancel(booking=b, by_visitor=False),
                     _("%(count)d afspraak/afspraken geannuleerd."))  # fmt: skip
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """What was sent and what failed; never the address or the text."""
+
+    list_display = ("kind", "status", "attempts", "next_attempt_at", "last_error", "created_at")
+    list_filter = ("status", "kind")
+    fields = ("kind", "status", "attempts", "next_attempt_at", "last_error", "message_id",
+              "created_at", "sent_at")  # fmt: skip
+    readonly_fields = fields
+    actions = ("retry",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Opnieuw proberen"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        for email in queryset:
+            services.email_retry(email=email)
+        self.message_user(request, _("De mislukte e-mails worden opnieuw verstuurd."))

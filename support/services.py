@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 from dataclasses import dataclass
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -26,8 +29,10 @@ from support.caching import bump_data_version
 from support.models import (
     Booking,
     BookingStatus,
+    EmailStatus,
     Helper,
     Offer,
+    OutgoingEmail,
     PeerGroup,
     Signup,
     SignupStatus,
@@ -123,7 +128,7 @@ def group_signup(
                 status=status,
                 consent_at=timezone.now(),
             )
-            _mail_on_commit(signup, "signup_received")
+            email_queue(kind="signup_received", signup=signup)
     except IntegrityError:
         # A concurrent sign-up with the same address won; its seat stands, ours rolled back.
         existing = _active_signup(group.pk, email)
@@ -175,7 +180,7 @@ def _promote_first_waiting(group_id: int) -> Signup | None:
         return None
     waiting.status = SignupStatus.CONFIRMED
     waiting.save(update_fields=["status", "changed_at"])
-    _mail_on_commit(waiting, "signup_promoted")
+    email_queue(kind="signup_promoted", signup=waiting)
     return waiting
 
 
@@ -187,7 +192,7 @@ def signup_confirm(*, signup: Signup) -> bool:
             return False
         current.status = SignupStatus.CONFIRMED
         current.save(update_fields=["status", "changed_at"])
-        _mail_on_commit(current, "signup_promoted")
+        email_queue(kind="signup_promoted", signup=current)
     return True
 
 
@@ -204,36 +209,115 @@ def signup_move_to_waiting_list(*, signup: Signup) -> bool:
 
 
 # -- e-mail -------------------------------------------------------------------------------------
+#
+# Every e-mail is an OutgoingEmail row plus a task, both written in the transaction of the change
+# that causes them: they commit or roll back with it, so a booking never fails because of e-mail
+# and no e-mail is sent about a change that did not happen. The worker sends with retries.
+
+EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
+EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
 
 
-def _mail_on_commit(signup: Signup, template: str) -> None:
-    signup_id = signup.pk
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: send_signup_mail(signup_id, template, language))
+def email_queue(*, kind: str, booking: Booking | None = None, signup: Signup | None = None) -> None:
+    from support.tasks import send_email
+
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    email = OutgoingEmail.objects.create(
+        kind=kind,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        booking=booking,
+        signup=signup,
+        message_id=make_msgid(domain=domain),
+    )
+    send_email.enqueue(email.pk)
 
 
-def send_signup_mail(signup_id: int, template: str, language: str = "nl") -> None:
-    """Send a discreet e-mail about a sign-up. A mail failure never undoes the sign-up."""
-    signup = Signup.objects.select_related("group").get(pk=signup_id)
-    with translation.override(language):
-        context = {
-            "signup": signup,
-            "group": signup.group,
-            "manage_url": settings.SITE_URL + signup_url(signup),
-            "site_name": settings.SITE_NAME,
-        }
-        subject = render_to_string(f"support/emails/{template}_subject.txt", context)
-        body = render_to_string(f"support/emails/{template}.txt", context)
-    message = EmailMultiAlternatives(
+def _retry_delay(attempts: int) -> datetime.timedelta:
+    return min(EMAIL_RETRY_FIRST * 2 ** (attempts - 1), EMAIL_RETRY_MAX)
+
+
+def email_deliver(*, email_id: int) -> None:
+    """Send one queued e-mail: once, or again later with backoff, or mark it failed."""
+    from support.tasks import send_email
+
+    with transaction.atomic():
+        # The row lock keeps two workers from sending the same e-mail.
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != EmailStatus.PENDING:
+            return
+        try:
+            _compose(email).send()
+        except smtplib.SMTPRecipientsRefused as error:
+            # The address itself is refused: trying again will not help.
+            email.attempts += 1
+            email.status = EmailStatus.FAILED
+            email.last_error = _describe(error)
+        except Exception as error:  # any other failure of the mail server: try again later
+            email.attempts += 1
+            email.last_error = _describe(error)
+            if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+                email.status = EmailStatus.FAILED
+            else:
+                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
+                send_email.using(run_after=email.next_attempt_at).enqueue(email.pk)
+        else:
+            email.attempts += 1
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.next_attempt_at = None
+        email.save()
+        if email.status == EmailStatus.FAILED:
+            logger.error("E-mail %s failed for good: %s", email.pk, email.last_error)
+
+
+def email_retry(*, email: OutgoingEmail) -> None:
+    """Staff: try a failed e-mail again now."""
+    from support.tasks import send_email
+
+    with transaction.atomic():
+        current = OutgoingEmail.objects.select_for_update().get(pk=email.pk)
+        if current.status != EmailStatus.FAILED:
+            return
+        current.status = EmailStatus.PENDING
+        current.next_attempt_at = None
+        current.save(update_fields=["status", "next_attempt_at"])
+        send_email.enqueue(current.pk)
+
+
+def _describe(error: Exception) -> str:
+    # The class and SMTP code only: server messages may repeat the address.
+    code = getattr(error, "smtp_code", "") or ""
+    return f"{type(error).__name__} {code}".strip()[:200]
+
+
+def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
+    with translation.override(email.language):
+        if email.signup_id:
+            signup = Signup.objects.select_related("group").get(pk=email.signup_id)
+            recipient = signup.email
+            context = {
+                "signup": signup,
+                "group": signup.group,
+                "manage_url": settings.SITE_URL + signup_url(signup),
+            }
+        else:
+            booking = Booking.objects.select_related("helper", "conversation_type").get(
+                pk=email.booking_id
+            )
+            recipient = booking.email
+            context = {"booking": booking}
+            if booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+                context["manage_url"] = settings.SITE_URL + booking_url(booking)
+        context["site_name"] = settings.SITE_NAME
+        subject = render_to_string(f"support/emails/{email.kind}_subject.txt", context)
+        body = render_to_string(f"support/emails/{email.kind}.txt", context)
+    return EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[signup.email],
+        to=[recipient],
+        headers={"Message-ID": email.message_id},
     )
-    try:
-        message.send()
-    except Exception:  # the mail server being down must not break a sign-up
-        logger.exception("Could not send %s e-mail for sign-up %s", template, signup_id)
 
 
 # -- booking a conversation ---------------------------------------------------------------------
@@ -509,6 +593,7 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             current.requested_at = now
             current.hold_expires_at = None
             current.save()
+            email_queue(kind="booking_received", booking=current)
             return current
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, booking.starts_at, now=now) from error
@@ -553,6 +638,7 @@ def booking_confirm(*, booking: Booking) -> Booking:
             raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
         current.status = BookingStatus.CONFIRMED
         current.save(update_fields=["status"])
+        email_queue(kind="booking_confirmed", booking=current)
     return current
 
 
@@ -565,6 +651,7 @@ def booking_decline(*, booking: Booking, message: str = "") -> Booking:
         current.helper_message = message
         current.token_version += 1
         current.save(update_fields=["status", "helper_message", "token_version"])
+        email_queue(kind="booking_declined", booking=current)
     return current
 
 
@@ -594,6 +681,7 @@ def booking_cancel(
         current.status = BookingStatus.CANCELLED
         current.token_version += 1
         current.save(update_fields=["status", "token_version"])
+        email_queue(kind="booking_cancelled", booking=current)
     return current
 
 
@@ -618,6 +706,7 @@ def booking_reschedule(
             current.blocked_from, current.blocked_until = availability.blocked_range(start, rules)
             current.token_version += 1
             current.save()
+            email_queue(kind="booking_rescheduled", booking=current)
             return current
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, start, now=now, exclude=booking.pk) from error

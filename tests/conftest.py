@@ -48,3 +48,20 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def work_queue(transactional_db):
+    """Run the background worker over everything that is due, as `manage.py db_worker` does.
+
+    The worker closes its database connection when it is done, so these tests use real
+    transactions.
+    """
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def work() -> None:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=StringIO())
+
+    return work
