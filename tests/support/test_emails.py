@@ -108,14 +108,20 @@ def test_a_rolled_back_change_queues_no_mail(make_offer, work_queue) -> None:
     offer = make_offer()
     start = timezone.localtime() + datetime.timedelta(days=5)
     start = start.replace(hour=14, minute=0, second=0, microsecond=0)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        held = services.booking_hold(offer=offer, start=start, hold_key="k")
-        services.booking_save_intake(
-            booking=held, hold_key="k", answers={"name": "A", "email": "a@example.org",
-                                                 "consent": True},
-        )  # fmt: skip
-        services.booking_submit(booking=held, hold_key="k")
-        raise RuntimeError
+
+    def request_then_fail() -> None:
+        with transaction.atomic():
+            held = services.booking_hold(offer=offer, start=start, hold_key="k")
+            services.booking_save_intake(
+                booking=held,
+                hold_key="k",
+                answers={"name": "A", "email": "a@example.org", "consent": True},
+            )
+            services.booking_submit(booking=held, hold_key="k")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        request_then_fail()
     assert not OutgoingEmail.objects.exists()
     assert not DBTaskResult.objects.exists()
 
