@@ -580,6 +580,7 @@ class EmailStatus(models.TextChoices):
     PENDING = "wachtend", _("Wacht op verzending")
     SENT = "verstuurd", _("Verstuurd")
     FAILED = "mislukt", _("Mislukt")
+    SKIPPED = "vervallen", _("Vervallen")
 
 
 class OutgoingEmail(models.Model):
@@ -598,6 +599,7 @@ class OutgoingEmail(models.Model):
         _("status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
     attempts = models.PositiveIntegerField(_("pogingen"), default=0)
+    send_after = models.DateTimeField(_("versturen vanaf"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
     last_error = models.CharField(_("laatste fout"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)

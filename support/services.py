@@ -214,11 +214,20 @@ def signup_move_to_waiting_list(*, signup: Signup) -> bool:
 # that causes them: they commit or roll back with it, so a booking never fails because of e-mail
 # and no e-mail is sent about a change that did not happen. The worker sends with retries.
 
+REMINDER_BEFORE = datetime.timedelta(hours=24)
+# E-mails that carry a calendar file: the booking was (or still is) confirmed.
+CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled"}
 EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
 EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
 
 
-def email_queue(*, kind: str, booking: Booking | None = None, signup: Signup | None = None) -> None:
+def email_queue(
+    *,
+    kind: str,
+    booking: Booking | None = None,
+    signup: Signup | None = None,
+    send_after: datetime.datetime | None = None,
+) -> None:
     from support.tasks import send_email
 
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
@@ -227,9 +236,34 @@ def email_queue(*, kind: str, booking: Booking | None = None, signup: Signup | N
         language=translation.get_language() or settings.LANGUAGE_CODE,
         booking=booking,
         signup=signup,
+        send_after=send_after,
         message_id=make_msgid(domain=domain),
     )
-    send_email.enqueue(email.pk)
+    if send_after is None:
+        send_email.enqueue(email.pk)
+    else:
+        send_email.using(run_after=send_after).enqueue(email.pk)
+
+
+def reminder_time(starts_at: datetime.datetime) -> datetime.datetime:
+    """24 elapsed hours before the session, whatever the clocks do in between."""
+    return starts_at.astimezone(datetime.UTC) - REMINDER_BEFORE
+
+
+def _queue_reminder(booking: Booking) -> None:
+    # A reminder for an earlier time is skipped when its turn comes (see email_deliver).
+    when = reminder_time(booking.starts_at)
+    if when > timezone.now():
+        email_queue(kind="booking_reminder", booking=booking, send_after=when)
+
+
+def _reminder_is_stale(email: OutgoingEmail) -> bool:
+    booking = Booking.objects.filter(pk=email.booking_id).first()
+    return (
+        booking is None
+        or booking.status != BookingStatus.CONFIRMED
+        or reminder_time(booking.starts_at) != email.send_after
+    )
 
 
 def _retry_delay(attempts: int) -> datetime.timedelta:
@@ -244,6 +278,10 @@ def email_deliver(*, email_id: int) -> None:
         # The row lock keeps two workers from sending the same e-mail.
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status != EmailStatus.PENDING:
+            return
+        if email.kind == "booking_reminder" and _reminder_is_stale(email):
+            email.status = EmailStatus.SKIPPED  # cancelled, or moved to another time
+            email.save(update_fields=["status"])
             return
         try:
             _compose(email).send()
@@ -311,13 +349,27 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         context["site_name"] = settings.SITE_NAME
         subject = render_to_string(f"support/emails/{email.kind}_subject.txt", context)
         body = render_to_string(f"support/emails/{email.kind}.txt", context)
-    return EmailMultiAlternatives(
+    message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
         headers={"Message-ID": email.message_id},
     )
+    if (
+        email.booking_id
+        and email.kind in CALENDAR_KINDS
+        and (email.kind != "booking_rescheduled" or booking.status == BookingStatus.CONFIRMED)
+    ):
+        from support.calendar import booking_ics
+
+        cancel = email.kind == "booking_cancelled"
+        message.attach(
+            "afspraak.ics",
+            booking_ics(booking, cancel=cancel),
+            f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
+        )
+    return message
 
 
 # -- booking a conversation ---------------------------------------------------------------------
@@ -639,6 +691,7 @@ def booking_confirm(*, booking: Booking) -> Booking:
         current.status = BookingStatus.CONFIRMED
         current.save(update_fields=["status"])
         email_queue(kind="booking_confirmed", booking=current)
+        _queue_reminder(current)
     return current
 
 
@@ -707,6 +760,8 @@ def booking_reschedule(
             current.token_version += 1
             current.save()
             email_queue(kind="booking_rescheduled", booking=current)
+            if current.status == BookingStatus.CONFIRMED:
+                _queue_reminder(current)
             return current
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, start, now=now, exclude=booking.pk) from error

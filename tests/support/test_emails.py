@@ -4,6 +4,7 @@ import datetime
 import socket
 from email import message_from_bytes
 
+import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
@@ -68,6 +69,20 @@ def book(make_offer, email: str = "saskia@example.org") -> Booking:
                  "feels_safe": "nee", "consent": True},
     )  # fmt: skip
     return services.booking_submit(booking=held, hold_key="k")
+
+
+def text_of(message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode()
+    raise AssertionError("no plain-text part")
+
+
+def calendar_of(message) -> icalendar.Calendar | None:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    return None
 
 
 def make_due() -> None:
@@ -168,9 +183,80 @@ def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_offer, work_qu
     for message in smtp.messages:
         assert message["Subject"].startswith(f"Je afspraak op {day} ")
         assert message["From"].startswith("Houvast")
-        body = message.get_payload(decode=True).decode()
+        body = text_of(message)
         assert SECRET_STORY not in body
         assert "nee" not in body.lower().split()
         for word in ("porno", "seks", "bedrog", "vreemd", "verslav", "therap"):
             assert word not in message["Subject"].lower()
-    assert "/afspraak/beheer/" in smtp.messages[0].get_payload(decode=True).decode()
+    assert "/afspraak/beheer/" in text_of(smtp.messages[0])
+
+    # Calendar files: none for the request, then the same UID with a growing SEQUENCE.
+    received, confirmed, rescheduled, cancelled = smtp.messages
+    assert calendar_of(received) is None
+    events = [calendar_of(m) for m in (confirmed, rescheduled, cancelled)]
+    uids = {str(c.walk("VEVENT")[0]["UID"]) for c in events}
+    assert len(uids) == 1
+    sequences = [int(c.walk("VEVENT")[0]["SEQUENCE"]) for c in events]
+    assert sequences[0] < sequences[1] < sequences[2]
+    assert [str(c["METHOD"]) for c in events] == ["REQUEST", "REQUEST", "CANCEL"]
+    for calendar in events:
+        assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == "Afspraak"
+    moved = events[1].walk("VEVENT")[0].decoded("DTSTART")
+    assert moved == booking.starts_at + datetime.timedelta(hours=3)
+
+
+def test_reminder_time_is_24_elapsed_hours_across_the_clock_change() -> None:
+    from zoneinfo import ZoneInfo
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    # Sunday 2026-10-25 10:00 CET is 09:00 UTC; 24 hours earlier is Saturday 11:00 CEST.
+    start = datetime.datetime(2026, 10, 25, 10, tzinfo=ams)
+    reminder = services.reminder_time(start)
+    assert reminder == datetime.datetime(2026, 10, 24, 9, tzinfo=datetime.UTC)
+    assert reminder.astimezone(ams).hour == 11
+    assert start - reminder == datetime.timedelta(hours=24)
+
+
+def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
+    smtp, make_offer, work_queue
+) -> None:
+    smtp.start()
+    booking = book(make_offer)
+    services.booking_confirm(booking=booking)
+    work_queue()
+    reminder = OutgoingEmail.objects.get(kind="booking_reminder")
+    task = DBTaskResult.objects.get(args_kwargs__args=[reminder.pk])
+    assert task.run_after == booking.starts_at - datetime.timedelta(hours=24)
+    assert reminder.status == EmailStatus.PENDING  # not yet due
+
+    moved = services.booking_reschedule(
+        booking=booking, start=booking.starts_at + datetime.timedelta(hours=2)
+    )
+    make_due()
+    work_queue()
+    work_queue()
+    reminders = {
+        e.send_after: e.status for e in OutgoingEmail.objects.filter(kind="booking_reminder")
+    }
+    assert reminders == {
+        booking.starts_at - datetime.timedelta(hours=24): EmailStatus.SKIPPED,
+        moved.starts_at - datetime.timedelta(hours=24): EmailStatus.SENT,
+    }
+    assert sum("herinnering" in text_of(m) for m in smtp.messages) == 1
+
+    services.booking_cancel(booking=moved, by_visitor=False)
+    assert not OutgoingEmail.objects.filter(
+        kind="booking_reminder", status=EmailStatus.PENDING
+    ).exists()
+
+
+def test_a_cancelled_appointment_gets_no_reminder(smtp, make_offer, work_queue) -> None:
+    smtp.start()
+    booking = book(make_offer)
+    services.booking_confirm(booking=booking)
+    services.booking_cancel(booking=booking, by_visitor=True)
+    make_due()
+    work_queue()
+    reminder = OutgoingEmail.objects.get(kind="booking_reminder")
+    assert reminder.status == EmailStatus.SKIPPED
+    assert not any("herinnering" in text_of(m) for m in smtp.messages)
