@@ -233,6 +233,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Background tasks (e-mail) in the database, worked by `manage.py db_worker`: a task enqueued in
 # a transaction commits or rolls back with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Days after a session (or an abandoned request) before its intake and contact details are
+# erased by the retention purge.
+INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))
 # How often the worker tries an e-mail before it is marked failed (and shown so in the admin).
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
 

@@ -188,11 +188,17 @@ HelperAdmin.inlines = (OfferInline, AvailabilityRuleInline, AvailabilityExceptio
 class BookingAdmin(admin.ModelAdmin):
     """Times and status only: intake answers are for the assigned helper, not for the admin."""
 
-    list_display = ("starts_at", "helper", "conversation_type", "status", "safety_flag")
+    list_display = ("starts_at", "helper", "conversation_type", "status", "safety_flag",
+                    "erase_after", "erased_at")  # fmt: skip
     list_filter = ("status", "safety_flag", "helper")
     date_hierarchy = "starts_at"
     fields = ("helper", "conversation_type", "status", "starts_at", "ends_at", "safety_flag",
-              "requested_at", "helper_message")  # fmt: skip
+              "requested_at", "erase_after", "erased_at")  # fmt: skip
+
+    @admin.display(description=_("intake gewist na"))
+    def erase_after(self, booking: Booking) -> object:
+        return booking.erase_after
+
     readonly_fields = fields
     actions = ("confirm", "decline", "extend", "cancel")
 

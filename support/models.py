@@ -6,8 +6,10 @@ single query; the details of each kind live in a child table (multi-table inheri
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -531,6 +533,7 @@ class Booking(models.Model):
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
     requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 
@@ -555,6 +558,11 @@ class Booking(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def erase_after(self) -> datetime.datetime:
+        """When the intake and contact details of this booking are erased."""
+        return self.ends_at + datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
 
 
 class DataChange(models.Model):

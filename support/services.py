@@ -794,3 +794,32 @@ def booking_extend(*, booking: Booking, now: datetime.datetime | None = None) ->
             return current
     except (SlotTaken, IntegrityError) as error:
         raise BookingRefused(_("De tijd na dit gesprek is niet meer vrij.")) from error
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+ERASED_FIELDS = (*INTAKE_FIELDS, "helper_message")
+
+
+def bookings_to_erase(now: datetime.datetime | None = None):
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+    return Booking.objects.filter(ends_at__lt=cutoff, erased_at__isnull=True)
+
+
+def retention_purge(*, now: datetime.datetime | None = None) -> int:
+    """Erase intakes and contact details of sessions that ended more than the retention period
+    ago. The booking itself stays, so the helper's calendar stays consistent."""
+    now = now or timezone.now()
+    erased = 0
+    with transaction.atomic():
+        for booking in bookings_to_erase(now).select_for_update():
+            for field in ERASED_FIELDS:
+                default = Booking._meta.get_field(field).get_default()
+                setattr(booking, field, default)
+            booking.consent_at = None
+            booking.erased_at = now
+            booking.save()
+            erased += 1
+        if erased:
+            logger.info("Retention: erased the intakes of %d booking(s)", erased)
+    return erased

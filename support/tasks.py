@@ -1,7 +1,10 @@
 """Background tasks, worked by `manage.py db_worker`. Arguments carry ids only: task rows are
 stored in plain text."""
 
+import datetime
+
 from django.tasks import task
+from django.utils import timezone
 
 from support import services
 
@@ -9,3 +12,23 @@ from support import services
 @task
 def send_email(email_id: int) -> None:
     services.email_deliver(email_id=email_id)
+
+
+RETENTION_INTERVAL = datetime.timedelta(days=1)
+
+
+@task
+def retention_purge() -> None:
+    """Erase expired intakes, then plan the next run: a daily task that keeps itself going."""
+    services.retention_purge()
+    schedule_retention_purge(after=timezone.now() + RETENTION_INTERVAL)
+
+
+def schedule_retention_purge(*, after: datetime.datetime | None = None) -> bool:
+    """Queue the daily purge unless a run is already planned."""
+    from django_tasks_db.models import DBTaskResult
+
+    if DBTaskResult.objects.filter(task_path=retention_purge.module_path, status="READY").exists():
+        return False
+    retention_purge.using(run_after=after or timezone.now()).enqueue()
+    return True

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandParser
+
+from support import services
+from support.tasks import schedule_retention_purge
+
+
+class Command(BaseCommand):
+    help = "Erase intakes and contact details of bookings past the retention period."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--schedule",
+            action="store_true",
+            help="also make sure the daily purge task is queued for the worker",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        erased = services.retention_purge()
+        self.stdout.write(f"Erased the intakes of {erased} booking(s).")
+        if options["schedule"] and schedule_retention_purge():
+            self.stdout.write("The daily purge is queued.")
