@@ -199,3 +199,12 @@ class IntakeSafetyForm(forms.Form):
 
 
 INTAKE_STEPS = [IntakeContactForm, IntakeSituationForm, IntakeWishesForm, IntakeSafetyForm]
+
+
+class PartnerInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mailadres van je partner (niet verplicht)"),
+        required=False,
+        max_length=254,
+        help_text=_("Alleen als je wilt dat wij je partner een e-mail sturen."),
+    )

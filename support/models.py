@@ -602,6 +602,7 @@ class OutgoingEmail(models.Model):
     language = models.CharField(_("taal"), max_length=8, default="nl")
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True)
     signup = models.ForeignKey(Signup, on_delete=models.CASCADE, null=True, blank=True)
+    partner = models.ForeignKey("PartnerIntake", on_delete=models.CASCADE, null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
@@ -619,10 +620,59 @@ class OutgoingEmail(models.Model):
         verbose_name_plural = _("e-mails")
         constraints = [
             models.CheckConstraint(
-                condition=Q(booking__isnull=False) | Q(signup__isnull=False),
+                condition=Q(booking__isnull=False)
+                | Q(signup__isnull=False)
+                | Q(partner__isnull=False),
                 name="email_is_about_something",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.get_status_display()})"
+
+
+class PartnerIntake(models.Model):
+    """The invited partner's own intake for a booking: seen by the helper only.
+
+    The booker never sees it, and the partner never sees the booker's. While it is being filled
+    in, it belongs to the browser session that started it (`claim_key`), so a shared link does
+    not show the answers to anyone else.
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="partner_intake")
+    invite_email = EncryptedTextField(_("uitgenodigd op e-mailadres"), blank=True)
+    invited_at = models.DateTimeField(_("uitgenodigd op"), default=timezone.now)
+    claim_key = models.CharField(max_length=64, blank=True)
+    token_version = models.PositiveIntegerField(default=1)
+    name = EncryptedTextField(_("naam of schuilnaam"), blank=True)
+    email = EncryptedTextField(_("e-mailadres"), blank=True)
+    phone = EncryptedTextField(_("telefoon"), blank=True)
+    contact_preference = EncryptedTextField(
+        _("contact"), choices=ContactPreference.choices, blank=True
+    )
+    role = EncryptedTextField(_("rol"), choices=Role.choices, blank=True)
+    what_happened = EncryptedTextField(_("wat er gebeurde"), blank=True)
+    disclosure = EncryptedTextField(_("hoe het uitkwam"), choices=Disclosure.choices, blank=True)
+    disclosure_when = EncryptedTextField(_("wanneer"), blank=True)
+    partner_knows = EncryptedTextField(
+        _("partner weet van de afspraak"), choices=YesNoUnsure.choices, blank=True
+    )
+    partner_joins = EncryptedTextField(
+        _("partner komt mee"), choices=YesNoUnsure.choices, blank=True
+    )
+    hopes = EncryptedTextField(_("waar je op hoopt"), blank=True)
+    wants_longer = models.BooleanField(_("wil graag 90 minuten"), default=False)
+    feels_safe = EncryptedTextField(
+        _("voelt zich thuis veilig"), choices=YesNoUnsure.choices, blank=True
+    )
+    safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
+    consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("ingevuld op"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intake van de partner")
+        verbose_name_plural = _("intakes van partners")
+
+    def __str__(self) -> str:
+        return f"{_('Partner')} – {self.booking}"

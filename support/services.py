@@ -33,6 +33,7 @@ from support.models import (
     Helper,
     Offer,
     OutgoingEmail,
+    PartnerIntake,
     PeerGroup,
     Signup,
     SignupStatus,
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 SIGNUP_TOKEN_SALT = "support.signup"
 BOOKING_TOKEN_SALT = "support.booking"
+PARTNER_TOKEN_SALT = "support.partner"
 
 
 class GroupClosed(Exception):
@@ -226,6 +228,7 @@ def email_queue(
     kind: str,
     booking: Booking | None = None,
     signup: Signup | None = None,
+    partner: PartnerIntake | None = None,
     send_after: datetime.datetime | None = None,
 ) -> None:
     from support.tasks import send_email
@@ -236,6 +239,7 @@ def email_queue(
         language=translation.get_language() or settings.LANGUAGE_CODE,
         booking=booking,
         signup=signup,
+        partner=partner,
         send_after=send_after,
         message_id=make_msgid(domain=domain),
     )
@@ -330,7 +334,16 @@ def _describe(error: Exception) -> str:
 
 def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
     with translation.override(email.language):
-        if email.signup_id:
+        if email.partner_id:
+            intake = PartnerIntake.objects.select_related(
+                "booking__helper", "booking__conversation_type"
+            ).get(pk=email.partner_id)
+            recipient = intake.invite_email
+            context = {
+                "booking": intake.booking,
+                "manage_url": settings.SITE_URL + partner_url(intake),
+            }
+        elif email.signup_id:
             signup = Signup.objects.select_related("group").get(pk=email.signup_id)
             recipient = signup.email
             context = {
@@ -819,7 +832,103 @@ def retention_purge(*, now: datetime.datetime | None = None) -> int:
             booking.consent_at = None
             booking.erased_at = now
             booking.save()
+            PartnerIntake.objects.filter(booking=booking).delete()
             erased += 1
         if erased:
             logger.info("Retention: erased the intakes of %d booking(s)", erased)
     return erased
+
+
+# -- the partner's own intake -------------------------------------------------------------------
+
+PARTNER_ACTIVE = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+def partner_invite(*, booking: Booking, email: str = "") -> PartnerIntake:
+    """Open the partner's intake; with an address, also e-mail the partner the private link."""
+    with transaction.atomic():
+        current = _locked_booking(booking)
+        if current.status not in PARTNER_ACTIVE or not current.conversation_type.both_partners:
+            raise BookingRefused(_("Voor deze afspraak kun je je partner niet uitnodigen."))
+        intake, _created = PartnerIntake.objects.get_or_create(booking=current)
+        if intake.submitted_at is not None:
+            raise BookingRefused(_("Je partner heeft de vragen al ingevuld."))
+        if email:
+            intake.invite_email = email.strip()
+            intake.invited_at = timezone.now()
+            intake.save(update_fields=["invite_email", "invited_at"])
+            email_queue(kind="partner_invite", partner=intake)
+    return intake
+
+
+def partner_token(intake: PartnerIntake) -> str:
+    return signing.dumps([intake.pk, intake.token_version], salt=PARTNER_TOKEN_SALT)
+
+
+def partner_url(intake: PartnerIntake) -> str:
+    return reverse("support:partner_start", kwargs={"token": partner_token(intake)})
+
+
+def partner_from_token(token: str, *, now: datetime.datetime | None = None) -> PartnerIntake | None:
+    """The partner intake of a private link; None for a tampered, stale or expired link."""
+    now = now or timezone.now()
+    try:
+        pk, version = signing.loads(token, salt=PARTNER_TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    intake = (
+        PartnerIntake.objects.select_related("booking__helper", "booking__conversation_type")
+        .filter(pk=pk, booking__status__in=PARTNER_ACTIVE)
+        .first()
+    )
+    if intake is None or intake.token_version != version or intake.booking.starts_at <= now:
+        return None
+    return intake
+
+
+def partner_claim(*, intake: PartnerIntake, claim_key: str) -> bool:
+    """The first browser that starts the intake owns it; others never see its answers."""
+    with transaction.atomic():
+        current = PartnerIntake.objects.select_for_update().get(pk=intake.pk)
+        if current.submitted_at is not None:
+            return False
+        if not current.claim_key:
+            current.claim_key = claim_key
+            current.save(update_fields=["claim_key"])
+        intake.claim_key = current.claim_key
+        return current.claim_key == claim_key
+
+
+def partner_save_intake(
+    *, intake: PartnerIntake, claim_key: str, answers: dict[str, object]
+) -> None:
+    unknown = set(answers) - set(INTAKE_FIELDS) - {"consent"}
+    if unknown:
+        raise ValueError(f"unknown intake fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = PartnerIntake.objects.select_for_update().get(pk=intake.pk)
+        if current.claim_key != claim_key or current.submitted_at is not None:
+            raise BookingRefused(_("Deze vragen kun je hier niet meer invullen."))
+        for field, value in answers.items():
+            if field == "consent":
+                current.consent_at = timezone.now() if value else None
+            else:
+                setattr(current, field, value)
+        current.safety_flag = current.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
+        current.save()
+        for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
+            setattr(intake, field, getattr(current, field))
+
+
+def partner_submit(*, intake: PartnerIntake, claim_key: str) -> PartnerIntake:
+    with transaction.atomic():
+        current = PartnerIntake.objects.select_for_update().get(pk=intake.pk)
+        if current.submitted_at is not None:
+            return current
+        if current.claim_key != claim_key:
+            raise BookingRefused(_("Deze vragen kun je hier niet meer invullen."))
+        if current.consent_at is None or not (current.name and current.email):
+            raise BookingRefused(_("Vul eerst alle stappen in."))
+        current.submitted_at = timezone.now()
+        current.save(update_fields=["submitted_at"])
+    return current

@@ -21,4 +21,15 @@ urlpatterns = [
         views.booking_reschedule,
         name="booking_reschedule",
     ),
+    path("afspraak/partner/<str:token>/", views.partner_start, name="partner_start"),
+    path(
+        "afspraak/partner/<str:token>/stap/<int:step>/",
+        views.partner_intake,
+        name="partner_intake",
+    ),
+    path(
+        "afspraak/partner/<str:token>/controleren/",
+        views.partner_summary,
+        name="partner_summary",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -21,8 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.middleware import reading_page
 from support import services
 from support.caching import data_version
-from support.forms import INTAKE_STEPS, DirectoryFilterForm, SignupForm
-from support.models import AUDIENCE_FIELDS, Booking, Entry, Kind, Offer, PeerGroup
+from support.forms import INTAKE_STEPS, DirectoryFilterForm, PartnerInviteForm, SignupForm
+from support.models import (
+    AUDIENCE_FIELDS,
+    Booking,
+    Entry,
+    Kind,
+    Offer,
+    PartnerIntake,
+    PeerGroup,
+)
 
 # Kinds in the order a reader in need meets them.
 KIND_ORDER = [
@@ -335,7 +344,9 @@ def _cached_week_page(request: HttpRequest, offer_id: int) -> HttpResponse:
     return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
-def _initial_for(form_class: type[forms.Form], booking: Booking) -> dict[str, object]:
+def _initial_for(
+    form_class: type[forms.Form], booking: Booking | PartnerIntake
+) -> dict[str, object]:
     initial = {}
     for name in form_class.base_fields:
         if name == "consent":
@@ -377,10 +388,14 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
         "support/booking/intake.html",
         {
             "booking": booking,
+            "answers": booking,
             "form": form,
             "step": step,
             "steps": len(INTAKE_STEPS),
-            "previous_step": step - 1 if step > 1 else None,
+            "previous_url": reverse("support:booking_intake", kwargs={"step": step - 1})
+            if step > 1
+            else None,
+            "choose_url": reverse("support:booking_choose"),
         },
         status=status,
     )
@@ -461,6 +476,8 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     error = None
     status = HTTPStatus.OK
+    if request.method == "POST" and "partner" in request.POST:
+        return _invite_partner(request, booking, token)
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, by_visitor=True)
@@ -479,8 +496,178 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
             "error": error,
             "can_cancel": timezone.now() < services.cancellation_deadline(booking),
             "deadline": services.cancellation_deadline(booking),
+            "partner_form": PartnerInviteForm(),
+            "partner_done": _partner_done(booking),
         },
         status=status,
+    )
+
+
+def _partner_done(booking: Booking) -> bool:
+    return PartnerIntake.objects.filter(booking=booking, submitted_at__isnull=False).exists()
+
+
+def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpResponse:
+    """The booker invites her partner: by e-mail, or by a link she passes on herself."""
+    form = PartnerInviteForm(request.POST)
+    context: dict[str, object] = {
+        "booking": booking,
+        "token": token,
+        "can_cancel": timezone.now() < services.cancellation_deadline(booking),
+        "deadline": services.cancellation_deadline(booking),
+        "partner_form": form,
+        "partner_done": _partner_done(booking),
+    }
+    by_email = request.POST.get("partner") == "email"
+    if by_email and not (form.is_valid() and form.cleaned_data["email"]):
+        if form.is_valid():
+            form.add_error("email", _("Vul het e-mailadres van je partner in."))
+        return render(
+            request, "support/booking/manage.html", context, status=HTTPStatus.BAD_REQUEST
+        )
+    try:
+        intake = services.partner_invite(
+            booking=booking, email=form.cleaned_data["email"] if by_email else ""
+        )
+    except services.BookingRefused as refused:
+        context["error"] = refused.message
+        return render(request, "support/booking/manage.html", context, status=HTTPStatus.CONFLICT)
+    if by_email:
+        context["partner_invited"] = True
+        context["partner_form"] = PartnerInviteForm()
+    else:
+        context["partner_link"] = request.build_absolute_uri(services.partner_url(intake))
+    return render(request, "support/booking/manage.html", context)
+
+
+# -- the partner's intake -----------------------------------------------------------------------
+
+SESSION_PARTNER = "partner-claims"
+
+
+def _partner(token: str) -> PartnerIntake:
+    intake = services.partner_from_token(token)
+    if intake is None:
+        raise Http404
+    return intake
+
+
+def _claim_key(request: HttpRequest, intake: PartnerIntake) -> str:
+    return (request.session.get(SESSION_PARTNER) or {}).get(str(intake.pk), "")
+
+
+def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpResponse | None:
+    """Submitted, or being filled in elsewhere: a page without any answers."""
+    if intake.submitted_at is not None:
+        return render(request, "support/partner/done.html", {"booking": intake.booking})
+    key = _claim_key(request, intake)
+    if not key or key != intake.claim_key:
+        return render(
+            request,
+            "support/partner/elsewhere.html",
+            {"booking": intake.booking},
+            status=HTTPStatus.CONFLICT,
+        )
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def partner_start(request: HttpRequest, token: str) -> HttpResponse:
+    intake = _partner(token)
+    if intake.submitted_at is not None:
+        return render(request, "support/partner/done.html", {"booking": intake.booking})
+    if request.method == "POST":
+        key = _claim_key(request, intake) or secrets.token_urlsafe(24)
+        if services.partner_claim(intake=intake, claim_key=key):
+            claims = request.session.get(SESSION_PARTNER) or {}
+            claims[str(intake.pk)] = key
+            request.session[SESSION_PARTNER] = claims
+            return redirect("support:partner_intake", token=token, step=1)
+        return render(
+            request,
+            "support/partner/elsewhere.html",
+            {"booking": intake.booking},
+            status=HTTPStatus.CONFLICT,
+        )
+    return render(
+        request, "support/partner/start.html", {"booking": intake.booking, "token": token}
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
+    intake = _partner(token)
+    if (refusal := _partner_refusal(request, intake)) is not None:
+        return refusal
+    if not 1 <= step <= len(INTAKE_STEPS):
+        raise Http404
+    form_class = INTAKE_STEPS[step - 1]
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            services.partner_save_intake(
+                intake=intake, claim_key=_claim_key(request, intake), answers=form.cleaned_data
+            )
+            if step < len(INTAKE_STEPS):
+                return redirect("support:partner_intake", token=token, step=step + 1)
+            return redirect("support:partner_summary", token=token)
+        status = HTTPStatus.BAD_REQUEST
+    else:
+        form = form_class(initial=_initial_for(form_class, intake))
+    if "wants_longer" in form.fields and not intake.booking.conversation_type.extended_minutes:
+        del form.fields["wants_longer"]
+    return render(
+        request,
+        "support/booking/intake.html",
+        {
+            "booking": intake.booking,
+            "answers": intake,
+            "form": form,
+            "step": step,
+            "steps": len(INTAKE_STEPS),
+            "previous_url": reverse(
+                "support:partner_intake", kwargs={"token": token, "step": step - 1}
+            )
+            if step > 1
+            else None,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
+    intake = _partner(token)
+    if (refusal := _partner_refusal(request, intake)) is not None:
+        return refusal
+    error = None
+    if request.method == "POST":
+        try:
+            services.partner_submit(intake=intake, claim_key=_claim_key(request, intake))
+        except services.BookingRefused as refused:
+            error = refused.message
+        else:
+            return render(request, "support/partner/done.html", {"booking": intake.booking})
+    complete = all(
+        form_class(_initial_for(form_class, intake)).is_valid() for form_class in INTAKE_STEPS
+    )
+    return render(
+        request,
+        "support/partner/summary.html",
+        {
+            "intake": intake,
+            "booking": intake.booking,
+            "token": token,
+            "complete": complete,
+            "error": error,
+        },
+        status=HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
     )
 
 

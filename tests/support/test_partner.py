@@ -1,0 +1,141 @@
+"""The partner's own intake: neither partner can reach the other's answers."""
+
+import datetime
+import re
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from support import services
+from support.models import PartnerIntake
+
+BOOKER_SECRET = "BOEKER-GEHEIM verhaal"
+PARTNER_SECRET = "PARTNER-GEHEIM verhaal"
+ANSWERS = [
+    {"name": "Mark", "email": "mark@example.org", "contact_preference": "alleen-email"},
+    {"role": "partner-die-bedroog", "disclosure": "ontdekt", "what_happened": PARTNER_SECRET},
+    {"partner_knows": "ja", "partner_joins": "ja", "hopes": "Eerlijkheid."},
+    {"feels_safe": "ja", "consent": "on"},
+]
+
+
+@pytest.fixture
+def booked(make_offer) -> tuple:
+    offer = make_offer()
+    start = timezone.localtime() + datetime.timedelta(days=6)
+    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    held = services.booking_hold(offer=offer, start=start, hold_key="k")
+    services.booking_save_intake(
+        booking=held,
+        hold_key="k",
+        answers={"name": "Saskia", "email": "saskia@example.org", "what_happened": BOOKER_SECRET,
+                 "feels_safe": "ja", "consent": True},
+    )  # fmt: skip
+    booking = services.booking_submit(booking=held, hold_key="k")
+    return booking, services.booking_url(booking)
+
+
+def partner_link(booker: Client, manage_url: str) -> str:
+    html = booker.post(manage_url, {"partner": "link"}).content.decode()
+    return re.search(r"<code>http://testserver(/afspraak/partner/[^<]+)</code>", html).group(1)
+
+
+def fill_in(partner: Client, link: str) -> None:
+    assert partner.post(link).status_code == HTTPStatus.FOUND  # "Begin" claims the intake
+    for step, data in enumerate(ANSWERS, start=1):
+        response = partner.post(f"{link}stap/{step}/", data)
+        assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:500]
+
+
+@pytest.mark.django_db
+def test_partner_fills_in_a_separate_intake_by_a_link(booked) -> None:
+    booking, manage_url = booked
+    booker, partner = Client(), Client()
+    link = partner_link(booker, manage_url)
+    start_page = partner.get(link).content.decode()
+    assert BOOKER_SECRET not in start_page
+    fill_in(partner, link)
+    summary = partner.get(f"{link}controleren/").content.decode()
+    assert PARTNER_SECRET in summary  # her own answers, in her own browser
+    assert BOOKER_SECRET not in summary
+    done = partner.post(f"{link}controleren/").content.decode()
+    assert "Je antwoorden zijn verstuurd" in done
+    intake = PartnerIntake.objects.get(booking=booking)
+    assert intake.submitted_at is not None
+    assert intake.what_happened == PARTNER_SECRET
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM support_partnerintake")
+        assert "PARTNER-GEHEIM" not in " ".join(map(str, cursor.fetchone()))
+
+
+@pytest.mark.django_db
+def test_neither_partner_reaches_the_others_intake(booked) -> None:
+    _booking, manage_url = booked
+    booker, partner = Client(), Client()
+    link = partner_link(booker, manage_url)
+    fill_in(partner, link)
+
+    # The booker, with the same link, sees none of the partner's answers: not while it is
+    # being filled in, not after it was sent.
+    for url in (link, f"{link}stap/2/", f"{link}controleren/"):
+        page = booker.get(url).content.decode()
+        assert PARTNER_SECRET not in page, url
+    partner.post(f"{link}controleren/")
+    for url in (link, f"{link}stap/2/", f"{link}controleren/", manage_url):
+        page = booker.get(url).content.decode()
+        assert PARTNER_SECRET not in page, url
+        assert PARTNER_SECRET not in partner.get(url).content.decode(), url
+    # Nor does the partner see the booker's.
+    for url in (link, f"{link}controleren/", manage_url):
+        assert BOOKER_SECRET not in partner.get(url).content.decode()
+
+    # Tokens do not cross over, and a tampered one leads nowhere.
+    booker_token = manage_url.rstrip("/").rsplit("/", 1)[-1]
+    partner_token = link.rstrip("/").rsplit("/", 1)[-1]
+    assert booker.get(f"/afspraak/partner/{booker_token}/").status_code == HTTPStatus.NOT_FOUND
+    assert booker.get(f"/afspraak/beheer/{partner_token}/").status_code == HTTPStatus.NOT_FOUND
+    tampered = link.replace(partner_token, partner_token[:-2] + "xx")
+    assert booker.get(tampered).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitation_by_email_carries_the_link_and_no_answers(booked, work_queue) -> None:
+    _booking, manage_url = booked
+    booker = Client()
+    page = booker.post(manage_url, {"partner": "email", "email": "mark@example.org"})
+    assert "De uitnodiging is verstuurd." in page.content.decode()
+    work_queue()
+    invitation = next(m for m in mail.outbox if m.to == ["mark@example.org"])
+    assert "/afspraak/partner/" in invitation.body
+    for message in mail.outbox:
+        assert BOOKER_SECRET not in message.body
+        assert PARTNER_SECRET not in message.body
+        assert "bedrog" not in message.subject.lower()
+
+
+@pytest.mark.django_db
+def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
+    _booking, manage_url = booked
+    response = Client().post(manage_url, {"partner": "email", "email": "geen-adres"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Voer een geldig e-mailadres in." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_individual_conversation_has_no_partner_intake(make_offer) -> None:
+    offer = make_offer("individueel-gesprek")
+    start = timezone.localtime() + datetime.timedelta(days=6)
+    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    held = services.booking_hold(offer=offer, start=start, hold_key="k")
+    services.booking_save_intake(
+        booking=held, hold_key="k", answers={"name": "A", "email": "a@example.org", "consent": True}
+    )
+    booking = services.booking_submit(booking=held, hold_key="k")
+    page = Client().get(services.booking_url(booking)).content.decode()
+    assert "Je partner uitnodigen" not in page
+    with pytest.raises(services.BookingRefused):
+        services.partner_invite(booking=booking)
