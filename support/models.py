@@ -494,19 +494,13 @@ class YesNoUnsure(models.TextChoices):
     UNSURE = "weet-niet", _("Weet ik niet")
 
 
-class Booking(models.Model):
-    helper = models.ForeignKey(Helper, on_delete=models.PROTECT, related_name="bookings")
-    conversation_type = models.ForeignKey(ConversationType, on_delete=models.PROTECT)
-    status = models.CharField(_("status"), max_length=15, choices=BookingStatus.choices)
-    starts_at = models.DateTimeField(_("begint"))
-    ends_at = models.DateTimeField(_("eindigt"))
-    blocked_from = models.DateTimeField(_("geblokkeerd vanaf"))
-    blocked_until = models.DateTimeField(_("geblokkeerd tot"))
-    hold_key = models.CharField(max_length=64, db_index=True)
-    hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
-    token_version = models.PositiveIntegerField(default=1)
-    # Intake answers and contact details are encrypted at rest (support/fields.py). Lengths
-    # are checked by the forms; the columns hold the longer Fernet tokens.
+class IntakeAnswers(models.Model):
+    """What a partner tells the helper before the first session, and how to reach them.
+
+    Answers and contact details are encrypted at rest (support/fields.py). Lengths are checked
+    by the forms; the columns hold the longer Fernet tokens.
+    """
+
     name = EncryptedTextField(_("naam of schuilnaam"), blank=True)
     email = EncryptedTextField(_("e-mailadres"), blank=True)
     phone = EncryptedTextField(_("telefoon"), blank=True)
@@ -530,6 +524,22 @@ class Booking(models.Model):
     )
     safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Booking(IntakeAnswers):
+    helper = models.ForeignKey(Helper, on_delete=models.PROTECT, related_name="bookings")
+    conversation_type = models.ForeignKey(ConversationType, on_delete=models.PROTECT)
+    status = models.CharField(_("status"), max_length=15, choices=BookingStatus.choices)
+    starts_at = models.DateTimeField(_("begint"))
+    ends_at = models.DateTimeField(_("eindigt"))
+    blocked_from = models.DateTimeField(_("geblokkeerd vanaf"))
+    blocked_until = models.DateTimeField(_("geblokkeerd tot"))
+    hold_key = models.CharField(max_length=64, db_index=True)
+    hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
+    token_version = models.PositiveIntegerField(default=1)
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
     requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
@@ -631,7 +641,7 @@ class OutgoingEmail(models.Model):
         return f"{self.kind} ({self.get_status_display()})"
 
 
-class PartnerIntake(models.Model):
+class PartnerIntake(IntakeAnswers):
     """The invited partner's own intake for a booking: seen by the helper only.
 
     The booker never sees it, and the partner never sees the booker's. While it is being filled
@@ -644,29 +654,6 @@ class PartnerIntake(models.Model):
     invited_at = models.DateTimeField(_("uitgenodigd op"), default=timezone.now)
     claim_key = models.CharField(max_length=64, blank=True)
     token_version = models.PositiveIntegerField(default=1)
-    name = EncryptedTextField(_("naam of schuilnaam"), blank=True)
-    email = EncryptedTextField(_("e-mailadres"), blank=True)
-    phone = EncryptedTextField(_("telefoon"), blank=True)
-    contact_preference = EncryptedTextField(
-        _("contact"), choices=ContactPreference.choices, blank=True
-    )
-    role = EncryptedTextField(_("rol"), choices=Role.choices, blank=True)
-    what_happened = EncryptedTextField(_("wat er gebeurde"), blank=True)
-    disclosure = EncryptedTextField(_("hoe het uitkwam"), choices=Disclosure.choices, blank=True)
-    disclosure_when = EncryptedTextField(_("wanneer"), blank=True)
-    partner_knows = EncryptedTextField(
-        _("partner weet van de afspraak"), choices=YesNoUnsure.choices, blank=True
-    )
-    partner_joins = EncryptedTextField(
-        _("partner komt mee"), choices=YesNoUnsure.choices, blank=True
-    )
-    hopes = EncryptedTextField(_("waar je op hoopt"), blank=True)
-    wants_longer = models.BooleanField(_("wil graag 90 minuten"), default=False)
-    feels_safe = EncryptedTextField(
-        _("voelt zich thuis veilig"), choices=YesNoUnsure.choices, blank=True
-    )
-    safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
-    consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("ingevuld op"), null=True, blank=True)
     erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)
 

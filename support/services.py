@@ -31,6 +31,7 @@ from support.models import (
     BookingStatus,
     EmailStatus,
     Helper,
+    IntakeAnswers,
     Offer,
     OutgoingEmail,
     PartnerIntake,
@@ -585,24 +586,31 @@ INTAKE_FIELDS = (
 )  # fmt: skip
 
 
-def booking_save_intake(*, booking: Booking, hold_key: str, answers: dict[str, object]) -> None:
-    """Store answers of one intake step on the visitor's own held booking."""
+def _apply_answers(
+    target: IntakeAnswers, answers: dict[str, object], *, mirror: IntakeAnswers
+) -> None:
+    """Store one intake step's answers; `mirror` (the caller's copy) is brought up to date."""
     unknown = set(answers) - set(INTAKE_FIELDS) - {"consent"}
     if unknown:
         raise ValueError(f"unknown intake fields: {sorted(unknown)}")
+    for field, value in answers.items():
+        if field == "consent":
+            target.consent_at = timezone.now() if value else None
+        else:
+            setattr(target, field, value)
+    target.safety_flag = target.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
+    target.save()
+    for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
+        setattr(mirror, field, getattr(target, field))
+
+
+def booking_save_intake(*, booking: Booking, hold_key: str, answers: dict[str, object]) -> None:
+    """Store answers of one intake step on the visitor's own held booking."""
     with transaction.atomic():
         current = held_booking(booking.pk, hold_key)
         if current is None:
             raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
-        for field, value in answers.items():
-            if field == "consent":
-                current.consent_at = timezone.now() if value else None
-            else:
-                setattr(current, field, value)
-        current.safety_flag = current.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
-        current.save()
-        for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
-            setattr(booking, field, getattr(current, field))
+        _apply_answers(current, answers, mirror=booking)
 
 
 def booking_switch_type(*, booking: Booking, hold_key: str, offer: Offer) -> Booking:
@@ -902,22 +910,11 @@ def partner_claim(*, intake: PartnerIntake, claim_key: str) -> bool:
 def partner_save_intake(
     *, intake: PartnerIntake, claim_key: str, answers: dict[str, object]
 ) -> None:
-    unknown = set(answers) - set(INTAKE_FIELDS) - {"consent"}
-    if unknown:
-        raise ValueError(f"unknown intake fields: {sorted(unknown)}")
     with transaction.atomic():
         current = PartnerIntake.objects.select_for_update().get(pk=intake.pk)
         if current.claim_key != claim_key or current.submitted_at is not None:
             raise BookingRefused(_("Deze vragen kun je hier niet meer invullen."))
-        for field, value in answers.items():
-            if field == "consent":
-                current.consent_at = timezone.now() if value else None
-            else:
-                setattr(current, field, value)
-        current.safety_flag = current.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
-        current.save()
-        for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
-            setattr(intake, field, getattr(current, field))
+        _apply_answers(current, answers, mirror=intake)
 
 
 def partner_submit(*, intake: PartnerIntake, claim_key: str) -> PartnerIntake:
