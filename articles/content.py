@@ -132,8 +132,8 @@ class ContentError(Exception):
         super().__init__(f"{self.path.name}: {message}")
 
 
-def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
-    """Return (front matter, body, line number where the body starts)."""
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
+    """Return (front matter, body)."""
     if not text.startswith("---\n"):
         raise ContentError(path, "the file must start with YAML front matter between '---' lines")
     end = text.find("\n---\n", 4)
@@ -146,7 +146,7 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]
         raise ContentError(path, f"the front matter is not valid YAML: {error}") from None
     if not isinstance(meta, dict):
         raise ContentError(path, "the front matter must be a list of 'key: value' lines")
-    return meta, body, raw.count("\n") + 3
+    return meta, body
 
 
 def validate_front_matter(path: Path, meta: dict[str, Any]) -> list[ContentError]:
@@ -588,7 +588,7 @@ def parse_article(
     Raises InvalidArticle with every problem found in the file itself.
     """
     text = path.read_text(encoding="utf-8")
-    meta, body, _body_line = split_front_matter(path, text)
+    meta, body = split_front_matter(path, text)
     errors = validate_front_matter(path, meta)
     slug = path.stem
     if not SLUG_PATTERN.match(slug):
@@ -818,10 +818,6 @@ class Library:
             return [(slug, label) for slug, label in TOPICS.items() if slug in used]
 
         return self._view("topics_in_use", build)
-
-    def cached(self, name: str, build: Any) -> Any:
-        """Keep a derived value (such as the search index) until the content changes."""
-        return self._view(f"extra:{name}", build)
 
 
 _libraries: dict[Path, Library] = {}

@@ -6,11 +6,11 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from articles import search
-        from support.search import directory_documents, directory_version
+        from support.caching import data_version
+        from support.search import directory_documents
 
-        search.register_provider(
-            "support", version=directory_version, documents=directory_documents
-        )
+        # The data version changes whenever anything in the directory does.
+        search.register_provider("support", version=data_version, documents=directory_documents)
         self._count_changes()
 
     def _count_changes(self) -> None:

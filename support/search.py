@@ -1,13 +1,7 @@
 """Directory entries as documents for the site search."""
 
 from articles.search import Document
-from support.caching import data_version
 from support.models import Entry, Kind
-
-
-def directory_version() -> int:
-    # Changes whenever anything in the directory is added, removed or edited.
-    return data_version()
 
 
 def directory_documents() -> list[Document]:

@@ -2,6 +2,7 @@ import contextlib
 import datetime
 import secrets
 import time
+import zoneinfo
 from http import HTTPStatus
 
 from django import forms
@@ -282,6 +283,11 @@ def _render_week(
     return bool(this_week), days_html, nearest
 
 
+def _local_times(taken: services.SlotTaken, zone: zoneinfo.ZoneInfo) -> list[datetime.datetime]:
+    """The free times offered instead of one just taken, on the helper's clock."""
+    return [timezone.localtime(t, zone) for t in taken.nearest]
+
+
 def _parse_start(value: str) -> datetime.datetime | None:
     try:
         start = datetime.datetime.fromisoformat(value)
@@ -311,7 +317,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
                 booking = services.booking_hold(offer=offer, start=start, hold_key=key)
             except services.SlotTaken as taken:
                 error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
-                nearest = [timezone.localtime(t, offer.helper.zone) for t in taken.nearest]
+                nearest = _local_times(taken, offer.helper.zone)
                 status = HTTPStatus.CONFLICT
             else:
                 request.session[SESSION_BOOKING] = {"pk": booking.pk, "key": key}
@@ -425,7 +431,7 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
             submitted = services.booking_submit(booking=booking, hold_key=key)
         except services.SlotTaken as taken:
             error = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
-            nearest = [timezone.localtime(t, booking.helper.zone) for t in taken.nearest]
+            nearest = _local_times(taken, booking.helper.zone)
             status = HTTPStatus.CONFLICT
         except services.BookingRefused as refused:
             error = refused.message
@@ -486,38 +492,29 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
             status = HTTPStatus.CONFLICT
         else:
             return render(request, "support/booking/cancelled.html", {"booking": booking})
-    return render(
-        request,
-        "support/booking/manage.html",
-        {
-            "booking": booking,
-            "token": token,
-            "is_new": request.GET.get("nieuw") == "1",
-            "error": error,
-            "can_cancel": timezone.now() < services.cancellation_deadline(booking),
-            "deadline": services.cancellation_deadline(booking),
-            "partner_form": PartnerInviteForm(),
-            "partner_done": _partner_done(booking),
-        },
-        status=status,
-    )
+    context = _manage_context(booking, token, PartnerInviteForm())
+    context.update({"is_new": request.GET.get("nieuw") == "1", "error": error})
+    return render(request, "support/booking/manage.html", context, status=status)
 
 
-def _partner_done(booking: Booking) -> bool:
-    return PartnerIntake.objects.filter(booking=booking, submitted_at__isnull=False).exists()
+def _manage_context(booking: Booking, token: str, partner_form: forms.Form) -> dict[str, object]:
+    deadline = services.cancellation_deadline(booking)
+    return {
+        "booking": booking,
+        "token": token,
+        "can_cancel": timezone.now() < deadline,
+        "deadline": deadline,
+        "partner_form": partner_form,
+        "partner_done": PartnerIntake.objects.filter(
+            booking=booking, submitted_at__isnull=False
+        ).exists(),
+    }
 
 
 def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpResponse:
     """The booker invites her partner: by e-mail, or by a link she passes on herself."""
     form = PartnerInviteForm(request.POST)
-    context: dict[str, object] = {
-        "booking": booking,
-        "token": token,
-        "can_cancel": timezone.now() < services.cancellation_deadline(booking),
-        "deadline": services.cancellation_deadline(booking),
-        "partner_form": form,
-        "partner_done": _partner_done(booking),
-    }
+    context = _manage_context(booking, token, form)
     by_email = request.POST.get("partner") == "email"
     if by_email and not (form.is_valid() and form.cleaned_data["email"]):
         if form.is_valid():
@@ -691,7 +688,7 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
             moved = services.booking_reschedule(booking=booking, start=start)
         except services.SlotTaken as taken:
             error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
-            nearest = [timezone.localtime(t, offer.helper.zone) for t in taken.nearest]
+            nearest = _local_times(taken, offer.helper.zone)
             status = HTTPStatus.CONFLICT
         except services.BookingRefused as refused:
             error = refused.message

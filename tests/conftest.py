@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from tests.support_fixtures import (  # noqa: F401
+    make_booking,
     make_forum,
     make_group,
     make_helper,

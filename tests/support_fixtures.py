@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from support.models import (
+    Booking,
     Cost,
     Forum,
     GroupFor,
@@ -97,7 +98,12 @@ def make_offer(db, make_helper) -> Callable[..., Offer]:
     def make(
         type_slug: str = "relatiegesprek", helper: Helper | None = None, **type_fields
     ) -> Offer:
-        helper = helper or make_helper("anita-voorbeeld", takes_bookings=True)
+        # One default helper per test, however many offers or bookings ask for her.
+        helper = (
+            helper
+            or Helper.objects.filter(slug="anita-voorbeeld").first()
+            or make_helper("anita-voorbeeld", takes_bookings=True)
+        )
         if not helper.availability.exists():
             for weekday in range(7):
                 AvailabilityRule.objects.create(
@@ -123,5 +129,29 @@ def make_offer(db, make_helper) -> Callable[..., Offer]:
         )
         offer, _ = Offer.objects.get_or_create(helper=helper, conversation_type=conversation_type)
         return Offer.objects.select_related("helper", "conversation_type").get(pk=offer.pk)
+
+    return make
+
+
+@pytest.fixture
+def make_booking(make_offer) -> Callable[..., Booking]:
+    """A booking requested through the real journey's services, with intake answers."""
+    from support import services
+
+    def make(
+        offer: Offer | None = None, *, days: int = 5, hour: int = 10, submit: bool = True, **answers
+    ) -> Booking:
+        offer = offer or make_offer()
+        start = (timezone.localtime() + datetime.timedelta(days=days)).replace(
+            hour=hour, minute=0, second=0, microsecond=0
+        )
+        key = f"k-{days}-{hour}"
+        booking = services.booking_hold(offer=offer, start=start, hold_key=key)
+        services.booking_save_intake(
+            booking=booking,
+            hold_key=key,
+            answers={"name": "Saskia", "email": "saskia@example.org", "consent": True, **answers},
+        )
+        return services.booking_submit(booking=booking, hold_key=key) if submit else booking
 
     return make

@@ -1,14 +1,12 @@
 """The coordinator's admin: sign-ups, CSV export, and bookings without intake content."""
 
 import csv
-import datetime
 import io
 from http import HTTPStatus
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 
 from support import services
 from support.models import BookingStatus, Signup, SignupStatus
@@ -45,19 +43,11 @@ def test_coordinator_moves_sign_ups_and_exports_a_group(admin_client_: Client, m
 
 
 def test_booking_admin_confirms_and_never_shows_intake_answers(
-    admin_client_: Client, make_offer
+    admin_client_: Client, make_booking
 ) -> None:
-    offer = make_offer()
-    start = timezone.localtime() + datetime.timedelta(days=4)
-    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
-    booking = services.booking_hold(offer=offer, start=start, hold_key="k")
-    services.booking_save_intake(
-        booking=booking,
-        hold_key="k",
-        answers={"name": "Saskia", "email": "s@example.org", "what_happened": "GEHEIM-VERHAAL",
-                 "feels_safe": "nee", "consent": True},
-    )  # fmt: skip
-    services.booking_submit(booking=booking, hold_key="k")
+    booking = make_booking(
+        days=4, email="s@example.org", what_happened="GEHEIM-VERHAAL", feels_safe="nee"
+    )
 
     detail = admin_client_.get(f"/beheer/support/booking/{booking.pk}/change/")
     assert detail.status_code == HTTPStatus.OK

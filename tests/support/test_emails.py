@@ -57,18 +57,8 @@ def smtp(settings):
         controller.stop()
 
 
-def book(make_offer, email: str = "saskia@example.org") -> Booking:
-    offer = make_offer()
-    start = timezone.localtime() + datetime.timedelta(days=5)
-    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
-    held = services.booking_hold(offer=offer, start=start, hold_key="k")
-    services.booking_save_intake(
-        booking=held,
-        hold_key="k",
-        answers={"name": "Saskia", "email": email, "what_happened": SECRET_STORY,
-                 "feels_safe": "nee", "consent": True},
-    )  # fmt: skip
-    return services.booking_submit(booking=held, hold_key="k")
+def book(make_booking, email: str = "saskia@example.org") -> Booking:
+    return make_booking(email=email, what_happened=SECRET_STORY, feels_safe="nee")
 
 
 def text_of(message) -> str:
@@ -91,9 +81,9 @@ def make_due() -> None:
 
 
 def test_booking_survives_a_mail_outage_and_the_mail_is_sent_once(
-    smtp, make_offer, work_queue
+    smtp, make_booking, work_queue
 ) -> None:
-    booking = book(make_offer)
+    booking = book(make_booking)
     work_queue()  # the SMTP server is down
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.REQUESTED
     email = OutgoingEmail.objects.get()
@@ -142,10 +132,10 @@ def test_a_rolled_back_change_queues_no_mail(make_offer, work_queue) -> None:
 
 
 def test_a_refused_address_fails_for_good_and_shows_in_the_admin(
-    smtp, make_offer, work_queue
+    smtp, make_booking, work_queue
 ) -> None:
     smtp.start()
-    book(make_offer, email="weiger@example.org")
+    book(make_booking, email="weiger@example.org")
     work_queue()
     email = OutgoingEmail.objects.get()
     assert email.status == EmailStatus.FAILED
@@ -166,9 +156,9 @@ def test_a_refused_address_fails_for_good_and_shows_in_the_admin(
     assert email.status == EmailStatus.PENDING
 
 
-def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_offer, work_queue) -> None:
+def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_booking, work_queue) -> None:
     smtp.start()
-    booking = book(make_offer)
+    booking = book(make_booking)
     work_queue()
     services.booking_confirm(booking=booking)
     work_queue()
@@ -218,10 +208,10 @@ def test_reminder_time_is_24_elapsed_hours_across_the_clock_change() -> None:
 
 
 def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
-    smtp, make_offer, work_queue
+    smtp, make_booking, work_queue
 ) -> None:
     smtp.start()
-    booking = book(make_offer)
+    booking = book(make_booking)
     services.booking_confirm(booking=booking)
     work_queue()
     reminder = OutgoingEmail.objects.get(kind="booking_reminder")
@@ -250,9 +240,9 @@ def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
     ).exists()
 
 
-def test_a_cancelled_appointment_gets_no_reminder(smtp, make_offer, work_queue) -> None:
+def test_a_cancelled_appointment_gets_no_reminder(smtp, make_booking, work_queue) -> None:
     smtp.start()
-    booking = book(make_offer)
+    booking = book(make_booking)
     services.booking_confirm(booking=booking)
     services.booking_cancel(booking=booking, by_visitor=True)
     make_due()

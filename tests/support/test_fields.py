@@ -1,15 +1,12 @@
 """Intake answers and contact details are encrypted at rest, with keys that can rotate."""
 
-import datetime
 from io import StringIO
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
-from support import services
 from support.models import Booking
 
 pytestmark = pytest.mark.django_db
@@ -18,19 +15,17 @@ SECRET_STORY = "Ik vond berichten op de telefoon van mijn partner"
 
 
 @pytest.fixture
-def booking(make_offer) -> Booking:
-    offer = make_offer()
-    start = timezone.localtime() + datetime.timedelta(days=4)
-    start = start.replace(hour=11, minute=0, second=0, microsecond=0)
-    booking = services.booking_hold(offer=offer, start=start, hold_key="k")
-    services.booking_save_intake(
-        booking=booking,
-        hold_key="k",
-        answers={"name": "Saskia de Vries", "email": "saskia@example.org", "phone": "0612345678",
-                 "what_happened": SECRET_STORY, "feels_safe": "nee", "role": "bedrogen-partner",
-                 "consent": True},
-    )  # fmt: skip
-    return booking
+def booking(make_booking) -> Booking:
+    return make_booking(
+        days=4,
+        hour=11,
+        submit=False,
+        name="Saskia de Vries",
+        phone="0612345678",
+        what_happened=SECRET_STORY,
+        feels_safe="nee",
+        role="bedrogen-partner",
+    )
 
 
 def raw_row(pk: int) -> str:

@@ -1,6 +1,5 @@
 """The partner's own intake: neither partner can reach the other's answers."""
 
-import datetime
 import re
 from http import HTTPStatus
 
@@ -8,7 +7,6 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
 from support import services
 from support.models import PartnerIntake
@@ -24,18 +22,8 @@ ANSWERS = [
 
 
 @pytest.fixture
-def booked(make_offer) -> tuple:
-    offer = make_offer()
-    start = timezone.localtime() + datetime.timedelta(days=6)
-    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
-    held = services.booking_hold(offer=offer, start=start, hold_key="k")
-    services.booking_save_intake(
-        booking=held,
-        hold_key="k",
-        answers={"name": "Saskia", "email": "saskia@example.org", "what_happened": BOOKER_SECRET,
-                 "feels_safe": "ja", "consent": True},
-    )  # fmt: skip
-    booking = services.booking_submit(booking=held, hold_key="k")
+def booked(make_booking) -> tuple:
+    booking = make_booking(days=6, what_happened=BOOKER_SECRET, feels_safe="ja")
     return booking, services.booking_url(booking)
 
 
@@ -126,15 +114,8 @@ def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
 
 
 @pytest.mark.django_db
-def test_an_individual_conversation_has_no_partner_intake(make_offer) -> None:
-    offer = make_offer("individueel-gesprek")
-    start = timezone.localtime() + datetime.timedelta(days=6)
-    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
-    held = services.booking_hold(offer=offer, start=start, hold_key="k")
-    services.booking_save_intake(
-        booking=held, hold_key="k", answers={"name": "A", "email": "a@example.org", "consent": True}
-    )
-    booking = services.booking_submit(booking=held, hold_key="k")
+def test_an_individual_conversation_has_no_partner_intake(make_offer, make_booking) -> None:
+    booking = make_booking(make_offer("individueel-gesprek"), days=6)
     page = Client().get(services.booking_url(booking)).content.decode()
     assert "Je partner uitnodigen" not in page
     with pytest.raises(services.BookingRefused):

@@ -14,17 +14,14 @@ from support.models import Booking, BookingStatus
 pytestmark = pytest.mark.django_db
 
 
-def booking_that_ended(offer, days_ago: int, hour: int) -> Booking:
-    start = timezone.localtime() + datetime.timedelta(days=5)
-    start = start.replace(hour=hour, minute=0, second=0, microsecond=0)
-    held = services.booking_hold(offer=offer, start=start, hold_key=f"k{hour}")
-    services.booking_save_intake(
-        booking=held,
-        hold_key=f"k{hour}",
-        answers={"name": f"Persoon {hour}", "email": f"p{hour}@example.org",
-                 "what_happened": "Een verhaal", "feels_safe": "ja", "consent": True},
-    )  # fmt: skip
-    booking = services.booking_submit(booking=held, hold_key=f"k{hour}")
+def booking_that_ended(make_booking, days_ago: int, hour: int) -> Booking:
+    booking = make_booking(
+        hour=hour,
+        name=f"Persoon {hour}",
+        email=f"p{hour}@example.org",
+        what_happened="Een verhaal",
+        feels_safe="ja",
+    )
     ended = timezone.now() - datetime.timedelta(days=days_ago)
     Booking.objects.filter(pk=booking.pk).update(
         starts_at=ended - datetime.timedelta(hours=1),
@@ -36,11 +33,10 @@ def booking_that_ended(offer, days_ago: int, hour: int) -> Booking:
     return booking
 
 
-def test_purge_erases_exactly_the_expired_intakes(make_offer, settings) -> None:
+def test_purge_erases_exactly_the_expired_intakes(make_booking, settings) -> None:
     settings.INTAKE_RETENTION_DAYS = 90
-    offer = make_offer()
-    old = booking_that_ended(offer, days_ago=91, hour=10)
-    recent = booking_that_ended(offer, days_ago=89, hour=12)
+    old = booking_that_ended(make_booking, days_ago=91, hour=10)
+    recent = booking_that_ended(make_booking, days_ago=89, hour=12)
 
     out = StringIO()
     call_command("purge_intakes", stdout=out)
@@ -58,9 +54,9 @@ def test_purge_erases_exactly_the_expired_intakes(make_offer, settings) -> None:
     assert recent.erased_at is None
 
 
-def test_purge_follows_the_clock(make_offer, settings) -> None:
+def test_purge_follows_the_clock(make_booking, settings) -> None:
     settings.INTAKE_RETENTION_DAYS = 90
-    recent = booking_that_ended(make_offer(), days_ago=89, hour=12)
+    recent = booking_that_ended(make_booking, days_ago=89, hour=12)
     assert services.retention_purge() == 0
     later = timezone.now() + datetime.timedelta(days=2)
     assert services.retention_purge(now=later) == 1
