@@ -70,6 +70,7 @@ def environment(workdir: Path) -> dict[str, str]:
             "CONTENT_DIR": str(workdir / "content"),
             "DJANGO_LOG_LEVEL": "WARNING",
             "FIELD_ENCRYPTION_KEYS": "M2Vt7cQm0m1b3u2o8pX5yK6sQ9wE4rT1aZ0bN7cV5dE=",
+            "EMAIL_DIGEST_KEY": "bench-email-digest-key",
         }
     )
     if url := os.environ.get("DATABASE_URL"):

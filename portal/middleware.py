@@ -131,3 +131,46 @@ def reading_page(
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+# Where a staff member without a second factor may still go: setting one up, and leaving.
+MFA_SETUP_VIEWS = {
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_add_webauthn",
+    "account_logout",
+    "account_reauthenticate",
+    "mfa_reauthenticate",
+    "exit",
+    "healthz",
+    "robots_txt",
+}
+
+
+class require_staff_mfa:  # noqa: N801 - used by name in MIDDLEWARE like a function middleware
+    """allauth offers a second factor but never demands one: we do, for every staff account.
+
+    A staff member (admin user or helper) logged in without TOTP or a passkey sees nothing but
+    the page to set one up, so neither the dashboard nor the admin is reachable without it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        from portal.accounts import has_second_factor, is_staff_member
+
+        match = request.resolver_match
+        if match is None or match.url_name in MFA_SETUP_VIEWS:
+            return None
+        user = request.user
+        if not is_staff_member(user) or has_second_factor(user):
+            return None
+        from django.shortcuts import redirect
+
+        return redirect("mfa_activate_totp")

@@ -1,3 +1,5 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
@@ -7,6 +9,10 @@ from articles.sitemaps import ArticleSitemap, PageSitemap
 from portal import views
 
 sitemaps = {"articles": ArticleSitemap, "pages": PageSitemap}
+
+# The admin's login is allauth's, with its rate limits and second factor.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("exit/", views.quick_exit, name="exit"),
@@ -23,5 +29,7 @@ urlpatterns += i18n_patterns(
     path("privacy/", views.privacy, name="privacy"),
     path("", include("articles.urls")),
     path("", include("support.urls")),
+    path("account/", include("allauth.urls")),
+    path("praktijk/", include("practice.urls")),
     prefix_default_language=False,
 )

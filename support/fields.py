@@ -7,6 +7,8 @@ Reading a value that no key opens raises `cryptography.fernet.InvalidToken`: a w
 damaged value is an error, never silently returned as ciphertext.
 """
 
+import hashlib
+import hmac
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -42,3 +44,16 @@ class EncryptedTextField(models.TextField):
 
     def get_internal_type(self) -> str:
         return "TextField"
+
+
+def email_digest(address: str) -> str:
+    """A keyed hash of an e-mail address, to find a person's encrypted rows by address.
+
+    Fernet tokens differ each time, so an encrypted column cannot be searched; this HMAC can,
+    and without the key (EMAIL_DIGEST_KEY) it reveals nothing about the address.
+    """
+    normalised = address.strip().lower()
+    if not normalised:
+        return ""
+    key = settings.EMAIL_DIGEST_KEY.encode()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from support.fields import EncryptedTextField
+from support.fields import EncryptedTextField, email_digest
 
 PROVINCES = [
     ("drenthe", "Drenthe"),
@@ -162,6 +162,15 @@ class Forum(Entry):
 
 
 class Helper(Entry):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="helper",
+        help_text=_("Het account waarmee deze hulpverlener haar afspraken en intakes ziet."),
+    )
     practice = models.ForeignKey(
         Organisation,
         verbose_name=_("praktijk of organisatie"),
@@ -524,9 +533,18 @@ class IntakeAnswers(models.Model):
     )
     safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
+    # A keyed hash of `email` (support/fields.py): finds a person's rows without decrypting all.
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_digest = email_digest(self.email or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_digest"}
+        super().save(*args, **kwargs)
 
 
 class Booking(IntakeAnswers):
@@ -651,6 +669,7 @@ class PartnerIntake(IntakeAnswers):
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="partner_intake")
     invite_email = EncryptedTextField(_("uitgenodigd op e-mailadres"), blank=True)
+    invite_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     invited_at = models.DateTimeField(_("uitgenodigd op"), default=timezone.now)
     claim_key = models.CharField(max_length=64, blank=True)
     token_version = models.PositiveIntegerField(default=1)
@@ -663,3 +682,10 @@ class PartnerIntake(IntakeAnswers):
 
     def __str__(self) -> str:
         return f"{_('Partner')} – {self.booking}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.invite_digest = email_digest(self.invite_email or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "invite_email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "invite_digest"}
+        super().save(*args, **kwargs)

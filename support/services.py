@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from support import availability
 from support.caching import bump_data_version
 from support.models import (
+    AvailabilityException,
+    AvailabilityRule,
     Booking,
     BookingStatus,
     EmailStatus,
@@ -218,6 +220,8 @@ def signup_move_to_waiting_list(*, signup: Signup) -> bool:
 # and no e-mail is sent about a change that did not happen. The worker sends with retries.
 
 REMINDER_BEFORE = datetime.timedelta(hours=24)
+# E-mails to the booking's helper: they say that something is waiting, never what.
+HELPER_KIND_PREFIX = "helper_"
 # E-mails that carry a calendar file: the booking was (or still is) confirmed.
 CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled"}
 EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
@@ -235,9 +239,11 @@ def email_queue(
     from support.tasks import send_email
 
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    # Staff read the portal in its own language; a visitor gets the language she booked in.
+    language = settings.LANGUAGE_CODE if kind.startswith(HELPER_KIND_PREFIX) else None
     email = OutgoingEmail.objects.create(
         kind=kind,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
         booking=booking,
         signup=signup,
         partner=partner,
@@ -352,6 +358,11 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 "group": signup.group,
                 "manage_url": settings.SITE_URL + signup_url(signup),
             }
+        elif email.kind.startswith(HELPER_KIND_PREFIX):
+            booking = Booking.objects.select_related("helper__user").get(pk=email.booking_id)
+            recipient = booking.helper.user.email if booking.helper.user else ""
+            path = reverse("practice:booking", kwargs={"pk": booking.pk})
+            context = {"manage_url": settings.SITE_URL + path}
         else:
             booking = Booking.objects.select_related("helper", "conversation_type").get(
                 pk=email.booking_id
@@ -667,9 +678,16 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             current.hold_expires_at = None
             current.save()
             email_queue(kind="booking_received", booking=current)
+            _notify_helper(current, kind="helper_new_request")
             return current
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, booking.starts_at, now=now) from error
+
+
+def _notify_helper(booking: Booking, *, kind: str) -> None:
+    """Tell the helper there is something to read, if she has an account to read it with."""
+    if Helper.objects.filter(pk=booking.helper_id, user__isnull=False).exists():
+        email_queue(kind=kind, booking=booking)
 
 
 def booking_token(booking: Booking) -> str:
@@ -760,7 +778,11 @@ def booking_cancel(
 
 
 def booking_reschedule(
-    *, booking: Booking, start: datetime.datetime, now: datetime.datetime | None = None
+    *,
+    booking: Booking,
+    start: datetime.datetime,
+    now: datetime.datetime | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Move a request or confirmed booking to another free time; older links stop working."""
     now = now or timezone.now()
@@ -780,12 +802,52 @@ def booking_reschedule(
             current.blocked_from, current.blocked_until = availability.blocked_range(start, rules)
             current.token_version += 1
             current.save()
-            email_queue(kind="booking_rescheduled", booking=current)
+            if notify:
+                email_queue(kind="booking_rescheduled", booking=current)
             if current.status == BookingStatus.CONFIRMED:
                 _queue_reminder(current)
             return current
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, start, now=now, exclude=booking.pk) from error
+
+
+def booking_propose(
+    *,
+    booking: Booking,
+    start: datetime.datetime,
+    message: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Helper: move a request to another free time and say so; it stays a request until she
+    confirms, so the visitor can still choose another time or cancel with her link."""
+    if booking.status != BookingStatus.REQUESTED:
+        raise BookingRefused(_("Alleen voor een aanvraag kun je een andere tijd voorstellen."))
+    with transaction.atomic():
+        current = booking_reschedule(booking=booking, start=start, now=now, notify=False)
+        current.helper_message = message
+        current.save(update_fields=["helper_message"])
+        email_queue(kind="booking_proposed", booking=current)
+    return current
+
+
+OUTCOMES = (BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+def booking_record_outcome(
+    *, booking: Booking, outcome: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Helper: after a confirmed session has begun, note that it took place or that nobody
+    came."""
+    now = now or timezone.now()
+    if outcome not in OUTCOMES:
+        raise ValueError(f"not an outcome: {outcome}")
+    with transaction.atomic():
+        current = _locked_booking(booking)
+        if current.status != BookingStatus.CONFIRMED or current.starts_at > now:
+            raise BookingRefused(_("Dit kan pas als een bevestigd gesprek is begonnen."))
+        current.status = outcome
+        current.save(update_fields=["status"])
+    return current
 
 
 def booking_extend(*, booking: Booking, now: datetime.datetime | None = None) -> Booking:
@@ -928,4 +990,41 @@ def partner_submit(*, intake: PartnerIntake, claim_key: str) -> PartnerIntake:
             raise BookingRefused(_("Vul eerst alle stappen in."))
         current.submitted_at = timezone.now()
         current.save(update_fields=["submitted_at"])
+        _notify_helper(current.booking, kind="helper_partner_intake")
     return current
+
+
+# -- the helper's availability ------------------------------------------------------------------
+
+
+def availability_rule_add(
+    *, helper: Helper, weekday: int, start: datetime.time, end: datetime.time
+) -> AvailabilityRule:
+    if end <= start:
+        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
+    return AvailabilityRule.objects.create(helper=helper, weekday=weekday, start=start, end=end)
+
+
+def availability_rule_remove(*, helper: Helper, rule_id: int) -> bool:
+    deleted, _rows = AvailabilityRule.objects.filter(helper=helper, pk=rule_id).delete()
+    return bool(deleted)
+
+
+def availability_exception_add(
+    *,
+    helper: Helper,
+    date: datetime.date,
+    start: datetime.time | None = None,
+    end: datetime.time | None = None,
+) -> AvailabilityException:
+    """Replace the weekly times on one date; without times she is not available that day."""
+    if (start is None) != (end is None):
+        raise BookingRefused(_("Vul een begintijd en een eindtijd in, of geen van beide."))
+    if start is not None and end <= start:
+        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
+    return AvailabilityException.objects.create(helper=helper, date=date, start=start, end=end)
+
+
+def availability_exception_remove(*, helper: Helper, exception_id: int) -> bool:
+    deleted, _rows = AvailabilityException.objects.filter(helper=helper, pk=exception_id).delete()
+    return bool(deleted)

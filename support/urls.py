@@ -21,6 +21,7 @@ urlpatterns = [
         views.booking_reschedule,
         name="booking_reschedule",
     ),
+    path("mijn-afspraken/", views.my_bookings, name="my_bookings"),
     path("afspraak/partner/<str:token>/", views.partner_start, name="partner_start"),
     path(
         "afspraak/partner/<str:token>/stap/<int:step>/",

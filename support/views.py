@@ -6,6 +6,7 @@ import zoneinfo
 from http import HTTPStatus
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -32,7 +33,9 @@ from support.models import (
     Offer,
     PartnerIntake,
     PeerGroup,
+    Signup,
 )
+from support.fields import email_digest
 
 # Kinds in the order a reader in need meets them.
 KIND_ORDER = [
@@ -700,3 +703,40 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
         {"error": error, "taken_nearest": nearest, "rescheduling": booking, "token": token}
     )
     return render(request, "support/booking/week.html", context, status=status)
+
+
+# -- a visitor's own bookings and sign-ups ------------------------------------------------------
+
+
+@never_cache
+@require_GET
+@login_required(login_url="account_request_login_code")
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    """ "Mijn afspraken": what this address booked or signed up for, with the private links."""
+    from support.privacy import SUBMITTED
+
+    now = timezone.now()
+    bookings = list(
+        Booking.objects.filter(email_digest=email_digest(request.user.email), status__in=SUBMITTED)
+        .select_related("helper", "conversation_type")
+        .order_by("-starts_at")
+    )
+    for booking in bookings:
+        active = booking.status in services.PARTNER_ACTIVE and booking.starts_at > now
+        booking.manage_url = services.booking_url(booking) if active else None
+    signups = list(
+        Signup.objects.filter(email__iexact=request.user.email)
+        .select_related("group")
+        .order_by("-created_at")
+    )
+    for signup_ in signups:
+        signup_.manage_url = services.signup_url(signup_) if signup_.is_active else None
+    return render(
+        request,
+        "support/my_bookings.html",
+        {
+            "upcoming": [b for b in bookings if b.ends_at > now],
+            "past": [b for b in bookings if b.ends_at <= now],
+            "signups": signups,
+        },
+    )

@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.pop("DJANGO_DEBUG", None)
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "5YtDE6A0qO7txiSF0RZOcBUG7oSdiAyzFbwZI0xZ5To=")
+os.environ.setdefault("EMAIL_DIGEST_KEY", "tests-only-email-digest-key")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made next to it are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -165,6 +165,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean_env.pop("DATABASE_URL", None)
     clean_env.pop("FIELD_ENCRYPTION_KEYS", None)
+    clean_env.pop("EMAIL_DIGEST_KEY", None)
     clean_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -182,6 +183,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "houvast.example",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
     "FIELD_ENCRYPTION_KEYS": "kTbq3Jn8c0yZ1mQy0V3e8v4d5Zr2c9Wq7Xo1Lp6Hs0A=",
+    "EMAIL_DIGEST_KEY": "a-long-random-production-digest-key",
 }
 
 

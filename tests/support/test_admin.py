@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from support import services
+from tests.staff_fixtures import give_totp
 from support.models import BookingStatus, Signup, SignupStatus
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_(client: Client) -> Client:
     user = get_user_model().objects.create_superuser("beheer", "beheer@example.org", "x")
-    client.force_login(user)
+    client.force_login(give_totp(user))
     return client
 
 

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from support import services
 from support.models import Booking, BookingStatus, EmailStatus, OutgoingEmail
+from tests.staff_fixtures import give_totp
 
 SECRET_STORY = "Ik vond chatberichten met een collega"
 
@@ -144,7 +145,7 @@ def test_a_refused_address_fails_for_good_and_shows_in_the_admin(
 
     admin = get_user_model().objects.create_superuser("beheer", "b@example.org", "x")
     client = Client()
-    client.force_login(admin)
+    client.force_login(give_totp(admin))
     page = client.get("/beheer/support/outgoingemail/?status__exact=mislukt").content.decode()
     assert "Mislukt" in page
     assert "booking_received" in page

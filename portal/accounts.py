@@ -1,0 +1,71 @@
+"""Accounts with django-allauth: who counts as staff, the adapter, the visitor's code login.
+
+Staff (helpers, coordinators, administrators) log in with e-mail address, password and a second
+factor; `portal.middleware.require_staff_mfa` sends a staff member without one to set it up.
+Visitors never sign up: asking for a login code for an address that has bookings or sign-ups
+opens a password-less account for it, so "Mijn afspraken" works without anything to remember.
+"""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+from django.urls import reverse
+
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def helper_of(user: AbstractBaseUser | AnonymousUser):
+    """The directory's helper entry this account belongs to, or None (cached on the user)."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_houvast_helper"):
+        from support.models import Helper
+
+        user._houvast_helper = Helper.objects.filter(user=user).first()
+    return user._houvast_helper
+
+
+def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Anyone who works on the portal: admin users and helpers with an account."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.is_superuser or helper_of(user) is not None
+
+
+def has_second_factor(user: AbstractBaseUser) -> bool:
+    # Recovery codes alone are no second factor: they are the way back to one.
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False  # staff are invited from the admin; visitors need no sign-up
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        user = request.user
+        if helper_of(user) is not None:
+            return reverse("practice:dashboard")
+        if user.is_staff:
+            return reverse("admin:index")
+        return reverse("support:my_bookings")
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """allauth's form; an address with bookings or sign-ups but no account gets one first.
+
+    The answer is the same whether or not the address is known (allauth's enumeration
+    prevention), so this reveals nothing about who booked.
+    """
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email") or ""
+        if email and not EmailAddress.objects.filter(email__iexact=email).exists():
+            from support.privacy import visitor_account_open
+
+            visitor_account_open(email=email)
+        return super().clean_email()

@@ -1,0 +1,134 @@
+from allauth.account.models import EmailAddress
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts import has_second_factor, helper_of
+from practice import services
+from practice.models import AccessLogEntry, StaffMember
+from support.models import Helper
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read only, for everyone: the log is added to by the portal and never changed."""
+
+    list_display = ("at", "user_email", "action", "record", "session")
+    list_filter = ("action",)
+    search_fields = ("user_email", "record")
+    date_hierarchy = "at"
+    fields = list_display
+    readonly_fields = list_display
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class InvitationForm(forms.ModelForm):
+    role = forms.ChoiceField(
+        label=_("Rol"),
+        choices=[
+            (services.Role.HELPER, _("Hulpverlener: eigen afspraken en intakes")),
+            (services.Role.COORDINATOR, _("Coördinator: overzicht en aanmeldingen, geen intakes")),
+        ],
+    )
+    helper = forms.ModelChoiceField(
+        label=_("Hulpverlener in het overzicht"),
+        queryset=Helper.objects.filter(user__isnull=True),
+        required=False,
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = ("email",)
+        labels = {"email": _("E-mailadres")}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if not email:
+            raise forms.ValidationError(_("Vul een e-mailadres in."))
+        taken = EmailAddress.objects.filter(email__iexact=email).exists()
+        if taken or User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("Er is al een account met dit e-mailadres."))
+        return email
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("role") == services.Role.HELPER and not data.get("helper"):
+            self.add_error("helper", _("Kies bij welke hulpverlener dit account hoort."))
+        return data
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    """Staff accounts: invited here, with a password and a second factor of their own."""
+
+    list_display = ("email", "role", "second_factor", "is_active", "last_login")
+    list_filter = ("is_active", "is_staff")
+    search_fields = ("email",)
+    fields = ("email", "is_active", "groups", "user_permissions", "last_login", "date_joined")
+    readonly_fields = ("email", "last_login", "date_joined")
+    filter_horizontal = ("groups", "user_permissions")
+    actions = ("resend_invitation",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StaffMember]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(is_superuser=False)
+            .exclude(is_staff=False, helper__isnull=True)
+        )
+
+    def get_form(self, request: HttpRequest, obj: StaffMember | None = None, **kwargs: object):
+        if obj is None:
+            kwargs["form"] = InvitationForm
+            kwargs["fields"] = ("email", "role", "helper")
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: StaffMember | None = None):
+        return ("email", "role", "helper") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StaffMember | None = None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: StaffMember, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        user = services.staff_invite(
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            helper=form.cleaned_data.get("helper"),
+        )
+        obj.pk = user.pk
+        self.message_user(request, _("De uitnodiging is verstuurd."), messages.SUCCESS)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.display(description=_("rol"))
+    def role(self, user: StaffMember) -> str:
+        if helper_of(user) is not None:
+            return _("hulpverlener")
+        return _("coördinator") if user.is_staff else "–"
+
+    @admin.display(description=_("tweede stap"), boolean=True)
+    def second_factor(self, user: StaffMember) -> bool:
+        return has_second_factor(user)
+
+    @admin.action(description=_("Uitnodiging opnieuw versturen"))
+    def resend_invitation(self, request: HttpRequest, queryset: QuerySet[StaffMember]) -> None:
+        for user in queryset.filter(is_active=True):
+            services.staff_invitation_send(user=user)
+        self.message_user(request, _("De uitnodigingen zijn opnieuw verstuurd."))

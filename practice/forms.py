@@ -1,0 +1,73 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from support.models import AvailabilityRule
+
+
+class DeclineForm(forms.Form):
+    message = forms.CharField(
+        label=_("Bericht aan de aanvrager (mag leeg blijven)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ProposeForm(forms.Form):
+    start = forms.ChoiceField(label=_("Andere tijd"))
+    message = forms.CharField(
+        label=_("Bericht aan de aanvrager (mag leeg blijven)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: object, times: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start"].choices = [("", _("Kies een tijd")), *times]
+
+
+class RuleForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label=_("Dag"), choices=AvailabilityRule.Weekday.choices, coerce=int
+    )
+    start = forms.TimeField(label=_("Van"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Tot"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", _("De eindtijd moet na de begintijd liggen."))
+        return data
+
+
+class ExceptionForm(forms.Form):
+    date = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(
+        label=_("Van (leeg: hele dag niet beschikbaar)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    end = forms.TimeField(
+        label=_("Tot"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None) and not self.errors:
+            self.add_error("end", _("Vul een begintijd en een eindtijd in, of geen van beide."))
+        elif start and end and end <= start:
+            self.add_error("end", _("De eindtijd moet na de begintijd liggen."))
+        return data
+
+
+class PersonForm(forms.Form):
+    email = forms.EmailField(label=_("E-mailadres van de persoon"), max_length=254)
+
+
+class EraseForm(PersonForm):
+    confirm = forms.BooleanField(
+        label=_("Ik weet dat dit niet ongedaan kan worden gemaakt."),
+        error_messages={"required": _("Vink aan dat je dit zeker weet.")},
+    )

@@ -1,0 +1,121 @@
+"""Writes of the staff side: the access log, invitations and roles."""
+
+from __future__ import annotations
+
+import hashlib
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from practice.models import AccessAction, AccessLogEntry
+from support.models import Helper
+
+COORDINATORS = "Coördinatoren"
+# What a coordinator may do in the admin: keep the directory and the group sign-ups, follow
+# bookings by time and status, read the access log. Intake answers are in none of these.
+COORDINATOR_PERMISSIONS = {
+    "support": [
+        f"{action}_{model}"
+        for model in ("organisation", "forum", "helper", "peergroup", "meeting",
+                      "conversationtype", "offer", "availabilityrule", "availabilityexception")
+        for action in ("add", "change", "delete", "view")
+    ] + ["view_signup", "change_signup", "view_booking", "view_outgoingemail",
+         "change_outgoingemail"],
+    "practice": ["view_accesslogentry"],
+}  # fmt: skip
+
+
+def session_reference(request: HttpRequest) -> str:
+    key = request.session.session_key or ""
+    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else "-"
+
+
+def access_log(*, request: HttpRequest, action: AccessAction, record: str) -> AccessLogEntry:
+    """Write down one access: who, when, what kind of record, from which session."""
+    return AccessLogEntry.objects.create(
+        user=request.user,
+        user_email=request.user.email,
+        action=action,
+        record=record,
+        session=session_reference(request),
+    )
+
+
+def has_explicit_permission(user: User, codename: str, app_label: str = "practice") -> bool:
+    """A permission given to this account or its groups by name: being a superuser is not
+    enough (Django's `has_perm` says yes to superusers for everything)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return Permission.objects.filter(
+        Q(user=user) | Q(group__user=user),
+        codename=codename,
+        content_type__app_label=app_label,
+    ).exists()
+
+
+def coordinator_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=COORDINATORS)
+    wanted = Q()
+    for app_label, codenames in COORDINATOR_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
+class Role:
+    HELPER = "helper"
+    COORDINATOR = "coordinator"
+
+
+def staff_invite(*, email: str, role: str, helper: Helper | None = None) -> User:
+    """Make a staff account without a password and e-mail an invitation to choose one.
+
+    The second factor is asked for at the first login (portal.middleware.require_staff_mfa).
+    """
+    email = email.strip()
+    with transaction.atomic():
+        user = User(username=email.lower()[:150], email=email, is_staff=role == Role.COORDINATOR)
+        user.set_unusable_password()
+        user.save()
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        if role == Role.COORDINATOR:
+            user.groups.add(coordinator_group())
+        elif helper is not None:
+            Helper.objects.filter(pk=helper.pk).update(user=user)
+    staff_invitation_send(user=user)
+    return user
+
+
+def invitation_url(user: User) -> str:
+    key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    return settings.SITE_URL + path.replace("UID-KEY", key)
+
+
+def staff_invitation_send(*, user: User) -> None:
+    """(Again) e-mail the link to choose a password; valid for PASSWORD_RESET_TIMEOUT."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"site_name": settings.SITE_NAME, "url": invitation_url(user)}
+        subject = render_to_string("practice/emails/invitation_subject.txt", context)
+        body = render_to_string("practice/emails/invitation.txt", context)
+    EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    ).send()
+
+
+def invitation_accepted(*, user: User) -> None:
+    """Choosing a password through the e-mailed link proves the address is hers."""
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from practice import views
+
+app_name = "practice"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("afspraak/<int:pk>/", views.booking_detail, name="booking"),
+    path("afspraak/<int:pk>/intake/", views.booking_intake, name="intake"),
+    path("afspraak/<int:pk>/intake-partner/", views.partner_intake, name="partner_intake"),
+    path("afspraak/<int:pk>/<slug:action>/", views.booking_action, name="booking_action"),
+    path("beschikbaarheid/", views.availability, name="availability"),
+    path("privacy/", views.person, name="person"),
+    path("privacy/export/", views.person_export, name="person_export"),
+    path("privacy/wissen/", views.person_erase, name="person_erase"),
+]

@@ -1,0 +1,470 @@
+"""The helper's dashboard and the data-subject pages. Thin views over support.services.
+
+Access: a helper sees her own bookings and intakes only; another helper's booking is a 404.
+Pages of people's data need a permission given by name (superusers are no exception), and
+every view of an intake, every export and every erasure is written to the access log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+
+from django.contrib.auth.views import redirect_to_login
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.accounts import helper_of, is_staff_member
+from practice.forms import DeclineForm, EraseForm, ExceptionForm, PersonForm, ProposeForm, RuleForm
+from practice.models import AccessAction
+from practice.services import access_log, has_explicit_permission
+from support import privacy, services
+from support.fields import email_digest
+from support.models import (
+    Booking,
+    BookingStatus,
+    Helper,
+    Offer,
+    PartnerIntake,
+)
+
+ON_CALENDAR = [
+    BookingStatus.REQUESTED,
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+]
+PREVIEW_DAYS = 14
+
+
+def helper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Only for a logged-in helper; she is passed to the view. Pages are never cached."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        helper = helper_of(request.user)
+        if helper is None:
+            raise PermissionDenied
+        return view(request, helper, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_booking(helper: Helper, pk: int) -> Booking:
+    # Another helper's booking does not exist, as far as this helper can tell.
+    return get_object_or_404(
+        Booking.objects.select_related("conversation_type", "helper").annotate(
+            has_partner_intake=Exists(
+                PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
+            )
+        ),
+        pk=pk,
+        helper=helper,
+        status__in=[*ON_CALENDAR, BookingStatus.DECLINED, BookingStatus.CANCELLED],
+    )
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@require_GET
+@helper_required
+def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
+    zone = helper.zone
+    today = timezone.localdate(timezone=zone)
+    try:
+        monday = _monday(datetime.date.fromisoformat(request.GET.get("week", "")))
+    except ValueError:
+        monday = _monday(today)
+    week_start = datetime.datetime.combine(monday, datetime.time(), tzinfo=zone)
+    week_end = week_start + datetime.timedelta(days=7)
+    bookings = Booking.objects.filter(helper=helper).annotate(
+        has_partner_intake=Exists(
+            PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
+        )
+    )
+    in_week = list(
+        bookings.filter(
+            status__in=ON_CALENDAR, starts_at__lt=week_end, ends_at__gt=week_start
+        ).select_related("conversation_type")
+    )
+    days = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        days.append(
+            {
+                "date": day,
+                "label": date_format(day, "l j F"),
+                "is_today": day == today,
+                "bookings": [
+                    b for b in in_week if timezone.localtime(b.starts_at, zone).date() == day
+                ],
+            }
+        )
+    now = timezone.now()
+    upcoming = list(
+        bookings.filter(
+            status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], ends_at__gt=now
+        )
+        .select_related("conversation_type")
+        .order_by("starts_at")[:50]
+    )
+    return render(
+        request,
+        "practice/dashboard.html",
+        {
+            "helper": helper,
+            "requests": [b for b in upcoming if b.status == BookingStatus.REQUESTED],
+            "upcoming": [b for b in upcoming if b.status == BookingStatus.CONFIRMED],
+            "days": days,
+            "monday": monday,
+            "previous_week": monday - datetime.timedelta(days=7),
+            "next_week": monday + datetime.timedelta(days=7),
+            "this_week": _monday(today),
+        },
+    )
+
+
+def _offer_for(booking: Booking) -> Offer:
+    return Offer.objects.select_related("helper", "conversation_type").get(
+        helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
+    )
+
+
+def _free_choices(booking: Booking) -> list[tuple[str, str]]:
+    """Free times for another proposal, on the helper's clock, over the next weeks."""
+    offer = _offer_for(booking)
+    zone = offer.helper.zone
+    first_day = timezone.localdate(timezone=zone)
+    times = services.free_times(
+        offer=offer,
+        first_day=first_day,
+        last_day=first_day + datetime.timedelta(days=PREVIEW_DAYS * 2),
+        minutes=booking.duration_minutes,
+        exclude=booking.pk,
+    )
+    return [
+        (local.isoformat(), date_format(local, "l j F, H:i"))
+        for local in (timezone.localtime(t, zone) for t in times[:80])
+    ]
+
+
+def _booking_page(
+    request: HttpRequest,
+    booking: Booking,
+    *,
+    error: str | None = None,
+    decline_form: DeclineForm | None = None,
+    propose_form: ProposeForm | None = None,
+    status: int = HTTPStatus.OK,
+) -> HttpResponse:
+    now = timezone.now()
+    is_request = booking.status == BookingStatus.REQUESTED
+    extended = booking.conversation_type.extended_minutes
+    context = {
+        "booking": booking,
+        "error": error,
+        "is_request": is_request,
+        "can_cancel": booking.status in services.PARTNER_ACTIVE,
+        "can_extend": bool(extended)
+        and booking.status in services.PARTNER_ACTIVE
+        and booking.duration_minutes < extended,
+        "extended_minutes": extended,
+        "can_record_outcome": booking.status == BookingStatus.CONFIRMED
+        and booking.starts_at <= now,
+        "decline_form": decline_form or DeclineForm(),
+        "propose_form": propose_form
+        or (ProposeForm(times=_free_choices(booking)) if is_request else None),
+    }
+    return render(request, "practice/booking_detail.html", context, status=status)
+
+
+@require_GET
+@helper_required
+def booking_detail(request: HttpRequest, helper: Helper, pk: int) -> HttpResponse:
+    return _booking_page(request, _own_booking(helper, pk))
+
+
+ACTIONS = {
+    "bevestigen": gettext_lazy("bevestigd"),
+    "afwijzen": gettext_lazy("afgewezen"),
+    "voorstellen": gettext_lazy("verzet naar de voorgestelde tijd"),
+    "verlengen": gettext_lazy("verlengd"),
+    "annuleren": gettext_lazy("geannuleerd"),
+    "afgerond": gettext_lazy("afgerond"),
+    "niet-gekomen": gettext_lazy("gemarkeerd als niet gekomen"),
+}
+
+
+@require_POST
+@helper_required
+def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    booking = _own_booking(helper, pk)
+    decline_form = propose_form = None
+    try:
+        if action == "bevestigen":
+            services.booking_confirm(booking=booking)
+        elif action == "afwijzen":
+            decline_form = DeclineForm(request.POST)
+            if not decline_form.is_valid():
+                return _booking_page(
+                    request, booking, decline_form=decline_form, status=HTTPStatus.BAD_REQUEST
+                )
+            services.booking_decline(booking=booking, message=decline_form.cleaned_data["message"])
+        elif action == "voorstellen":
+            propose_form = ProposeForm(request.POST, times=_free_choices(booking))
+            if not propose_form.is_valid():
+                return _booking_page(
+                    request, booking, propose_form=propose_form, status=HTTPStatus.BAD_REQUEST
+                )
+            services.booking_propose(
+                booking=booking,
+                start=datetime.datetime.fromisoformat(propose_form.cleaned_data["start"]),
+                message=propose_form.cleaned_data["message"],
+            )
+        elif action == "verlengen":
+            services.booking_extend(booking=booking)
+        elif action == "annuleren":
+            services.booking_cancel(booking=booking, by_visitor=False)
+        else:
+            outcome = BookingStatus.COMPLETED if action == "afgerond" else BookingStatus.NO_SHOW
+            services.booking_record_outcome(booking=booking, outcome=outcome)
+    except services.BookingRefused as refused:
+        error = refused.message
+    except services.SlotTaken:
+        error = _("Deze tijd is net niet meer vrij. Kies een andere tijd.")
+    else:
+        messages.success(request, _("De afspraak is %(done)s.") % {"done": ACTIONS[action]})
+        return redirect("practice:booking", pk=booking.pk)
+    return _booking_page(
+        request,
+        _own_booking(helper, pk),
+        error=error,
+        decline_form=decline_form,
+        propose_form=propose_form,
+        status=HTTPStatus.CONFLICT,
+    )
+
+
+@require_GET
+@helper_required
+def booking_intake(request: HttpRequest, helper: Helper, pk: int) -> HttpResponse:
+    booking = _own_booking(helper, pk)
+    access_log(request=request, action=AccessAction.VIEW_INTAKE, record=f"booking {booking.pk}")
+    return render(
+        request,
+        "practice/intake.html",
+        {"booking": booking, "answers": booking, "is_partner": False},
+    )
+
+
+@require_GET
+@helper_required
+def partner_intake(request: HttpRequest, helper: Helper, pk: int) -> HttpResponse:
+    booking = _own_booking(helper, pk)
+    intake = get_object_or_404(PartnerIntake, booking=booking, submitted_at__isnull=False)
+    access_log(
+        request=request,
+        action=AccessAction.VIEW_PARTNER_INTAKE,
+        record=f"booking {booking.pk} partner",
+    )
+    return render(
+        request,
+        "practice/intake.html",
+        {"booking": booking, "answers": intake, "is_partner": True},
+    )
+
+
+# -- availability -------------------------------------------------------------------------------
+
+
+def _preview(helper: Helper) -> list[dict[str, object]]:
+    """The free times her visitors will see in the coming two weeks, per conversation type."""
+    zone = helper.zone
+    first_day = timezone.localdate(timezone=zone)
+    last_day = first_day + datetime.timedelta(days=PREVIEW_DAYS - 1)
+    preview = []
+    for offer in Offer.objects.filter(helper=helper).select_related("helper", "conversation_type"):
+        days: dict[datetime.date, list[str]] = {}
+        for start in services.free_times(offer=offer, first_day=first_day, last_day=last_day):
+            local = timezone.localtime(start, zone)
+            days.setdefault(local.date(), []).append(local.strftime("%H:%M"))
+        preview.append(
+            {
+                "offer": offer,
+                "days": [(date_format(day, "l j F"), times) for day, times in days.items()],
+            }
+        )
+    return preview
+
+
+@require_http_methods(["GET", "POST"])
+@helper_required
+def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
+    rule_form = RuleForm(prefix="rule")
+    exception_form = ExceptionForm(prefix="exception")
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        what = request.POST.get("what")
+        if what == "rule":
+            rule_form = RuleForm(request.POST, prefix="rule")
+            if rule_form.is_valid():
+                services.availability_rule_add(helper=helper, **rule_form.cleaned_data)
+                return _saved(request)
+        elif what == "exception":
+            exception_form = ExceptionForm(request.POST, prefix="exception")
+            if exception_form.is_valid():
+                services.availability_exception_add(helper=helper, **exception_form.cleaned_data)
+                return _saved(request)
+        elif what in ("remove-rule", "remove-exception"):
+            try:
+                item = int(request.POST.get("id", ""))
+            except ValueError:
+                item = 0
+            if what == "remove-rule":
+                services.availability_rule_remove(helper=helper, rule_id=item)
+            else:
+                services.availability_exception_remove(helper=helper, exception_id=item)
+            return _saved(request)
+        status = HTTPStatus.BAD_REQUEST
+    today = timezone.localdate(timezone=helper.zone)
+    return render(
+        request,
+        "practice/availability.html",
+        {
+            "helper": helper,
+            "rules": helper.availability.all(),
+            "exceptions": helper.exceptions.filter(date__gte=today),
+            "rule_form": rule_form,
+            "exception_form": exception_form,
+            "preview": _preview(helper),
+        },
+        status=status,
+    )
+
+
+def _saved(request: HttpRequest) -> HttpResponse:
+    messages.success(request, _("Je beschikbaarheid is opgeslagen."))
+    return redirect("practice:availability")
+
+
+# -- data-subject rights ------------------------------------------------------------------------
+
+
+def personal_data_officer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff given the permission to handle personal data by name (superusers included only
+    when it was given to them too)."""
+
+    @wraps(view)
+    @never_cache
+    @sensitive_post_parameters()
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (
+            is_staff_member(request.user)
+            and has_explicit_permission(request.user, "handle_personal_data")
+        ):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _person_page(
+    request: HttpRequest, form: PersonForm, *, status: int = HTTPStatus.OK, **extra: object
+) -> HttpResponse:
+    records = None
+    if form.is_bound and form.is_valid():
+        records = privacy.person_records(form.cleaned_data["email"])
+    elif form.is_bound:
+        status = HTTPStatus.BAD_REQUEST
+    erase_form = extra.pop("erase_form", None) or (
+        EraseForm(initial={"email": records.email}) if records else None
+    )
+    context = {"form": form, "records": records, "erase_form": erase_form, **extra}
+    return render(request, "practice/person.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@personal_data_officer
+def person(request: HttpRequest) -> HttpResponse:
+    # POST, so the address never stands in a URL, a log line or the browser history.
+    return _person_page(request, PersonForm(request.POST if request.method == "POST" else None))
+
+
+def _subject_record(email: str) -> str:
+    return f"persoon {email_digest(email)[:16]}"
+
+
+@require_POST
+@personal_data_officer
+def person_export(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST)
+    if not form.is_valid():
+        return _person_page(request, form)
+    email = form.cleaned_data["email"]
+    data = privacy.person_export(privacy.person_records(email))
+    access_log(request=request, action=AccessAction.EXPORT, record=_subject_record(email))
+    if request.POST.get("format") == "html":
+        readable = {key: _readable(value) for key, value in data.items() if isinstance(value, list)}
+        return render(request, "practice/person_export.html", {"data": data, **readable})
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="gegevens.json"'
+    return response
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_text(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return "\n".join(_text(item) for item in value) or "–"
+    return "–" if value is None or value == "" else str(value)
+
+
+def _readable(rows: list[dict[str, object]]) -> list[list[tuple[str, str]]]:
+    """The export's rows as (field, text) pairs for the HTML page."""
+    return [[(name, _text(value)) for name, value in row.items()] for row in rows]
+
+
+@require_POST
+@personal_data_officer
+def person_erase(request: HttpRequest) -> HttpResponse:
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        person_form = PersonForm(request.POST)
+        return _person_page(request, person_form, erase_form=form, status=HTTPStatus.BAD_REQUEST)
+    email = form.cleaned_data["email"]
+    try:
+        erasure = privacy.person_erase(privacy.person_records(email))
+    except privacy.StaffAccount:
+        return _person_page(
+            request,
+            PersonForm(request.POST),
+            erase_form=form,
+            error=_("Dit adres hoort bij een medewerker. Beëindig dat account in het beheer."),
+            status=HTTPStatus.CONFLICT,
+        )
+    access_log(request=request, action=AccessAction.ERASE, record=_subject_record(email))
+    return render(request, "practice/person_erased.html", {"erasure": erasure})

@@ -1,0 +1,262 @@
+"""Data-subject rights: everything stored about one e-mail address, to show, export or erase.
+
+Contact details and intake answers are encrypted, so a person's rows are found by the keyed
+hash of the address (`email_digest`), never by decrypting every row. The export holds every
+stored field of the person's own rows and nothing of anyone else: a booker's export leaves out
+the partner's intake, and a partner's export holds only the booking's time and helper.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from support import services
+from support.caching import bump_data_version
+from support.fields import email_digest
+from support.models import (
+    Booking,
+    BookingStatus,
+    EmailStatus,
+    OutgoingEmail,
+    PartnerIntake,
+    Signup,
+)
+
+# Requests that became real: a visitor's own list and account are about these, not about
+# abandoned holds.
+SUBMITTED = [
+    BookingStatus.REQUESTED,
+    BookingStatus.CONFIRMED,
+    BookingStatus.DECLINED,
+    BookingStatus.CANCELLED,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+]
+
+
+@dataclass
+class PersonRecords:
+    """The rows that hold something of one person."""
+
+    email: str
+    bookings: list[Booking] = field(default_factory=list)
+    partner_intakes: list[PartnerIntake] = field(default_factory=list)
+    signups: list[Signup] = field(default_factory=list)
+    accounts: list[User] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.bookings or self.partner_intakes or self.signups or self.accounts)
+
+
+def person_records(email: str) -> PersonRecords:
+    digest = email_digest(email)
+    records = PersonRecords(email=email.strip())
+    if not digest:
+        return records
+    records.bookings = list(
+        Booking.objects.filter(email_digest=digest)
+        .select_related("helper", "conversation_type")
+        .order_by("starts_at")
+    )
+    records.partner_intakes = list(
+        PartnerIntake.objects.filter(Q(email_digest=digest) | Q(invite_digest=digest))
+        .select_related("booking__helper", "booking__conversation_type")
+        .order_by("booking__starts_at")
+    )
+    records.signups = list(
+        Signup.objects.filter(email__iexact=records.email).select_related("group")
+    )
+    account_ids = EmailAddress.objects.filter(email__iexact=records.email).values("user_id")
+    records.accounts = list(
+        User.objects.filter(Q(email__iexact=records.email) | Q(pk__in=account_ids))
+    )
+    return records
+
+
+def has_records(email: str) -> bool:
+    digest = email_digest(email)
+    return bool(digest) and (
+        Booking.objects.filter(email_digest=digest, status__in=SUBMITTED).exists()
+        or PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False).exists()
+        or Signup.objects.filter(email__iexact=email.strip()).exists()
+    )
+
+
+def visitor_account_open(*, email: str) -> User | None:
+    """A password-less account for an address with bookings or sign-ups, for the login by
+    e-mail code. None when the address has nothing here (then no account is made)."""
+    if not has_records(email):
+        return None
+    with transaction.atomic():
+        if EmailAddress.objects.filter(email__iexact=email).exists():
+            return None
+        user = User(username=f"bezoeker-{secrets.token_hex(8)}", email=email.strip())
+        user.set_unusable_password()
+        user.save()
+        EmailAddress.objects.create(user=user, email=email.strip(), primary=True, verified=False)
+    return user
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def _value(instance: models.Model, model_field: models.Field) -> object:
+    value = getattr(instance, model_field.attname)
+    if model_field.is_relation and value is not None:
+        related = getattr(instance, model_field.name)
+        return str(related)
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+def _fields(instance: models.Model, *, leave_out: tuple[str, ...] = ()) -> dict[str, object]:
+    return {
+        f.name: _value(instance, f)
+        for f in instance._meta.concrete_fields
+        if f.name not in leave_out
+    }
+
+
+def _booking_reference(booking: Booking) -> dict[str, object]:
+    """A booking as seen by the partner: when, with whom, what kind, and its status."""
+    return {
+        name: _value(booking, Booking._meta.get_field(name))
+        for name in ("id", "helper", "conversation_type", "status", "starts_at", "ends_at")
+    }
+
+
+def _emails_about(**filters: object) -> list[dict[str, object]]:
+    return [
+        _fields(email, leave_out=("booking", "signup", "partner"))
+        for email in OutgoingEmail.objects.filter(**filters).order_by("created_at")
+    ]
+
+
+def person_export(records: PersonRecords) -> dict[str, object]:
+    """Every stored field of the person's own rows, as plain data (for JSON and HTML)."""
+    bookings = []
+    for booking in records.bookings:
+        row = _fields(booking)
+        row["erase_after"] = timezone.localtime(booking.erase_after).isoformat()
+        row["emails"] = _emails_about(booking=booking)
+        bookings.append(row)
+    partner_intakes = []
+    for intake in records.partner_intakes:
+        row = _fields(intake, leave_out=("booking",))
+        row["booking"] = _booking_reference(intake.booking)
+        row["emails"] = _emails_about(partner=intake)
+        partner_intakes.append(row)
+    signups = []
+    for signup in records.signups:
+        row = _fields(signup)
+        row["emails"] = _emails_about(signup=signup)
+        signups.append(row)
+    accounts = []
+    for user in records.accounts:
+        row = _fields(user, leave_out=("password",))
+        row["email_addresses"] = [
+            _fields(address, leave_out=("user",))
+            for address in EmailAddress.objects.filter(user=user)
+        ]
+        row["sessions"] = [
+            _fields(session, leave_out=("user", "session_key"))
+            for session in UserSession.objects.filter(user=user)
+        ]
+        accounts.append(row)
+    return {
+        "email": records.email,
+        "exported_at": timezone.localtime().isoformat(),
+        "bookings": bookings,
+        "partner_intakes": partner_intakes,
+        "signups": signups,
+        "accounts": accounts,
+    }
+
+
+# -- erasure ------------------------------------------------------------------------------------
+
+
+class StaffAccount(Exception):
+    """Staff accounts are ended in the admin, not erased as a data subject."""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    bookings: int
+    partner_intakes: int
+    signups: int
+    accounts: int
+
+
+def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None) -> Erasure:
+    """Erase a person: bookings anonymised (the time stays in the helper's calendar, upcoming
+    ones are cancelled), intakes and sign-ups deleted, a visitor account deleted."""
+    now = now or timezone.now()
+    if any(u.is_staff or u.is_superuser or hasattr(u, "helper") for u in records.accounts):
+        raise StaffAccount
+    with transaction.atomic():
+        bump_data_version()
+        for booking in records.bookings:
+            _anonymise_booking(booking, now=now)
+        intake_ids = [i.pk for i in records.partner_intakes]
+        intake_ids += list(
+            PartnerIntake.objects.filter(booking__in=records.bookings).values_list("pk", flat=True)
+        )
+        _scrub_admin_history(PartnerIntake, intake_ids)
+        _count, deleted = PartnerIntake.objects.filter(pk__in=intake_ids).delete()
+        for signup in records.signups:
+            services.group_signup_cancel(signup=signup)  # frees the seat for the waiting list
+        _scrub_admin_history(Signup, [s.pk for s in records.signups])
+        Signup.objects.filter(pk__in=[s.pk for s in records.signups]).delete()
+        for user in records.accounts:
+            for session in UserSession.objects.filter(user=user):
+                session.end()
+        _scrub_admin_history(User, [u.pk for u in records.accounts])
+        User.objects.filter(pk__in=[u.pk for u in records.accounts]).delete()
+    return Erasure(
+        bookings=len(records.bookings),
+        partner_intakes=deleted.get(PartnerIntake._meta.label, 0),
+        signups=len(records.signups),
+        accounts=len(records.accounts),
+    )
+
+
+def _anonymise_booking(booking: Booking, *, now: datetime.datetime) -> None:
+    current = Booking.objects.select_for_update().get(pk=booking.pk)
+    for name in services.ERASED_FIELDS:
+        setattr(current, name, Booking._meta.get_field(name).get_default())
+    current.consent_at = None
+    current.erased_at = now
+    if current.status in services.PARTNER_ACTIVE or current.status == BookingStatus.HELD:
+        # Nobody can be reached about it any more: the time is given back.
+        current.status = BookingStatus.CANCELLED
+        current.token_version += 1
+    current.save()
+    # Without an address these can never be sent.
+    OutgoingEmail.objects.filter(booking=current, status=EmailStatus.PENDING).update(
+        status=EmailStatus.SKIPPED
+    )
+
+
+def _scrub_admin_history(model: type[models.Model], pks: list[int]) -> None:
+    # The admin's history names what it changed ("Saskia (Plaats)"): keep the fact, not the name.
+    if pks:
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(pk) for pk in pks],
+        ).update(object_repr="—", change_message="")

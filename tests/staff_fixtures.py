@@ -1,0 +1,57 @@
+"""Staff and visitor accounts for tests, made as the portal makes them."""
+
+import time
+from collections.abc import Callable
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.contrib.auth.models import Permission, User
+
+from practice import services as practice_services
+from support.models import Helper
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+PASSWORD = "een-lang-wachtwoord-voor-tests-42"
+
+
+def totp_code(secret: str = TOTP_SECRET, *, offset: int = 0) -> str:
+    """The code an authenticator app shows now (or `offset` periods from now)."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+
+
+def give_totp(user: User) -> User:
+    TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def account(email: str, *, password: str | None = PASSWORD, **fields: object) -> User:
+    user = User.objects.create_user(username=email, email=email, password=password, **fields)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+@pytest.fixture
+def make_account(db) -> Callable[..., User]:
+    """An account by role: helper (of the given Helper), coordinator, superuser, privacy
+    officer (explicit permission), visitor. Staff get a TOTP authenticator unless mfa=False."""
+
+    def make(
+        role: str, email: str | None = None, *, helper: Helper | None = None, mfa: bool = True
+    ) -> User:
+        email = email or f"{role}@example.org"
+        if role == "helper":
+            user = account(email)
+            Helper.objects.filter(pk=helper.pk).update(user=user)
+        elif role == "coordinator":
+            user = account(email, is_staff=True)
+            user.groups.add(practice_services.coordinator_group())
+        elif role in ("superuser", "superuser_granted", "privacy_officer"):
+            user = account(email, is_staff=True, is_superuser=role.startswith("superuser"))
+            if role != "superuser":
+                user.user_permissions.add(Permission.objects.get(codename="handle_personal_data"))
+        else:
+            return account(email, password=None)
+        return give_totp(user) if mfa else user
+
+    return make
