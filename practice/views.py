@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 
-from django.contrib.auth.views import redirect_to_login
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse

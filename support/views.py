@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.middleware import reading_page
 from support import services
 from support.caching import data_version
+from support.fields import email_digest
 from support.forms import INTAKE_STEPS, DirectoryFilterForm, PartnerInviteForm, SignupForm
 from support.models import (
     AUDIENCE_FIELDS,
@@ -35,7 +36,6 @@ from support.models import (
     PeerGroup,
     Signup,
 )
-from support.fields import email_digest
 
 # Kinds in the order a reader in need meets them.
 KIND_ORDER = [

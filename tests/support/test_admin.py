@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from support import services
-from tests.staff_fixtures import give_totp
 from support.models import BookingStatus, Signup, SignupStatus
+from tests.staff_fixtures import give_totp
 
 pytestmark = pytest.mark.django_db
 
