@@ -1,20 +1,32 @@
 """Accounts with django-allauth: who counts as staff, the adapter, the visitor's code login.
 
 Staff (helpers, coordinators, administrators) log in with e-mail address, password and a second
-factor; `portal.middleware.require_staff_mfa` sends a staff member without one to set it up.
+factor; `portal.middleware.RequireStaffSecondFactor` sends a staff member without one to set it up.
 Visitors never sign up: asking for a login code for an address that has bookings or sign-ups
 opens a password-less account for it, so "Mijn afspraken" works without anything to remember.
 """
 
 from __future__ import annotations
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.models import EmailAddress
+from allauth.core import context
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
+
+
+def SITE_NAME() -> str:
+    from django.conf import settings
+
+    return settings.SITE_NAME
+
 
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
@@ -45,6 +57,23 @@ def has_second_factor(user: AbstractBaseUser) -> bool:
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # staff are invited from the admin; visitors need no sign-up
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Signed with the site's neutral name, never its domain (a domain can say too much).
+        super().send_mail(template_prefix, email, {**context, "houvast_site_name": SITE_NAME()})
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: object) -> bool:
+        # Setting up the first second factor right after logging in with a password: asking
+        # for that password again at once would only confuse.
+        request = context.request
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            records = get_authentication_records(request, request.user)
+            fresh = bool(records) and (
+                time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
+            )
+            if fresh and not has_second_factor(request.user):
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user

@@ -147,7 +147,7 @@ MFA_SETUP_VIEWS = {
 }
 
 
-class require_staff_mfa:  # lower case, like the other middleware named in MIDDLEWARE
+class RequireStaffSecondFactor:
     """allauth offers a second factor but never demands one: we do, for every staff account.
 
     A staff member (admin user or helper) logged in without TOTP or a passkey sees nothing but

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.staff_fixtures import make_account  # noqa: F401
+from tests.staff_fixtures import booking_with_partner, make_account  # noqa: F401
 from tests.support_fixtures import (  # noqa: F401
     make_booking,
     make_forum,

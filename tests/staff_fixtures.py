@@ -55,3 +55,28 @@ def make_account(db) -> Callable[..., User]:
         return give_totp(user) if mfa else user
 
     return make
+
+
+@pytest.fixture
+def booking_with_partner(make_booking) -> Callable[..., object]:
+    """A requested couples' booking whose partner has submitted an intake of their own."""
+    from support import services
+
+    def make(**answers: object):
+        booking = make_booking(what_happened="Ik vond berichten op zijn telefoon.", **answers)
+        intake = services.partner_invite(booking=booking)
+        services.partner_claim(intake=intake, claim_key="partner-browser")
+        services.partner_save_intake(
+            intake=intake,
+            claim_key="partner-browser",
+            answers={
+                "name": "Mark",
+                "email": "mark@example.org",
+                "hopes": "Dat we weer kunnen praten.",
+                "consent": True,
+            },
+        )
+        services.partner_submit(intake=intake, claim_key="partner-browser")
+        return booking
+
+    return make

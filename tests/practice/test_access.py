@@ -1,0 +1,118 @@
+"""Need-to-know: who may open which staff page and which intake.
+
+The matrix lists every URL of the staff side; a URL added without an entry fails the test.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from practice.models import AccessLogEntry
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "visitor",
+    "other_helper",
+    "coordinator",
+    "superuser",
+    "assigned_helper",
+    "privacy_officer",
+    "superuser_granted",
+]
+HELPER_ONLY = {"assigned_helper"}
+PERSONAL_DATA = {"privacy_officer", "superuser_granted"}
+
+# url name: (method, needs the booking, who may, whether another helper sees her own page)
+MATRIX = {
+    "dashboard": ("get", False, HELPER_ONLY | {"other_helper"}),
+    "availability": ("get", False, HELPER_ONLY | {"other_helper"}),
+    "booking": ("get", True, HELPER_ONLY),
+    "booking_action": ("post", True, HELPER_ONLY),
+    "intake": ("get", True, HELPER_ONLY),
+    "partner_intake": ("get", True, HELPER_ONLY),
+    "person": ("post", False, PERSONAL_DATA),
+    "person_export": ("post", False, PERSONAL_DATA),
+    "person_erase": ("post", False, PERSONAL_DATA),
+}
+INTAKE_URLS = {"intake", "partner_intake"}
+
+
+def test_the_matrix_covers_every_staff_url() -> None:
+    resolver = get_resolver()
+    namespace = resolver.namespace_dict["practice"][1]
+    names = {p.name for p in namespace.url_patterns}
+    assert names == set(MATRIX), "add the new staff URL to MATRIX with who may open it"
+
+
+@pytest.fixture
+def setup(make_account, make_helper, booking_with_partner):
+    booking = booking_with_partner()
+    other = make_helper("ander", takes_bookings=True)
+    users = {
+        "visitor": make_account("visitor", "saskia@example.org"),
+        "other_helper": make_account("helper", "ander@example.org", helper=other),
+        "coordinator": make_account("coordinator"),
+        "superuser": make_account("superuser"),
+        "assigned_helper": make_account("helper", "anita@example.org", helper=booking.helper),
+        "privacy_officer": make_account("privacy_officer"),
+        "superuser_granted": make_account("superuser_granted"),
+    }
+    return booking, users
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(client: Client, setup, role: str, name: str) -> None:
+    booking, users = setup
+    method, per_booking, allowed = MATRIX[name]
+    kwargs = {"pk": booking.pk} if per_booking else {}
+    if name == "booking_action":
+        kwargs["action"] = "bevestigen"
+    url = reverse(f"practice:{name}", kwargs=kwargs)
+    if role != "anonymous":
+        client.force_login(users[role])
+    data = {"email": "saskia@example.org", "confirm": "on", "format": "json"}
+    logged_before = AccessLogEntry.objects.count()
+
+    response = client.post(url, data) if method == "post" else client.get(url)
+
+    if role in allowed:
+        assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND), response.status_code
+        if response.status_code == HTTPStatus.FOUND:
+            assert "/account/" not in response["Location"]
+        if role == "other_helper":
+            # Her own page, with nothing of another helper's booking on it.
+            assert f"/praktijk/afspraak/{booking.pk}/" not in response.content.decode()
+    elif role == "anonymous":
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].startswith("/account/login/")
+    elif per_booking and role in ("other_helper",):
+        assert response.status_code == HTTPStatus.NOT_FOUND
+    else:
+        assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
+    if response.status_code >= HTTPStatus.BAD_REQUEST:
+        assert "Ik vond berichten" not in response.content.decode()
+        assert "Mark" not in response.content.decode()
+    if name in INTAKE_URLS:
+        expected = 1 if role in allowed else 0
+        assert AccessLogEntry.objects.count() == logged_before + expected
+
+
+def test_a_superuser_cannot_read_intakes_anywhere(client: Client, setup) -> None:
+    booking, users = setup
+    client.force_login(users["superuser"])
+    for url in (
+        reverse("practice:intake", kwargs={"pk": booking.pk}),
+        reverse("practice:partner_intake", kwargs={"pk": booking.pk}),
+        f"/beheer/support/booking/{booking.pk}/change/",
+        "/beheer/support/booking/",
+        "/beheer/support/partnerintake/",
+    ):
+        html = client.get(url).content.decode()
+        assert "Ik vond berichten" not in html, url
+        assert "Dat we weer kunnen praten" not in html, url
+        assert "saskia@example.org" not in html, url
