@@ -210,7 +210,8 @@ MFA_RECOVERY_CODE_COUNT = 10
 MFA_TRUST_ENABLED = False  # every login asks for the second factor
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-USERSESSIONS_TRACK_ACTIVITY = True
+# Activity tracking would write to the database on every request of a logged-in user.
+USERSESSIONS_TRACK_ACTIVITY = False
 # Behind a proxy, allauth's rate limits take the client address from its header only when told
 # how many proxies to trust; otherwise REMOTE_ADDR counts.
 if proxy_count := os.environ.get("DJANGO_TRUSTED_PROXY_COUNT"):

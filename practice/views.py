@@ -95,9 +95,14 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
         monday = _monday(today)
     week_start = datetime.datetime.combine(monday, datetime.time(), tzinfo=zone)
     week_end = week_start + datetime.timedelta(days=7)
-    bookings = Booking.objects.filter(helper=helper).annotate(
-        has_partner_intake=Exists(
-            PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
+    # Only what the calendar shows: the encrypted intake columns are not read (or decrypted).
+    bookings = (
+        Booking.objects.filter(helper=helper)
+        .only("status", "starts_at", "ends_at", "safety_flag", "conversation_type__name")
+        .annotate(
+            has_partner_intake=Exists(
+                PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
+            )
         )
     )
     in_week = list(

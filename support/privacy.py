@@ -9,14 +9,17 @@ the partner's intake, and a partner's export holds only the booking's time and h
 from __future__ import annotations
 
 import datetime
+import json
 import secrets
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -228,6 +231,7 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
                 session.end()
         _scrub_admin_history(User, [u.pk for u in records.accounts])
         User.objects.filter(pk__in=[u.pk for u in records.accounts]).delete()
+        _end_sessions_mentioning(records.email)
     return Erasure(
         bookings=len(records.bookings),
         partner_intakes=deleted.get(PartnerIntake._meta.label, 0),
@@ -251,6 +255,20 @@ def _anonymise_booking(booking: Booking, *, now: datetime.datetime) -> None:
     OutgoingEmail.objects.filter(booking=current, status=EmailStatus.PENDING).update(
         status=EmailStatus.SKIPPED
     )
+
+
+def _end_sessions_mentioning(email: str) -> None:
+    """A login by code that was asked for but not finished keeps the address in its session.
+
+    Database sessions are searched; sessions in a cache (Redis) cannot be, and end by
+    themselves after SESSION_COOKIE_AGE.
+    """
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    needle = email.strip().lower()
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if needle in json.dumps(session.get_decoded(), default=str).lower():
+            session.delete()
 
 
 def _scrub_admin_history(model: type[models.Model], pks: list[int]) -> None:

@@ -63,7 +63,8 @@ def booking_with_partner(make_booking) -> Callable[..., object]:
     from support import services
 
     def make(**answers: object):
-        booking = make_booking(what_happened="Ik vond berichten op zijn telefoon.", **answers)
+        answers = {"what_happened": "Ik vond berichten op zijn telefoon.", **answers}
+        booking = make_booking(**answers)
         intake = services.partner_invite(booking=booking)
         services.partner_claim(intake=intake, claim_key="partner-browser")
         services.partner_save_intake(
