@@ -56,7 +56,6 @@ def test_the_person_page_shows_what_is_kept_and_when_it_is_erased(officer, perso
 def test_the_export_holds_every_field_of_the_person_and_nothing_of_anyone_else(
     officer, person
 ) -> None:
-    booking, other, _group = person
     response = officer.post("/praktijk/privacy/export/", {"email": EMAIL, "format": "json"})
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Disposition"] == 'attachment; filename="gegevens.json"'
