@@ -41,7 +41,11 @@ def safe_browsing(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reading_page
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/privacy.html")
+    context = {
+        "retention_days": settings.INTAKE_RETENTION_DAYS,
+        "my_bookings_url": reverse("support:my_bookings"),
+    }
+    return render(request, "pages/privacy.html", context)
 
 
 @never_cache
@@ -67,7 +71,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 # Pages that hold personal data or are useless to index; both languages.
-ROBOTS_DISALLOWED = ("/afspraak/", "/account/", "/praktijk/", "/beheer/", "/exit/", "/zoeken/")
+ROBOTS_DISALLOWED = (
+    "/afspraak/",
+    "/mijn-afspraken/",
+    "/account/",
+    "/praktijk/",
+    "/beheer/",
+    "/exit/",
+    "/zoeken/",
+)
 
 
 @require_GET

@@ -220,7 +220,8 @@ def test_an_unknown_address_gets_no_account_and_no_mail(client: Client, make_boo
 
 def test_sessions_are_listed_and_can_be_ended(client: Client, helper_user) -> None:
     other = Client(HTTP_USER_AGENT="Telefoon")
-    other.force_login(helper_user)
+    log_in(other, "anita@example.org")
+    other.post("/account/2fa/authenticate/", {"code": totp_code()})
     assert other.get("/praktijk/").status_code == HTTPStatus.OK
     client.force_login(helper_user)
     html = client.get("/account/sessions/").content.decode()
