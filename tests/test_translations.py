@@ -51,7 +51,16 @@ def test_every_interface_string_has_an_english_translation(tmp_path: Path) -> No
     # Extract the strings from a copy of the code, so the working tree is left alone.
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("manage.py", "portal", "articles", "support", "templates", "locale", "tests"):
+    for name in (
+        "manage.py",
+        "portal",
+        "articles",
+        "support",
+        "practice",
+        "templates",
+        "locale",
+        "tests",
+    ):
         source = BASE_DIR / name
         if source.is_dir():
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
