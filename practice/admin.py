@@ -1,8 +1,14 @@
+from allauth.account import admin as account_admin
 from allauth.account.models import EmailAddress
+from allauth.mfa import admin as mfa_admin
+from allauth.mfa.models import Authenticator
+from allauth.usersessions import admin as usersessions_admin
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -132,3 +138,36 @@ class StaffMemberAdmin(admin.ModelAdmin):
         for user in queryset.filter(is_active=True):
             services.staff_invitation_send(user=user)
         self.message_user(request, _("De uitnodigingen zijn opnieuw verstuurd."))
+
+
+# -- visitors stay out of the admin -------------------------------------------------------------
+# A visitor's account (for "Mijn afspraken") would tell an administrator who booked; the admin
+# lists staff accounts only, with their addresses and sessions.
+
+STAFF_ONLY = Q(is_staff=True) | Q(is_superuser=True) | Q(helper__isnull=False)
+
+
+class StaffOnlyMixin:
+    user_path = "user__"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        staff = User.objects.filter(STAFF_ONLY).values("pk")
+        lookup = f"{self.user_path}pk__in" if self.user_path else "pk__in"
+        return super().get_queryset(request).filter(**{lookup: staff})
+
+
+for model, base in (
+    (User, auth_admin.UserAdmin),
+    (EmailAddress, account_admin.EmailAddressAdmin),
+    (UserSession, usersessions_admin.UserSessionAdmin),
+    (Authenticator, mfa_admin.AuthenticatorAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(
+        model,
+        type(
+            f"Staff{base.__name__}",
+            (StaffOnlyMixin, base),
+            {"user_path": "" if model is User else "user__"},
+        ),
+    )

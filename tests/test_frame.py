@@ -322,3 +322,23 @@ def test_page_cache_stays_within_its_memory_bounds(rf) -> None:
     assert len(cache.entries) == 10
     assert "/artikelen/?q=49" in cache.entries
     assert "/artikelen/?q=0" not in cache.entries
+
+
+def test_production_counts_login_attempts_in_a_cache_shared_by_all_app_servers() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], getattr(s, 'ALLAUTH_TRUSTED_PROXY_COUNT', '-'))"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, **PRODUCTION_ENV)
+    assert result.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "-"]
+    with_redis = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0",
+                  "DJANGO_TRUSTED_PROXY_COUNT": "1"}  # fmt: skip
+    result = _manage("shell", "--no-imports", "-c", code, **with_redis)
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "1"]
+
+
+def test_production_refuses_to_start_without_an_email_digest_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_DIGEST_KEY"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "EMAIL_DIGEST_KEY is required" in result.stderr

@@ -75,6 +75,20 @@ def test_a_helper_confirms_a_request_reads_both_intakes_and_edits_availability(
     assert_same_origin(page)
     assert csp_violations(page) == []
 
+    # Her account pages, in the house style, in Dutch and in English.
+    for name, heading in (
+        ("Tweede stap", "Twee-factor"),
+        ("Waar je bent ingelogd", "Sessies"),
+        ("Wachtwoord", "Wachtwoord"),
+    ):
+        page.locator("nav.practice-nav").get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(heading, re.I))
+        assert_no_axe_violations(page)
+        assert csp_violations(page) == []
+    page.goto("/en/praktijk/")
+    expect(page.get_by_role("heading", name="Waiting for your answer (0)")).to_be_visible()
+    assert_no_axe_violations(page)
+
 
 def test_a_helper_sets_up_her_second_factor_at_the_first_login(
     open_page: Callable[..., Page],

@@ -234,3 +234,20 @@ def test_sessions_are_listed_and_can_be_ended(client: Client, helper_user) -> No
 def test_totp_secret_is_not_shown_once_set_up(client: Client, helper_user) -> None:
     client.force_login(helper_user)
     assert TOTP_SECRET not in client.get("/account/2fa/").content.decode()
+
+
+def test_visitor_accounts_stay_out_of_the_admin(client: Client, make_account, make_booking) -> None:
+    make_booking()
+    Client().post("/account/login/code/", {"email": "saskia@example.org"})
+    assert User.objects.filter(email="saskia@example.org").exists()
+    client.force_login(make_account("superuser", "beheer@example.org"))
+    for changelist in (
+        "/beheer/auth/user/",
+        "/beheer/account/emailaddress/",
+        "/beheer/usersessions/usersession/",
+        "/beheer/practice/staffmember/",
+    ):
+        response = client.get(changelist)
+        assert response.status_code == HTTPStatus.OK, changelist
+        assert "saskia@example.org" not in response.content.decode(), changelist
+    assert "beheer@example.org" in client.get("/beheer/auth/user/").content.decode()
