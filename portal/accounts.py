@@ -17,6 +17,7 @@ from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCod
 from allauth.account.models import EmailAddress
 from allauth.core import context
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
@@ -60,7 +61,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Signed with the site's neutral name, never its domain (a domain can say too much).
-        super().send_mail(template_prefix, email, {**context, "houvast_site_name": SITE_NAME()})
+        super().send_mail(
+            template_prefix, email, {**context, "houvast_site_name": settings.SITE_NAME}
+        )
 
     def is_reauthentication_required(self, *, app: str, **kwargs: object) -> bool:
         # Setting up the first second factor right after logging in with a password: asking

@@ -291,3 +291,27 @@ def load_demo() -> dict[str, int]:
         "helpers": Helper.objects.count(),
         "forums": Forum.objects.count(),
     }
+
+
+DEMO_HELPER_EMAIL = "sanne@example.org"
+DEMO_HELPER_PASSWORD = "houvast-demo-sanne"  # development only: load_demo_account needs DEBUG
+
+
+def load_demo_account() -> None:
+    """A login for the example helper, to try the dashboard in development."""
+    from allauth.account.models import EmailAddress
+    from django.conf import settings
+    from django.contrib.auth.models import User
+
+    if not settings.DEBUG:
+        raise RuntimeError("the demo account is for development only")
+    user, created = User.objects.get_or_create(
+        username=DEMO_HELPER_EMAIL, defaults={"email": DEMO_HELPER_EMAIL}
+    )
+    if created:
+        user.set_password(DEMO_HELPER_PASSWORD)
+        user.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=DEMO_HELPER_EMAIL, defaults={"primary": True, "verified": True}
+    )
+    Helper.objects.filter(slug="hulpverlener-sanne-voorbeeld").update(user=user)
