@@ -536,14 +536,18 @@ class IntakeAnswers(models.Model):
     # A keyed hash of `email` (support/fields.py): finds a person's rows without decrypting all.
     email_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
+    # Address field → its digest field, kept in step on every save.
+    DIGESTS = {"email": "email_digest"}
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
-        self.email_digest = email_digest(self.email or "")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "email" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "email_digest"}
+        for source, digest in self.DIGESTS.items():
+            setattr(self, digest, email_digest(getattr(self, source) or ""))
+            if update_fields is not None and source in update_fields:
+                update_fields = kwargs["update_fields"] = {*update_fields, digest}
         super().save(*args, **kwargs)
 
 
@@ -676,6 +680,8 @@ class PartnerIntake(IntakeAnswers):
     submitted_at = models.DateTimeField(_("ingevuld op"), null=True, blank=True)
     erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)
 
+    DIGESTS = {"email": "email_digest", "invite_email": "invite_digest"}
+
     class Meta:
         verbose_name = _("intake van de partner")
         verbose_name_plural = _("intakes van partners")
@@ -683,9 +689,3 @@ class PartnerIntake(IntakeAnswers):
     def __str__(self) -> str:
         return f"{_('Partner')} – {self.booking}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.invite_digest = email_digest(self.invite_email or "")
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "invite_email" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "invite_digest"}
-        super().save(*args, **kwargs)

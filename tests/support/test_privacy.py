@@ -153,3 +153,11 @@ def test_staff_addresses_are_not_erased_as_visitors(officer, make_account) -> No
                                                           "confirm": "on"})  # fmt: skip
     assert response.status_code == HTTPStatus.CONFLICT
     assert privacy.person_records("coord@example.org").accounts
+
+
+def test_a_partner_invited_by_email_is_found_by_that_address(make_booking) -> None:
+    booking = make_booking()
+    services.partner_invite(booking=booking, email="Partner@Example.org")
+    (intake,) = privacy.person_records("partner@example.org").partner_intakes
+    assert intake.booking_id == booking.pk
+    assert not privacy.person_records("saskia@example.org").partner_intakes
