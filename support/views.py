@@ -5,6 +5,7 @@ import time
 import zoneinfo
 from http import HTTPStatus
 
+from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -115,7 +116,9 @@ def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _client_key(request: HttpRequest) -> str:
-    return f"signup-attempts:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    # The same client address as the login rate limits: the trusted proxy header only when
+    # DJANGO_TRUSTED_PROXY_COUNT or DJANGO_TRUSTED_CLIENT_IP_HEADER says so.
+    return f"signup-attempts:{get_adapter(request).get_client_ip(request)}"
 
 
 def _too_many_attempts(request: HttpRequest) -> bool:
