@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
+from django.shortcuts import redirect
 from django.utils.module_loading import import_string
 
 
@@ -163,6 +164,7 @@ class RequireStaffSecondFactor:
     def process_view(
         self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict
     ) -> HttpResponse | None:
+        # Imported here: this module is loaded with the settings, before the models are.
         from portal.accounts import has_second_factor, is_staff_member
 
         match = request.resolver_match
@@ -171,6 +173,4 @@ class RequireStaffSecondFactor:
         user = request.user
         if not is_staff_member(user) or has_second_factor(user):
             return None
-        from django.shortcuts import redirect
-
         return redirect("mfa_activate_totp")

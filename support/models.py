@@ -688,4 +688,3 @@ class PartnerIntake(IntakeAnswers):
 
     def __str__(self) -> str:
         return f"{_('Partner')} – {self.booking}"
-
