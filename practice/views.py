@@ -48,6 +48,9 @@ ON_CALENDAR = [
     BookingStatus.NO_SHOW,
 ]
 PREVIEW_DAYS = 14
+PARTNER_INTAKE_SUBMITTED = Exists(
+    PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
+)
 
 
 def helper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -70,9 +73,7 @@ def _own_booking(helper: Helper, pk: int) -> Booking:
     # Another helper's booking does not exist, as far as this helper can tell.
     return get_object_or_404(
         Booking.objects.select_related("conversation_type", "helper").annotate(
-            has_partner_intake=Exists(
-                PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
-            )
+            has_partner_intake=PARTNER_INTAKE_SUBMITTED
         ),
         pk=pk,
         helper=helper,
@@ -99,11 +100,7 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
     bookings = (
         Booking.objects.filter(helper=helper)
         .only("status", "starts_at", "ends_at", "safety_flag", "conversation_type__name")
-        .annotate(
-            has_partner_intake=Exists(
-                PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
-            )
-        )
+        .annotate(has_partner_intake=PARTNER_INTAKE_SUBMITTED)
     )
     in_week = list(
         bookings.filter(
