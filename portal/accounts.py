@@ -22,13 +22,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 
-
-def SITE_NAME() -> str:
-    from django.conf import settings
-
-    return settings.SITE_NAME
-
-
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 

@@ -178,7 +178,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "practice:home_or_mine"
+# Where a login leads depends on the role: portal.accounts.AccountAdapter.
 ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
 ACCOUNT_FORMS = {"request_login_code": "portal.accounts.RequestLoginCodeForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}

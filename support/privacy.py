@@ -242,11 +242,9 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
 
 def _anonymise_booking(booking: Booking, *, now: datetime.datetime) -> None:
     current = Booking.objects.select_for_update().get(pk=booking.pk)
-    for name in services.ERASED_FIELDS:
-        setattr(current, name, Booking._meta.get_field(name).get_default())
-    current.consent_at = None
-    current.erased_at = now
-    if current.status in services.PARTNER_ACTIVE or current.status == BookingStatus.HELD:
+    services.booking_erase_intake(booking=current, now=now)
+    live = (*services.PARTNER_ACTIVE, BookingStatus.HELD)
+    if current.status in live and current.starts_at > now:
         # Nobody can be reached about it any more: the time is given back.
         current.status = BookingStatus.CANCELLED
         current.token_version += 1

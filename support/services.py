@@ -820,9 +820,10 @@ def booking_propose(
 ) -> Booking:
     """Helper: move a request to another free time and say so; it stays a request until she
     confirms, so the visitor can still choose another time or cancel with her link."""
-    if booking.status != BookingStatus.REQUESTED:
-        raise BookingRefused(_("Alleen voor een aanvraag kun je een andere tijd voorstellen."))
     with transaction.atomic():
+        # Checked under the lock: a request confirmed meanwhile is not moved.
+        if _locked_booking(booking).status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen voor een aanvraag kun je een andere tijd voorstellen."))
         current = booking_reschedule(booking=booking, start=start, now=now, notify=False)
         current.helper_message = message
         current.save(update_fields=["helper_message"])
@@ -889,6 +890,15 @@ def bookings_to_erase(now: datetime.datetime | None = None):
     return Booking.objects.filter(ends_at__lt=cutoff, erased_at__isnull=True)
 
 
+def booking_erase_intake(*, booking: Booking, now: datetime.datetime) -> None:
+    """Clear a booking's intake and contact details (the caller saves): the booking itself,
+    its time and status, stays for the helper's calendar."""
+    for field in ERASED_FIELDS:
+        setattr(booking, field, Booking._meta.get_field(field).get_default())
+    booking.consent_at = None
+    booking.erased_at = now
+
+
 def retention_purge(*, now: datetime.datetime | None = None) -> int:
     """Erase intakes and contact details of sessions that ended more than the retention period
     ago. The booking itself stays, so the helper's calendar stays consistent."""
@@ -896,11 +906,7 @@ def retention_purge(*, now: datetime.datetime | None = None) -> int:
     erased = 0
     with transaction.atomic():
         for booking in bookings_to_erase(now).select_for_update():
-            for field in ERASED_FIELDS:
-                default = Booking._meta.get_field(field).get_default()
-                setattr(booking, field, default)
-            booking.consent_at = None
-            booking.erased_at = now
+            booking_erase_intake(booking=booking, now=now)
             booking.save()
             PartnerIntake.objects.filter(booking=booking).delete()
             erased += 1

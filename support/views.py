@@ -37,6 +37,7 @@ from support.models import (
     PeerGroup,
     Signup,
 )
+from support.privacy import SUBMITTED
 
 # Kinds in the order a reader in need meets them.
 KIND_ORDER = [
@@ -716,8 +717,6 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
 @login_required(login_url="account_request_login_code")
 def my_bookings(request: HttpRequest) -> HttpResponse:
     """ "Mijn afspraken": what this address booked or signed up for, with the private links."""
-    from support.privacy import SUBMITTED
-
     now = timezone.now()
     bookings = list(
         Booking.objects.filter(email_digest=email_digest(request.user.email), status__in=SUBMITTED)

@@ -1,6 +1,7 @@
 """Data-subject rights: export everything of one person and nothing of anyone else; erase it
 from every table."""
 
+import datetime
 import json
 from http import HTTPStatus
 
@@ -9,6 +10,7 @@ from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from practice.models import AccessAction, AccessLogEntry
 from support import privacy, services
@@ -161,3 +163,18 @@ def test_a_partner_invited_by_email_is_found_by_that_address(make_booking) -> No
     (intake,) = privacy.person_records("partner@example.org").partner_intakes
     assert intake.booking_id == booking.pk
     assert not privacy.person_records("saskia@example.org").partner_intakes
+
+
+def test_erasure_keeps_the_status_of_a_session_that_already_took_place(make_booking) -> None:
+    booking = make_booking(name=NAME, email=EMAIL)
+    services.booking_confirm(booking=booking)
+    began = timezone.now() - datetime.timedelta(days=2)
+    ended = began + datetime.timedelta(hours=1)
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=began, ends_at=ended, blocked_from=began, blocked_until=ended
+    )
+    privacy.person_erase(privacy.person_records(EMAIL))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.erased_at is not None
+    assert booking.name == "" and booking.email == ""
