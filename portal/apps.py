@@ -1,13 +1,15 @@
 from django.apps import AppConfig
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 
-def create_cache_table(using: str = "default", **kwargs: object) -> None:
-    """The database cache's table (production without Redis), made with the schema."""
-    from django.conf import settings
-    from django.core.management import call_command
+def create_cache_tables(app_config: AppConfig, using: str = "default", **kwargs: object) -> None:
+    """Also after every later `migrate`: a cache switched to the database later gets its table.
 
-    if any(c["BACKEND"].endswith("DatabaseCache") for c in settings.CACHES.values()):
+    The first `migrate` makes them in portal/migrations/0001_cache_tables.py. post_migrate is
+    sent once per app with models; running this once, for the last app, is enough.
+    """
+    if app_config.label == "practice":
         call_command("createcachetable", database=using, verbosity=0)
 
 
@@ -17,4 +19,4 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import checks  # noqa: F401 - registers the system checks
 
-        post_migrate.connect(create_cache_table, sender=self)
+        post_migrate.connect(create_cache_tables, dispatch_uid="houvast-cache-tables")

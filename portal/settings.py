@@ -147,26 +147,53 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Two caches, so that nothing a visitor can fill pushes out what keeps the site safe:
+# - "default": rate-limit counters and locks (allauth's and ours), shared by every app server.
+#   It is never culled by page data: pages never go here.
+# - "pages": fragments that are the same for every visitor (portal/pagecache.py); a flood of
+#   them can only push out other fragments.
+# Without Redis, both are database tables, made by `migrate` (portal/migrations).
+RATE_LIMIT_CACHE_TABLE = "houvast_cache"
+PAGE_CACHE_TABLE = "houvast_page_cache"
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "houvast",
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "houvast-pages",
+            "TIMEOUT": 300,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 elif DEBUG:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+        },
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
-    # Login rate limits must be counted in one place for all app servers: without Redis, the
-    # database is that place (the table is made after `migrate`, see portal/apps.py).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "houvast_cache",
-        }
+            "LOCATION": RATE_LIMIT_CACHE_TABLE,
+            # Counters expire by themselves (expired rows go first when the table is full);
+            # the bound is far above what the rate limits let visitors create.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": PAGE_CACHE_TABLE,
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -203,6 +230,14 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "request_login_code": "20/m/ip,3/m/key",
+    # Our own forms (portal/ratelimit.py), per client address and, where a key is given, per
+    # booking or e-mail digest.
+    "houvast_hold": "20/10m/ip",
+    "houvast_submit": "10/10m/ip",
+    "houvast_signup": "10/10m/ip",
+    "houvast_partner_invite": "10/h/ip,3/h/key",
+    "houvast_login_code": "10/10m/ip,3/10m/key",
+    "houvast_login_code_confirm": "20/10m/ip,5/10m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is a second factor here, not a way around one

@@ -1,6 +1,7 @@
 """Pages of the frame that belong to no app: home, crisis help, safety, privacy, quick exit."""
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -61,12 +62,23 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database and every cache answer; 503, never a traceback, when one fails.
+
+    The caches count: the rate limits of every login and form live in "default".
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # any database failure means "not healthy", never a traceback page
+    except Exception:  # any database failure means "not healthy"
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    for alias in settings.CACHES:
+        try:
+            caches[alias].get("healthz")
+        except Exception:  # a missing table, Redis down: the same for the operator
+            return HttpResponse(
+                f"cache {alias} unavailable\n", status=503, content_type="text/plain"
+            )
     return HttpResponse("ok\n", content_type="text/plain")
 
 

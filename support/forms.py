@@ -120,12 +120,24 @@ class RadioSelect(forms.RadioSelect):
     use_fieldset = True
 
 
+INTAKE_CONSENT_LABEL = _(
+    "Ik geef toestemming om mijn antwoorden, ook over mijn relatie en seksleven, te bewaren "
+    "zodat mijn hulpverlener het gesprek kan voorbereiden."
+)
+
+
 class IntakeContactForm(ContactForm):
+    """The first step. Consent is asked here, before anything is stored."""
+
     title = _("Contact")
     contact_preference = forms.ChoiceField(
         label=_("Hoe mag de hulpverlener contact met je opnemen?"),
         choices=ContactPreference.choices,
         widget=RadioSelect,
+    )
+    consent = forms.BooleanField(
+        label=INTAKE_CONSENT_LABEL,
+        error_messages={"required": _("Zonder je toestemming kunnen we je aanvraag niet bewaren.")},
     )
 
     def clean(self) -> dict:
@@ -185,16 +197,9 @@ class IntakeWishesForm(forms.Form):
 
 
 class IntakeSafetyForm(forms.Form):
-    title = _("Veiligheid en toestemming")
+    title = _("Veiligheid")
     feels_safe = forms.ChoiceField(
         label=_("Voel je je thuis veilig?"), choices=YesNoUnsure.choices, widget=RadioSelect
-    )
-    consent = forms.BooleanField(
-        label=_(
-            "Ik geef toestemming om deze antwoorden, over mijn relatie en seksleven, te bewaren "
-            "zodat mijn hulpverlener het gesprek kan voorbereiden."
-        ),
-        error_messages={"required": _("Zonder je toestemming kunnen we je aanvraag niet bewaren.")},
     )
 
 

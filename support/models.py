@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -286,11 +285,16 @@ ACTIVE_SIGNUP = Q(status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITING])
 
 
 class Signup(models.Model):
+    """A place in a peer group. Contact details and message are encrypted at rest, like an
+    intake; the keyed digest of the address finds a person's places and keeps one place per
+    address per group."""
+
     group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="signups")
-    name = models.CharField(_("naam of schuilnaam"), max_length=80)
-    email = models.EmailField(_("e-mailadres"), max_length=254)
-    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
-    message = models.TextField(_("bericht"), max_length=1000, blank=True)
+    name = EncryptedTextField(_("naam of schuilnaam"))
+    email = EncryptedTextField(_("e-mailadres"))
+    phone = EncryptedTextField(_("telefoon"), blank=True)
+    message = EncryptedTextField(_("bericht"), blank=True)
+    email_digest = models.CharField(max_length=64, db_index=True, editable=False, default="")
     status = models.CharField(_("status"), max_length=12, choices=SignupStatus.choices)
     consent_at = models.DateTimeField(_("toestemming gegeven op"))
     created_at = models.DateTimeField(_("aangemeld op"), default=timezone.now, db_index=True)
@@ -303,16 +307,34 @@ class Signup(models.Model):
         constraints = [
             # One active place (seat or waiting list) per address per group.
             models.UniqueConstraint(
-                "group", Lower("email"), condition=ACTIVE_SIGNUP, name="one_signup_per_address"
+                fields=["group", "email_digest"],
+                condition=ACTIVE_SIGNUP,
+                name="one_signup_per_address_digest",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs) -> None:
+        self.email_digest = email_digest(self.email or "")
+        if (update_fields := kwargs.get("update_fields")) is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_digest"}
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.status in (SignupStatus.CONFIRMED, SignupStatus.WAITING)
+
+    @property
+    def erase_after(self) -> datetime.datetime | None:
+        """When the retention purge erases this sign-up: the retention period after it was
+        cancelled, or after the group's last meeting. None while the group has no meetings."""
+        retention = datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+        if self.status == SignupStatus.CANCELLED:
+            return self.changed_at + retention
+        last = self.group.meetings.aggregate(last=models.Max("ends_at"))["last"]
+        return last + retention if last is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -560,6 +582,8 @@ class Booking(IntakeAnswers):
     blocked_from = models.DateTimeField(_("geblokkeerd vanaf"))
     blocked_until = models.DateTimeField(_("geblokkeerd tot"))
     hold_key = models.CharField(max_length=64, db_index=True)
+    # A keyed hash of the holding client's address, for the cap on live holds; cleared on submit.
+    hold_client = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
     token_version = models.PositiveIntegerField(default=1)
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)

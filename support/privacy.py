@@ -79,7 +79,7 @@ def person_records(email: str) -> PersonRecords:
         .order_by("booking__starts_at")
     )
     records.signups = list(
-        Signup.objects.filter(email__iexact=records.email).select_related("group")
+        Signup.objects.filter(email_digest=digest).select_related("group")
     )
     account_ids = EmailAddress.objects.filter(email__iexact=records.email).values("user_id")
     records.accounts = list(
@@ -93,7 +93,7 @@ def has_records(email: str) -> bool:
     return bool(digest) and (
         Booking.objects.filter(email_digest=digest, status__in=SUBMITTED).exists()
         or PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False).exists()
-        or Signup.objects.filter(email__iexact=email.strip()).exists()
+        or Signup.objects.filter(email_digest=digest).exists()
     )
 
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from support import availability
 from support.caching import bump_data_version
+from support.fields import email_digest
 from support.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -113,7 +114,9 @@ def group_signup(
 ) -> SignupResult:
     """Give this person a seat, or a place on the waiting list when the group is full.
 
-    The same address gets one place per group: a second sign-up returns the first.
+    The same address gets one place per group: a second sign-up returns the first, and its
+    link goes again by e-mail to that address only (whoever typed the address may not be its
+    owner, so the caller shows the same answer either way).
     """
     if not group.is_open:
         raise GroupClosed
@@ -122,6 +125,7 @@ def group_signup(
         with transaction.atomic():
             existing = _active_signup(group.pk, email)
             if existing is not None:
+                email_queue(kind="signup_reminder", signup=existing)
                 return SignupResult(existing, created=False)
             status = SignupStatus.CONFIRMED if _take_seat(group.pk) else SignupStatus.WAITING
             signup = Signup.objects.create(
@@ -139,6 +143,7 @@ def group_signup(
         existing = _active_signup(group.pk, email)
         if existing is None:
             raise
+        email_queue(kind="signup_reminder", signup=existing)
         return SignupResult(existing, created=False)
     return SignupResult(signup, created=True)
 
@@ -147,7 +152,7 @@ def _active_signup(group_id: int, email: str) -> Signup | None:
     return (
         Signup.objects.filter(
             group_id=group_id,
-            email__iexact=email,
+            email_digest=email_digest(email),
             status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITING],
         )
         .select_related("group")
@@ -416,6 +421,15 @@ class SlotTaken(Exception):
         self.nearest = nearest
 
 
+class TooManyHolds(Exception):
+    """This client already holds as many times as one person can need."""
+
+
+# Live holds one client address may have at once (a couple deciding between two times, and
+# one more); beyond it a client could take a helper's whole week off the calendar.
+MAX_LIVE_HOLDS_PER_CLIENT = 3
+
+
 class BookingRefused(Exception):
     """A change the rules do not allow; `message` says why, for the visitor."""
 
@@ -552,9 +566,14 @@ def booking_hold(
     offer: Offer,
     start: datetime.datetime,
     hold_key: str,
+    client: str = "",
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """Keep a time for this visitor for ten minutes while she fills in the intake."""
+    """Keep a time for this visitor for ten minutes while she fills in the intake.
+
+    `client` is a keyed hash of the client's address (portal.ratelimit.client_digest): one
+    client holds at most MAX_LIVE_HOLDS_PER_CLIENT times at once, whatever its cookies.
+    """
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -565,6 +584,13 @@ def booking_hold(
             Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
                 status=BookingStatus.EXPIRED
             )
+            if client and (
+                Booking.objects.filter(
+                    hold_client=client, status=BookingStatus.HELD, hold_expires_at__gt=now
+                ).count()
+                >= MAX_LIVE_HOLDS_PER_CLIENT
+            ):
+                raise TooManyHolds
             rules = _check_free(offer, start, now=now)
             blocked_from, blocked_until = availability.blocked_range(start, rules)
             return Booking.objects.create(
@@ -576,6 +602,7 @@ def booking_hold(
                 blocked_from=blocked_from,
                 blocked_until=blocked_until,
                 hold_key=hold_key,
+                hold_client=client,
                 hold_expires_at=now + HOLD_DURATION,
             )
     except (SlotTaken, IntegrityError) as error:
@@ -604,6 +631,9 @@ def _apply_answers(
     unknown = set(answers) - set(INTAKE_FIELDS) - {"consent"}
     if unknown:
         raise ValueError(f"unknown intake fields: {sorted(unknown)}")
+    # Nothing is stored before she has agreed to it (the first step asks).
+    if target.consent_at is None and not answers.get("consent"):
+        raise BookingRefused(_("Zonder je toestemming kunnen we je antwoorden niet bewaren."))
     for field, value in answers.items():
         if field == "consent":
             target.consent_at = timezone.now() if value else None
@@ -676,6 +706,7 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             current.status = BookingStatus.REQUESTED
             current.requested_at = now
             current.hold_expires_at = None
+            current.hold_client = ""
             current.save()
             email_queue(kind="booking_received", booking=current)
             _notify_helper(current, kind="helper_new_request")
@@ -783,8 +814,13 @@ def booking_reschedule(
     start: datetime.datetime,
     now: datetime.datetime | None = None,
     notify: bool = True,
+    by_visitor: bool = False,
 ) -> Booking:
-    """Move a request or confirmed booking to another free time; older links stop working."""
+    """Move a request or confirmed booking to another free time; older links stop working.
+
+    A visitor may do so only before the cancellation window, as for cancelling. A confirmed
+    session she moves becomes a request again, and her helper is told that something waits.
+    """
     now = now or timezone.now()
     offer = Offer.objects.select_related("helper", "conversation_type").get(
         helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
@@ -794,6 +830,13 @@ def booking_reschedule(
             current = _locked_booking(booking)
             if current.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
                 raise BookingRefused(_("Deze afspraak kan niet meer worden verzet."))
+            if by_visitor and now >= cancellation_deadline(current):
+                raise BookingRefused(
+                    _(
+                        "Zo kort van tevoren kun je hier niet meer verzetten. Neem contact op "
+                        "met je hulpverlener."
+                    )
+                )
             _expire_stale_holds(current.helper_id, now)
             minutes = current.duration_minutes
             rules = _check_free(offer, start, now=now, minutes=minutes, exclude=current.pk)
@@ -801,9 +844,14 @@ def booking_reschedule(
             current.ends_at = start + rules.duration
             current.blocked_from, current.blocked_until = availability.blocked_range(start, rules)
             current.token_version += 1
+            moved_confirmed = by_visitor and current.status == BookingStatus.CONFIRMED
+            if moved_confirmed:
+                current.status = BookingStatus.REQUESTED
             current.save()
             if notify:
                 email_queue(kind="booking_rescheduled", booking=current)
+            if moved_confirmed:
+                _notify_helper(current, kind="helper_new_request")
             if current.status == BookingStatus.CONFIRMED:
                 _queue_reminder(current)
             return current
@@ -899,6 +947,29 @@ def booking_erase_intake(*, booking: Booking, now: datetime.datetime) -> None:
     booking.erased_at = now
 
 
+def signups_to_erase(now: datetime.datetime | None = None):
+    """Sign-ups cancelled more than the retention period ago, and those of groups whose last
+    meeting ended that long ago."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+    return Signup.objects.annotate(group_end=Max("group__meetings__ends_at")).filter(
+        Q(status=SignupStatus.CANCELLED, changed_at__lt=cutoff) | Q(group_end__lt=cutoff)
+    )
+
+
+def abandoned_holds(now: datetime.datetime | None = None):
+    """Holds never submitted whose ten minutes ended more than an hour ago, still holding
+    answers: erased by the purge, which runs every half hour."""
+    cutoff = (now or timezone.now()) - ABANDONED_HOLD_GRACE
+    return Booking.objects.filter(
+        status__in=[BookingStatus.HELD, BookingStatus.EXPIRED],
+        hold_expires_at__lt=cutoff,
+        erased_at__isnull=True,
+    )
+
+
+ABANDONED_HOLD_GRACE = datetime.timedelta(minutes=20)
+
+
 def retention_purge(*, now: datetime.datetime | None = None) -> int:
     """Erase intakes and contact details of sessions that ended more than the retention period
     ago. The booking itself stays, so the helper's calendar stays consistent."""
@@ -910,8 +981,20 @@ def retention_purge(*, now: datetime.datetime | None = None) -> int:
             booking.save()
             PartnerIntake.objects.filter(booking=booking).delete()
             erased += 1
+        for booking in abandoned_holds(now).select_for_update():
+            # Typed but never sent: nothing of it is kept.
+            booking_erase_intake(booking=booking, now=now)
+            booking.status = BookingStatus.EXPIRED
+            booking.save()
+            erased += 1
+        expired_signups = list(signups_to_erase(now).values_list("pk", flat=True))
+        for signup in Signup.objects.select_for_update().filter(pk__in=expired_signups):
+            if signup.status == SignupStatus.CONFIRMED:
+                _free_seat(signup.group_id)
+            signup.delete()
+            erased += 1
         if erased:
-            logger.info("Retention: erased the intakes of %d booking(s)", erased)
+            logger.info("Retention: erased %d intake(s), hold(s) and sign-up(s)", erased)
     return erased
 
 
@@ -926,9 +1009,21 @@ def partner_invite(*, booking: Booking, email: str = "") -> PartnerIntake:
         current = _locked_booking(booking)
         if current.status not in PARTNER_ACTIVE or not current.conversation_type.both_partners:
             raise BookingRefused(_("Voor deze afspraak kun je je partner niet uitnodigen."))
-        intake, _created = PartnerIntake.objects.get_or_create(booking=current)
+        intake, created = PartnerIntake.objects.get_or_create(booking=current)
         if intake.submitted_at is not None:
             raise BookingRefused(_("Je partner heeft de vragen al ingevuld."))
+        if not created:
+            # A new invitation replaces the previous one: its link stops working, and whoever
+            # opened it loses the claim and what was typed under it.
+            for field in INTAKE_FIELDS:
+                setattr(intake, field, PartnerIntake._meta.get_field(field).get_default())
+            intake.consent_at = None
+            intake.safety_flag = False
+            intake.claim_key = ""
+            intake.invite_email = ""
+            intake.invited_at = timezone.now()
+            intake.token_version += 1
+            intake.save()
         if email:
             intake.invite_email = email.strip()
             intake.invited_at = timezone.now()

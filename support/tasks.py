@@ -14,18 +14,19 @@ def send_email(email_id: int) -> None:
     services.email_deliver(email_id=email_id)
 
 
-RETENTION_INTERVAL = datetime.timedelta(days=1)
+# Every half hour: abandoned holds lose their answers within an hour of their expiry.
+RETENTION_INTERVAL = datetime.timedelta(minutes=30)
 
 
 @task
 def retention_purge() -> None:
-    """Erase expired intakes, then plan the next run: a daily task that keeps itself going."""
+    """Erase expired intakes, then plan the next run: a task that keeps itself going."""
     services.retention_purge()
     schedule_retention_purge(after=timezone.now() + RETENTION_INTERVAL)
 
 
 def schedule_retention_purge(*, after: datetime.datetime | None = None) -> bool:
-    """Queue the daily purge unless a run is already planned."""
+    """Queue the purge unless a run is already planned."""
     from django_tasks_db.models import DBTaskResult
 
     if DBTaskResult.objects.filter(task_path=retention_purge.module_path, status="READY").exists():

@@ -5,24 +5,25 @@ import time
 import zoneinfo
 from http import HTTPStatus
 
-from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import ratelimit
 from portal.middleware import reading_page
+from portal.ratelimit import client_digest
 from support import services
 from support.caching import data_version
 from support.fields import email_digest
@@ -50,8 +51,6 @@ KIND_ORDER = [
     Kind.MEDICAL,
     Kind.CRISIS_LINE,
 ]
-SIGNUP_LIMIT = 10  # sign-up attempts per client per window
-SIGNUP_WINDOW = 10 * 60
 
 
 def filtered_entries(filters: dict[str, str]):
@@ -116,21 +115,19 @@ def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "support/entry_detail.html", context)
 
 
-def _client_key(request: HttpRequest) -> str:
-    # The same client address as the login rate limits: the trusted proxy header only when
-    # DJANGO_TRUSTED_PROXY_COUNT or DJANGO_TRUSTED_CLIENT_IP_HEADER says so.
-    return f"signup-attempts:{get_adapter(request).get_client_ip(request)}"
+RATE_LIMIT_ACTIONS = {
+    "hold": ratelimit.HOLD,
+    "submit": ratelimit.SUBMIT,
+    "signup": ratelimit.SIGNUP,
+    "partner_invite": ratelimit.PARTNER_INVITE,
+}
 
 
-def _too_many_attempts(request: HttpRequest) -> bool:
-    key = _client_key(request)
-    cache.add(key, 0, SIGNUP_WINDOW)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, SIGNUP_WINDOW)
-        attempts = 1
-    return attempts > SIGNUP_LIMIT
+def _rate_limited(request: HttpRequest, action: str, *, key: str | None = None) -> str | None:
+    """Count one attempt of this client; the message to show when it has tried too often."""
+    if ratelimit.allowed(request, RATE_LIMIT_ACTIONS[action], key=key):
+        return None
+    return _("Je hebt dit vaak geprobeerd. Wacht tien minuten en probeer het dan opnieuw.")
 
 
 @never_cache
@@ -141,15 +138,9 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
     status = HTTPStatus.OK
     if request.method == "POST":
         form = SignupForm(request.POST)
-        if _too_many_attempts(request):
+        if limited := _rate_limited(request, "signup"):
             form.is_valid()
-            form.add_error(
-                None,
-                _(
-                    "Je hebt het formulier vaak verstuurd. "
-                    "Wacht tien minuten en probeer het dan opnieuw."
-                ),
-            )
+            form.add_error(None, limited)
             status = HTTPStatus.TOO_MANY_REQUESTS
         elif not group.is_open:
             form.is_valid()
@@ -168,10 +159,10 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
                 status = HTTPStatus.CONFLICT
             else:
-                response = redirect(services.signup_url(result.signup))
-                if not result.created:
-                    response["Location"] += "?al-aangemeld=1"
-                return response
+                # The same answer whether the address was new here or already had a place:
+                # the link to the place goes only to the address, never to whoever typed it.
+                del result
+                return render(request, "support/signup_sent.html", {"group": group})
         else:
             status = HTTPStatus.BAD_REQUEST
     else:
@@ -196,7 +187,6 @@ def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
         {
             "signup": signup_,
             "group": signup_.group,
-            "already": request.GET.get("al-aangemeld") == "1",
         },
     )
 
@@ -218,13 +208,36 @@ def _monday(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+class WeekOutOfRange(Exception):
+    """The asked week is no week a visitor can book in; `monday` is the nearest one that is."""
+
+    def __init__(self, monday: datetime.date) -> None:
+        super().__init__(monday.isoformat())
+        self.monday = monday
+
+
 def _week_start(request: HttpRequest, offer: Offer) -> datetime.date:
+    """The Monday of the week asked for, bounded to this week … the booking horizon.
+
+    Only a valid Monday in that range is ever used (for the page and its cache key); anything
+    else raises WeekOutOfRange with the nearest valid week.
+    """
     today = timezone.localdate(timezone=offer.helper.zone)
+    first = _monday(today)
+    last = _monday(today + datetime.timedelta(days=offer.setting("horizon_days")))
+    value = request.GET.get("week")
+    if value is None:
+        return first
     try:
-        wanted = datetime.date.fromisoformat(request.GET.get("week", ""))
+        wanted = datetime.date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        wanted = today
-    return max(_monday(wanted), _monday(today))
+        wanted = None
+    if wanted is None:
+        raise WeekOutOfRange(first)
+    monday = min(max(_monday(wanted), first), last)
+    if monday != wanted:
+        raise WeekOutOfRange(monday)
+    return monday
 
 
 def _current_booking(request: HttpRequest) -> Booking | None:
@@ -253,18 +266,46 @@ def _week_context(
     monday = _week_start(request, offer)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
-    has_times, days_html, nearest = _render_week(offer, monday, sunday, exclude)
+    last = _monday(today + datetime.timedelta(days=offer.setting("horizon_days")))
+    if exclude is None:
+        has_times, days_html, nearest = _cached_week(offer, monday)
+    else:
+        has_times, days_html, nearest = _render_week(offer, monday, sunday, exclude)
     return {
         "offer": offer,
-        "days_html": days_html,
+        "days_html": mark_safe(days_html),  # rendered from our template, escaped there
         "has_times": has_times,
         "monday": monday,
         "sunday": sunday,
         "previous_week": monday - datetime.timedelta(days=7) if monday > _monday(today) else None,
-        "next_week": monday + datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7) if monday < last else None,
         "nearest": nearest,
         "nearest_week": _monday(nearest.date()) if nearest else None,
     }
+
+
+def _cached_week(
+    offer: Offer, monday: datetime.date
+) -> tuple[bool, str, datetime.datetime | None]:
+    """The free times of one week, the same for every visitor: kept in the shared page cache
+    until the data changes or a minute passes. Shown times may be that old; the locked check
+    when a time is chosen decides.
+
+    The key holds only validated values (a Monday within the horizon, the URL's language), and
+    the fragment is rendered without any request: no visitor's messages, user or token can be
+    in it.
+    """
+    key = (
+        f"week:{get_language()}:{offer.pk}:{monday.isoformat()}:"
+        f"{data_version()}:{int(time.time() // 60)}"
+    )
+    page_cache = caches["pages"]
+    cached = page_cache.get(key)
+    if cached is None:
+        sunday = monday + datetime.timedelta(days=6)
+        cached = _render_week(offer, monday, sunday, None)
+        page_cache.set(key, cached, 120)
+    return cached
 
 
 def _render_week(
@@ -287,7 +328,7 @@ def _render_week(
         day["times"].append((local.isoformat(), hhmm, f"{day['label']} {hhmm}"))
     days_html = render_to_string("support/booking/week_days.html", {"days": days})
     nearest = timezone.localtime(later[0], zone) if not this_week and later else None
-    return bool(this_week), days_html, nearest
+    return bool(this_week), str(days_html), nearest
 
 
 def _local_times(taken: services.SlotTaken, zone: zoneinfo.ZoneInfo) -> list[datetime.datetime]:
@@ -295,33 +336,57 @@ def _local_times(taken: services.SlotTaken, zone: zoneinfo.ZoneInfo) -> list[dat
     return [timezone.localtime(t, zone) for t in taken.nearest]
 
 
-def _parse_start(value: str) -> datetime.datetime | None:
+def _parse_start(value: str, offer: Offer) -> datetime.datetime | None:
+    """A start time from a form: an ISO time with its offset, between now and the horizon."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
     try:
         start = datetime.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
-    return start if start.tzinfo is not None else None
+    if start.tzinfo is None:
+        return None
+    now = timezone.now()
+    horizon = datetime.timedelta(days=offer.setting("horizon_days") + 1)
+    try:
+        in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
+    except OverflowError:  # an offset that takes the time past year 1 or 9999
+        return None
+    return start if in_range else None
+
+
+def _week_redirect(request: HttpRequest, monday: datetime.date) -> HttpResponse:
+    return redirect(f"{request.path}?week={monday.isoformat()}")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
-    if request.method == "GET":
-        return _cached_week_page(request, offer_id)
     offer = get_object_or_404(_offers(), pk=offer_id)
     status = HTTPStatus.OK
     error = None
     nearest: list[datetime.datetime] = []
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""))
-        if start is None:
+        limited = _rate_limited(request, "hold")
+        start = _parse_start(request.POST.get("start", ""), offer)
+        if limited:
+            error = limited
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        elif start is None:
             error = _("Kies een tijd uit de lijst.")
             status = HTTPStatus.BAD_REQUEST
         else:
             stored = request.session.get(SESSION_BOOKING) or {}
             key = stored.get("key") or secrets.token_urlsafe(24)
             try:
-                booking = services.booking_hold(offer=offer, start=start, hold_key=key)
+                booking = services.booking_hold(
+                    offer=offer, start=start, hold_key=key, client=client_digest(request)
+                )
+            except services.TooManyHolds:
+                error = _(
+                    "Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten."
+                )
+                status = HTTPStatus.TOO_MANY_REQUESTS
             except services.SlotTaken as taken:
                 error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
                 nearest = _local_times(taken, offer.helper.zone)
@@ -329,32 +394,16 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
             else:
                 request.session[SESSION_BOOKING] = {"pk": booking.pk, "key": key}
                 return redirect("support:booking_intake", step=1)
-    context = _week_context(request, offer)
+    try:
+        context = _week_context(request, offer)
+    except WeekOutOfRange as out_of_range:
+        if request.method == "GET":
+            return _week_redirect(request, out_of_range.monday)
+        request.GET = request.GET.copy()
+        request.GET["week"] = out_of_range.monday.isoformat()
+        context = _week_context(request, offer)
     context.update({"error": error, "taken_nearest": nearest})
     return render(request, "support/booking/week.html", context, status=status)
-
-
-# The page is the same for every visitor but for its CSRF token, which is filled in per request.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9c1e"
-
-
-def _cached_week_page(request: HttpRequest, offer_id: int) -> HttpResponse:
-    """The week of free times, kept until the data changes or a minute passes.
-
-    Shown times may be that old; the locked check when a time is chosen decides.
-    """
-    key = (
-        f"week-page:{get_language()}:{offer_id}:{request.GET.get('week', '')}:"
-        f"{data_version()}:{int(time.time() // 60)}"
-    )
-    page = cache.get(key)
-    if page is None:
-        offer = get_object_or_404(_offers(), pk=offer_id)
-        context = _week_context(request, offer)
-        context.update({"error": None, "taken_nearest": [], "csrf_token": CSRF_PLACEHOLDER})
-        page = render_to_string("support/booking/week.html", context, request=request)
-        cache.set(key, page, 120)
-    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _initial_for(
@@ -383,14 +432,18 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
-            services.booking_save_intake(
-                booking=booking,
-                hold_key=request.session[SESSION_BOOKING]["key"],
-                answers=form.cleaned_data,
-            )
-            if step < len(INTAKE_STEPS):
-                return redirect("support:booking_intake", step=step + 1)
-            return redirect("support:booking_summary")
+            try:
+                services.booking_save_intake(
+                    booking=booking,
+                    hold_key=request.session[SESSION_BOOKING]["key"],
+                    answers=form.cleaned_data,
+                )
+            except services.BookingRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                if step < len(INTAKE_STEPS):
+                    return redirect("support:booking_intake", step=step + 1)
+                return redirect("support:booking_summary")
         status = HTTPStatus.BAD_REQUEST
     else:
         form = form_class(initial=_initial_for(form_class, booking))
@@ -433,7 +486,10 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
     error = None
     nearest: list[datetime.datetime] = []
     key = request.session[SESSION_BOOKING]["key"]
-    if request.method == "POST":
+    if request.method == "POST" and (limited := _rate_limited(request, "submit")):
+        error = limited
+        status = HTTPStatus.TOO_MANY_REQUESTS
+    elif request.method == "POST":
         try:
             submitted = services.booking_submit(booking=booking, hold_key=key)
         except services.SlotTaken as taken:
@@ -522,6 +578,14 @@ def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpR
     """The booker invites her partner: by e-mail, or by a link she passes on herself."""
     form = PartnerInviteForm(request.POST)
     context = _manage_context(booking, token, form)
+    if limited := _rate_limited(request, "partner_invite", key=f"booking:{booking.pk}"):
+        context["error"] = limited
+        return render(
+            request,
+            "support/booking/manage.html",
+            context,
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+        )
     by_email = request.POST.get("partner") == "email"
     if by_email and not (form.is_valid() and form.cleaned_data["email"]):
         if form.is_valid():
@@ -613,12 +677,18 @@ def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
-            services.partner_save_intake(
-                intake=intake, claim_key=_claim_key(request, intake), answers=form.cleaned_data
-            )
-            if step < len(INTAKE_STEPS):
-                return redirect("support:partner_intake", token=token, step=step + 1)
-            return redirect("support:partner_summary", token=token)
+            try:
+                services.partner_save_intake(
+                    intake=intake,
+                    claim_key=_claim_key(request, intake),
+                    answers=form.cleaned_data,
+                )
+            except services.BookingRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                if step < len(INTAKE_STEPS):
+                    return redirect("support:partner_intake", token=token, step=step + 1)
+                return redirect("support:partner_summary", token=token)
         status = HTTPStatus.BAD_REQUEST
     else:
         form = form_class(initial=_initial_for(form_class, intake))
@@ -688,11 +758,11 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     nearest: list[datetime.datetime] = []
     status = HTTPStatus.OK
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""))
+        start = _parse_start(request.POST.get("start", ""), offer)
         try:
             if start is None:
                 raise services.SlotTaken([])
-            moved = services.booking_reschedule(booking=booking, start=start)
+            moved = services.booking_reschedule(booking=booking, start=start, by_visitor=True)
         except services.SlotTaken as taken:
             error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
             nearest = _local_times(taken, offer.helper.zone)
@@ -702,7 +772,10 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
             status = HTTPStatus.CONFLICT
         else:
             return redirect(services.booking_url(moved) + "?verzet=1")
-    context = _week_context(request, offer, exclude=booking.pk)
+    try:
+        context = _week_context(request, offer, exclude=booking.pk)
+    except WeekOutOfRange as out_of_range:
+        return _week_redirect(request, out_of_range.monday)
     context.update(
         {"error": error, "taken_nearest": nearest, "rescheduling": booking, "token": token}
     )
@@ -727,7 +800,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         active = booking.status in services.PARTNER_ACTIVE and booking.starts_at > now
         booking.manage_url = services.booking_url(booking) if active else None
     signups = list(
-        Signup.objects.filter(email__iexact=request.user.email)
+        Signup.objects.filter(email_digest=email_digest(request.user.email))
         .select_related("group")
         .order_by("-created_at")
     )

@@ -45,11 +45,21 @@ def content_dir(tmp_path: Path, settings: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Rate-limit counters and cached fragments never leak from one test into the next."""
-    from django.core.cache import cache
+def _fresh_cache(request: pytest.FixtureRequest) -> None:
+    """Rate-limit counters and cached fragments never leak from one test into the next.
 
-    cache.clear()
+    The caches are production's (database tables or Redis): a test without database access
+    cannot reach a database cache, and needs none.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    uses_db = "_django_db_helper" in request.fixturenames
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+    for cache in caches.all():
+        if uses_db or not isinstance(cache, DatabaseCache):
+            cache.clear()
 
 
 @pytest.fixture
