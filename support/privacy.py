@@ -78,9 +78,7 @@ def person_records(email: str) -> PersonRecords:
         .select_related("booking__helper", "booking__conversation_type")
         .order_by("booking__starts_at")
     )
-    records.signups = list(
-        Signup.objects.filter(email_digest=digest).select_related("group")
-    )
+    records.signups = list(Signup.objects.filter(email_digest=digest).select_related("group"))
     account_ids = EmailAddress.objects.filter(email__iexact=records.email).values("user_id")
     records.accounts = list(
         User.objects.filter(Q(email__iexact=records.email) | Q(pk__in=account_ids))

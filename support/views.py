@@ -284,9 +284,7 @@ def _week_context(
     }
 
 
-def _cached_week(
-    offer: Offer, monday: datetime.date
-) -> tuple[bool, str, datetime.datetime | None]:
+def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, datetime.datetime | None]:
     """The free times of one week, the same for every visitor: kept in the shared page cache
     until the data changes or a minute passes. Shown times may be that old; the locked check
     when a time is chosen decides.

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from support import services
-from support.models import Booking, BookingStatus, Offer
+from support.models import Booking, BookingStatus, Offer, OutgoingEmail
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -172,9 +172,29 @@ def test_submit_needs_consent_and_contact(make_offer) -> None:
 def test_a_no_to_the_safety_question_flags_the_booking(make_offer) -> None:
     offer = make_offer()
     held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
-    services.booking_save_intake(booking=held, hold_key="v", answers={"feels_safe": "nee"})
+    services.booking_save_intake(
+        booking=held, hold_key="v", answers={"feels_safe": "nee", "consent": True}
+    )
     held.refresh_from_db()
     assert held.safety_flag
+
+
+def test_nothing_is_stored_before_consent(make_offer) -> None:
+    """Defect 8: answers are stored only once she has agreed, which the first step asks."""
+    offer = make_offer()
+    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
+    with pytest.raises(services.BookingRefused):
+        services.booking_save_intake(
+            booking=held, hold_key="v", answers={"name": "Saskia", "what_happened": "Berichten"}
+        )
+    held.refresh_from_db()
+    assert (held.name, held.what_happened, held.consent_at) == ("", "", None)
+    services.booking_save_intake(
+        booking=held, hold_key="v", answers={"name": "Saskia", "consent": True}
+    )
+    services.booking_save_intake(booking=held, hold_key="v", answers={"what_happened": "B"})
+    held.refresh_from_db()
+    assert (held.name, held.what_happened) == ("Saskia", "B")
 
 
 def test_tokens_tampered_superseded_or_expired_are_refused(make_offer) -> None:
@@ -233,6 +253,36 @@ def test_reschedule_keeps_rules_and_one_booking(make_offer) -> None:
     assert moved.starts_at == at(4, 15)
     assert Booking.objects.blocking().count() == 2
     assert other.pk != moved.pk
+
+
+def test_a_visitor_cannot_move_a_session_inside_the_no_cancel_window(make_offer) -> None:
+    """Defect 7: the window that stops a late cancellation stops a late move too."""
+    offer = make_offer()
+    booking = services.booking_confirm(booking=request(offer, at(4, 10)))
+    just_inside = booking.starts_at - datetime.timedelta(hours=48)
+    with pytest.raises(services.BookingRefused):
+        services.booking_reschedule(
+            booking=booking, start=at(5, 15), now=just_inside, by_visitor=True
+        )
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.status) == (at(4, 10), BookingStatus.CONFIRMED)
+    # The helper may still move it (she agrees it with the visitor herself).
+    services.booking_reschedule(booking=booking, start=at(5, 15), now=just_inside)
+
+
+def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
+    make_offer, make_account
+) -> None:
+    """Defect 7: the helper confirmed one time; a new time waits for her answer again."""
+    offer = make_offer()
+    make_account("helper", "helper@example.org", helper=offer.helper)
+    booking = services.booking_confirm(booking=request(offer, at(4, 10)))
+    moved = services.booking_reschedule(booking=booking, start=at(6, 15), by_visitor=True)
+    assert moved.status == BookingStatus.REQUESTED
+    kinds = list(
+        OutgoingEmail.objects.filter(booking=booking).order_by("pk").values_list("kind", flat=True)
+    )
+    assert kinds[-2:] == ["booking_rescheduled", "helper_new_request"]
 
 
 def test_confirm_and_decline_only_requests(make_offer) -> None:

@@ -14,10 +14,15 @@ from support.models import PartnerIntake
 BOOKER_SECRET = "BOEKER-GEHEIM verhaal"
 PARTNER_SECRET = "PARTNER-GEHEIM verhaal"
 ANSWERS = [
-    {"name": "Mark", "email": "mark@example.org", "contact_preference": "alleen-email"},
+    {
+        "name": "Mark",
+        "email": "mark@example.org",
+        "contact_preference": "alleen-email",
+        "consent": "on",
+    },
     {"role": "partner-die-bedroog", "disclosure": "ontdekt", "what_happened": PARTNER_SECRET},
     {"partner_knows": "ja", "partner_joins": "ja", "hopes": "Eerlijkheid."},
-    {"feels_safe": "ja", "consent": "on"},
+    {"feels_safe": "ja"},
 ]
 
 

@@ -1,5 +1,6 @@
 """The directory pages and the sign-up form."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -7,6 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from support import services
+from support.fields import email_digest
 from support.models import Cost, Signup, SignupStatus
 
 pytestmark = pytest.mark.django_db
@@ -143,18 +145,26 @@ def test_inactive_and_unknown_entries_are_not_found(client: Client, make_organis
 VALID = {"name": "Saskia", "email": "saskia@example.org", "consent": "on"}
 
 
+def _link_in(message) -> str:
+    return re.search(r"https?://[^/\s]+(/steun/aanmelding/\S+/)", message.body).group(1)
+
+
 def test_sign_up_and_cancel_through_the_private_link(
     client: Client, make_group, work_queue
 ) -> None:
     make_group("groep", capacity=1)
     response = client.post("/steun/groep/aanmelden/", VALID)
     work_queue()
-    assert response.status_code == HTTPStatus.FOUND
-    manage_url = response["Location"]
+    # The page says where the link went; the link itself is only in her mailbox.
+    assert response.status_code == HTTPStatus.OK
+    assert "Kijk in je e-mail" in response.content.decode()
+    assert "/steun/aanmelding/" not in response.content.decode()
+    (message,) = mail.outbox
+    assert message.to == [VALID["email"]]
+    manage_url = _link_in(message)
     page = client.get(manage_url)
     assert "no-store" in page["Cache-Control"]
     assert "Je hebt een plek in Groep" in page.content.decode()
-    assert manage_url in mail.outbox[0].body
 
     client.post("/steun/groep/aanmelden/", {**VALID, "email": "tweede@example.org"})
     work_queue()
@@ -169,16 +179,29 @@ def test_sign_up_and_cancel_through_the_private_link(
     assert client.get(manage_url[:-3] + "xx/").status_code == HTTPStatus.NOT_FOUND
 
 
-def test_same_address_twice_is_told_it_already_has_a_place(client: Client, make_group) -> None:
+def test_someone_typing_an_address_that_has_a_place_gets_no_link(
+    client: Client, make_group, work_queue
+) -> None:
+    """Defect 1: the answer is the same as for a new address; the existing place's link goes
+    by e-mail to that address only, and whoever typed it cannot see or cancel the place."""
     make_group("groep")
-    client.post("/steun/groep/aanmelden/", VALID)
-    response = client.post("/steun/groep/aanmelden/", {**VALID, "email": "SASKIA@example.org"})
-    assert "al-aangemeld=1" in response["Location"]
-    assert (
-        "Met dit e-mailadres was je al aangemeld"
-        in client.get(response["Location"]).content.decode()
+    first = client.post("/steun/groep/aanmelden/", VALID)
+    work_queue()
+    stranger = Client()
+    again = stranger.post(
+        "/steun/groep/aanmelden/", {**VALID, "name": "Kwaadwillige", "email": "SASKIA@example.org"}
     )
+    work_queue()
+    assert again.status_code == first.status_code == HTTPStatus.OK
+    assert "Location" not in again
+    strip = lambda html: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # noqa: E731
+    assert strip(again.content.decode()) == strip(first.content.decode())
+    assert "/steun/aanmelding/" not in again.content.decode()
     assert Signup.objects.count() == 1
+    # The owner gets her own link again, and nothing about the stranger's name.
+    assert [m.to for m in mail.outbox] == [[VALID["email"]], [VALID["email"]]]
+    assert _link_in(mail.outbox[1]) == _link_in(mail.outbox[0])
+    assert "Kwaadwillige" not in mail.outbox[1].body
 
 
 @pytest.mark.parametrize(
@@ -228,13 +251,15 @@ def test_closed_group_refuses_a_direct_post(client: Client, make_group) -> None:
     assert not Signup.objects.exists()
 
 
-def test_waiting_list_result_is_shown(client: Client, make_group) -> None:
+def test_waiting_list_result_is_shown(client: Client, make_group, work_queue) -> None:
     group = make_group("groep", capacity=1)
     services.group_signup(group=group, name="A", email="a@example.org")
-    response = client.post("/steun/groep/aanmelden/", VALID)
-    html = client.get(response["Location"]).content.decode()
+    client.post("/steun/groep/aanmelden/", VALID)
+    work_queue()
+    html = client.get(_link_in(mail.outbox[-1])).content.decode()
     assert "Je staat op de wachtlijst van Groep" in html
-    assert Signup.objects.get(email=VALID["email"]).status == SignupStatus.WAITING
+    signup = Signup.objects.get(email_digest=email_digest(VALID["email"]))
+    assert signup.status == SignupStatus.WAITING
 
 
 def test_directory_entries_appear_in_site_search(client: Client, make_group, make_helper):
