@@ -2,8 +2,7 @@
 
 Staff (helpers, coordinators, administrators) log in with e-mail address, password and a second
 factor; `portal.middleware.RequireStaffSecondFactor` sends a staff member without one to set it up.
-Visitors never sign up: asking for a login code for an address that has bookings or sign-ups
-opens a password-less account for it, so "Mijn afspraken" works without anything to remember.
+Visitors have no account: they reach "Mijn afspraken" with an e-mail code (support/visitor.py).
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import get_authentication_records
-from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
-from allauth.account.models import EmailAddress
 from allauth.core import context
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -78,19 +75,3 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_staff:
             return reverse("admin:index")
         return reverse("support:my_bookings")
-
-
-class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
-    """allauth's form; an address with bookings or sign-ups but no account gets one first.
-
-    The answer is the same whether or not the address is known (allauth's enumeration
-    prevention), so this reveals nothing about who booked.
-    """
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data.get("email") or ""
-        if email and not EmailAddress.objects.filter(email__iexact=email).exists():
-            from support.privacy import visitor_account_open
-
-            visitor_account_open(email=email)
-        return super().clean_email()

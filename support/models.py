@@ -650,8 +650,9 @@ class EmailStatus(models.TextChoices):
 class OutgoingEmail(models.Model):
     """One e-mail to send, kept until it is sent or has failed for good.
 
-    Holds no address or text: both are made from the booking or sign-up when it is sent. The
-    Message-ID is fixed when the e-mail is queued, and a row is sent at most once.
+    Holds no address or text: both are made from the booking or sign-up when it is sent (a
+    login code's address and code are `sealed` until then). The Message-ID is fixed when the
+    e-mail is queued, and a row is sent at most once.
     """
 
     kind = models.CharField(_("soort"), max_length=40)
@@ -667,6 +668,9 @@ class OutgoingEmail(models.Model):
     send_after = models.DateTimeField(_("versturen vanaf"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("volgende poging"), null=True, blank=True)
     last_error = models.CharField(_("laatste fout"), max_length=200, blank=True)
+    # Only for a login code: the address it goes to and the code, encrypted, and emptied as
+    # soon as the e-mail is sent or has failed.
+    sealed = EncryptedTextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
     sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import secrets
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -93,21 +92,6 @@ def has_records(email: str) -> bool:
         or PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False).exists()
         or Signup.objects.filter(email_digest=digest).exists()
     )
-
-
-def visitor_account_open(*, email: str) -> User | None:
-    """A password-less account for an address with bookings or sign-ups, for the login by
-    e-mail code. None when the address has nothing here (then no account is made)."""
-    if not has_records(email):
-        return None
-    with transaction.atomic():
-        if EmailAddress.objects.filter(email__iexact=email).exists():
-            return None
-        user = User(username=f"bezoeker-{secrets.token_hex(8)}", email=email.strip())
-        user.set_unusable_password()
-        user.save()
-        EmailAddress.objects.create(user=user, email=email.strip(), primary=True, verified=False)
-    return user
 
 
 # -- export -------------------------------------------------------------------------------------
@@ -254,16 +238,18 @@ def _anonymise_booking(booking: Booking, *, now: datetime.datetime) -> None:
 
 
 def _end_sessions_mentioning(email: str) -> None:
-    """A login by code that was asked for but not finished keeps the address in its session.
+    """End the sessions that log in as this address, or wait for its code: they hold its
+    digest (support/visitor.py), and older ones may hold the address itself.
 
     Database sessions are searched; sessions in a cache (Redis) cannot be, and end by
     themselves after SESSION_COOKIE_AGE.
     """
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return
-    needle = email.strip().lower()
+    needles = [needle for needle in (email.strip().lower(), email_digest(email)) if needle]
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if needle in json.dumps(session.get_decoded(), default=str).lower():
+        decoded = json.dumps(session.get_decoded(), default=str).lower()
+        if any(needle in decoded for needle in needles):
             session.delete()
 
 

@@ -240,6 +240,7 @@ def email_queue(
     signup: Signup | None = None,
     partner: PartnerIntake | None = None,
     send_after: datetime.datetime | None = None,
+    sealed: str = "",
 ) -> None:
     from support.tasks import send_email
 
@@ -254,11 +255,31 @@ def email_queue(
         partner=partner,
         send_after=send_after,
         message_id=make_msgid(domain=domain),
+        sealed=sealed,
     )
     if send_after is None:
         send_email.enqueue(email.pk)
     else:
         send_email.using(run_after=send_after).enqueue(email.pk)
+
+
+def email_login_code(*, digest: str, sealed_code: str) -> bool:
+    """Queue a visitor's login code for the address behind `digest`, if it has records here."""
+    from support import visitor
+
+    found = visitor.recipient_for(digest)
+    if found is None:
+        return False
+    code = visitor.unseal(sealed_code)["code"]
+    with transaction.atomic():
+        email_queue(
+            kind="visitor_code",
+            booking=found.get("booking"),
+            signup=found.get("signup"),
+            partner=found.get("partner"),
+            sealed=visitor.seal(to=found["to"], code=code),
+        )
+    return True
 
 
 def reminder_time(starts_at: datetime.datetime) -> datetime.datetime:
@@ -319,6 +340,8 @@ def email_deliver(*, email_id: int) -> None:
             email.status = EmailStatus.SENT
             email.sent_at = timezone.now()
             email.next_attempt_at = None
+        if email.status != EmailStatus.PENDING:
+            email.sealed = ""  # a login code's address and code are kept no longer than needed
         email.save()
         if email.status == EmailStatus.FAILED:
             logger.error("E-mail %s failed for good: %s", email.pk, email.last_error)
@@ -346,7 +369,13 @@ def _describe(error: Exception) -> str:
 
 def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
     with translation.override(email.language):
-        if email.partner_id:
+        if email.sealed:
+            from support.visitor import unseal
+
+            sealed = unseal(email.sealed)
+            recipient = sealed["to"]
+            context = {"code": sealed["code"]}
+        elif email.partner_id:
             intake = PartnerIntake.objects.select_related(
                 "booking__helper", "booking__conversation_type"
             ).get(pk=email.partner_id)

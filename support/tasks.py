@@ -4,7 +4,7 @@ stored in plain text."""
 import datetime
 
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from support import services
 
@@ -12,6 +12,16 @@ from support import services
 @task
 def send_email(email_id: int) -> None:
     services.email_deliver(email_id=email_id)
+
+
+@task
+def send_visitor_code(digest: str, sealed_code: str, language: str) -> None:
+    """A login code asked for on the site: sent only where the digest has bookings or sign-ups.
+
+    The arguments hold no address: a keyed digest and the code encrypted.
+    """
+    with translation.override(language):
+        services.email_login_code(digest=digest, sealed_code=sealed_code)
 
 
 # Every half hour: abandoned holds lose their answers within an hour of their expiry.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from support import views
+from support import views, visitor
 
 app_name = "support"
 
@@ -22,6 +22,9 @@ urlpatterns = [
         name="booking_reschedule",
     ),
     path("mijn-afspraken/", views.my_bookings, name="my_bookings"),
+    path("mijn-afspraken/inloggen/", visitor.login, name="visitor_login"),
+    path("mijn-afspraken/code/", visitor.code, name="visitor_code"),
+    path("mijn-afspraken/uitloggen/", visitor.logout, name="visitor_logout"),
     path("afspraak/partner/<str:token>/", views.partner_start, name="partner_start"),
     path(
         "afspraak/partner/<str:token>/stap/<int:step>/",

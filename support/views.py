@@ -6,7 +6,6 @@ import zoneinfo
 from http import HTTPStatus
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,9 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from portal.middleware import reading_page
 from portal.ratelimit import client_digest
-from support import services
+from support import services, visitor
 from support.caching import data_version
-from support.fields import email_digest
 from support.forms import INTAKE_STEPS, DirectoryFilterForm, PartnerInviteForm, SignupForm
 from support.models import (
     AUDIENCE_FIELDS,
@@ -785,12 +783,18 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-@login_required(login_url="account_request_login_code")
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    """ "Mijn afspraken": what this address booked or signed up for, with the private links."""
+    """ "Mijn afspraken": what this address booked or signed up for, with the private links.
+
+    Only for a session that proved the address with an e-mail code (support/visitor.py);
+    rows are found by the address's digest.
+    """
+    digest = visitor.visitor_digest(request)
+    if digest is None:
+        return redirect("support:visitor_login")
     now = timezone.now()
     bookings = list(
-        Booking.objects.filter(email_digest=email_digest(request.user.email), status__in=SUBMITTED)
+        Booking.objects.filter(email_digest=digest, status__in=SUBMITTED)
         .select_related("helper", "conversation_type")
         .order_by("-starts_at")
     )
@@ -798,9 +802,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         active = booking.status in services.PARTNER_ACTIVE and booking.starts_at > now
         booking.manage_url = services.booking_url(booking) if active else None
     signups = list(
-        Signup.objects.filter(email_digest=email_digest(request.user.email))
-        .select_related("group")
-        .order_by("-created_at")
+        Signup.objects.filter(email_digest=digest).select_related("group").order_by("-created_at")
     )
     for signup_ in signups:
         signup_.manage_url = services.signup_url(signup_) if signup_.is_active else None

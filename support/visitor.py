@@ -1,0 +1,203 @@
+"""A visitor's login by e-mail code, for "Mijn afspraken".
+
+The address is proved before anything about it is kept: asking for a code stores nothing but a
+keyed digest of the address and a hash of the code in the session, and every request, for a
+known address or not, does the same work (one queued task) and gets the same answer. The worker
+looks the digest up and sends the code only where the address has bookings or sign-ups. After
+the right code, the session holds the digest; no account and no plain copy of the address is
+made, and "Mijn afspraken" finds her rows by the digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from http import HTTPStatus
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal import ratelimit
+from support.fields import email_digest, fernet
+from support.models import Booking, BookingStatus, PartnerIntake, Signup
+
+SESSION_PENDING = "visitor-login"
+SESSION_VISITOR = "visitor"
+CODE_LIFETIME = 15 * 60
+CODE_ATTEMPTS = 5
+# No 0/O or 1/I: read from a phone and typed by hand.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SUBMITTED = (
+    BookingStatus.REQUESTED,
+    BookingStatus.CONFIRMED,
+    BookingStatus.DECLINED,
+    BookingStatus.CANCELLED,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("E-mailadres"),
+        max_length=254,
+        help_text=gettext_lazy("Het adres waarmee je een afspraak maakte of je aanmeldde."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=20,
+        help_text=gettext_lazy("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
+    )
+
+
+def _normalised(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def _code_hash(code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"visitor-code:{_normalised(code)}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_code() -> str:
+    letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def recipient_for(digest: str) -> dict[str, object] | None:
+    """Where a code for this digest goes: the address and a row to hang the e-mail on."""
+    booking = (
+        Booking.objects.filter(email_digest=digest, status__in=SUBMITTED).order_by("-pk").first()
+    )
+    if booking is not None:
+        return {"booking": booking, "to": booking.email}
+    signup = Signup.objects.filter(email_digest=digest).order_by("-pk").first()
+    if signup is not None:
+        return {"signup": signup, "to": signup.email}
+    intake = (
+        PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    if intake is not None:
+        return {"partner": intake, "to": intake.email}
+    return None
+
+
+def seal(**values: str) -> str:
+    return fernet().encrypt(json.dumps(values).encode()).decode()
+
+
+def unseal(token: str) -> dict[str, str]:
+    return json.loads(fernet().decrypt(token.encode()))
+
+
+def visitor_digest(request: HttpRequest) -> str | None:
+    """The digest of the address this session has proved, if any."""
+    visitor = request.session.get(SESSION_VISITOR) or {}
+    return visitor.get("digest") or None
+
+
+def visitor_rows(digest: str) -> Q:
+    return Q(email_digest=digest)
+
+
+# -- views ---------------------------------------------------------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    from support.tasks import send_visitor_code
+
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = EmailForm(request.POST)
+        if form.is_valid():
+            digest = email_digest(form.cleaned_data["email"])
+            if not ratelimit.allowed(request, ratelimit.LOGIN_CODE, key=digest):
+                form.add_error(
+                    None,
+                    _("Je hebt vaak een code gevraagd. Wacht tien minuten en probeer het opnieuw."),
+                )
+                status = HTTPStatus.TOO_MANY_REQUESTS
+            else:
+                code = new_code()
+                request.session[SESSION_PENDING] = {
+                    "digest": digest,
+                    "code": _code_hash(code),
+                    "until": time.time() + CODE_LIFETIME,
+                    "attempts": 0,
+                }
+                # The same work for every address: the worker decides whether a mail goes.
+                send_visitor_code.enqueue(digest, seal(code=code), get_language())
+                return redirect("support:visitor_code")
+        else:
+            status = HTTPStatus.BAD_REQUEST
+    else:
+        form = EmailForm()
+    return render(request, "support/visitor_login.html", {"form": form}, status=status)
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(SESSION_PENDING)
+    if not pending or pending.get("until", 0) < time.time():
+        request.session.pop(SESSION_PENDING, None)
+        return render(request, "support/visitor_code_expired.html", status=HTTPStatus.NOT_FOUND)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = CodeForm(request.POST)
+        if not form.is_valid():
+            status = HTTPStatus.BAD_REQUEST
+        elif not ratelimit.allowed(request, ratelimit.LOGIN_CODE_CONFIRM, key=pending["digest"]):
+            form.add_error(
+                None, _("Te veel pogingen. Wacht tien minuten en vraag een nieuwe code.")
+            )
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        elif hmac.compare_digest(pending["code"], _code_hash(form.cleaned_data["code"])):
+            request.session.cycle_key()  # a new session key for the logged-in visitor
+            request.session.pop(SESSION_PENDING, None)
+            request.session[SESSION_VISITOR] = {"digest": pending["digest"]}
+            return redirect("support:my_bookings")
+        else:
+            pending["attempts"] += 1
+            if pending["attempts"] >= CODE_ATTEMPTS:
+                request.session.pop(SESSION_PENDING, None)
+                return render(
+                    request,
+                    "support/visitor_code_expired.html",
+                    status=HTTPStatus.TOO_MANY_REQUESTS,
+                )
+            request.session[SESSION_PENDING] = pending
+            form.add_error("code", _("Deze code klopt niet. Kijk goed en probeer het opnieuw."))
+            status = HTTPStatus.BAD_REQUEST
+    else:
+        form = CodeForm()
+    return render(request, "support/visitor_code.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("home")
