@@ -17,7 +17,7 @@ RESULTS_PER_PAGE = 10
 
 
 @require_GET
-@reading_page
+@reading_page(params=(AUDIENCE_PARAM, TOPIC_PARAM, PAGE_PARAM))
 def article_list(request: HttpRequest) -> HttpResponse:
     library = content.get_library()
     audience = request.GET.get(AUDIENCE_PARAM)
@@ -67,7 +67,7 @@ def boundary_worksheet(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@reading_page(uses_data=True)
+@reading_page(uses_data=True, params=("q", PAGE_PARAM))
 def search(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[: site_search.MAX_QUERY_LENGTH]
     results = site_search.search(query) if query else []

@@ -3,9 +3,11 @@
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 from django.shortcuts import redirect
@@ -52,9 +54,14 @@ class ReadingPageCache:
     """Serve pages that are the same for every reader from memory, with all their headers.
 
     Only GET requests without cookies (readers who only read) and only responses that the view
-    marked with `reading_page` and that set no cookie. The key holds the version of what the
-    page is built from: the Markdown content (checked in process, no query) and, for pages built
-    from the database, the data version (one small query), so a cached page is never stale.
+    marked with `reading_page` and that set no cookie. Such a request has no session, no
+    messages and no CSRF token, so nothing of one reader can be in the page another gets.
+
+    The key is the path plus only the query parameters the view declared (`params`), sorted:
+    `?utm=…` or a random parameter never makes a new entry. The host is validated before a
+    stored page is served, as it would be for a page made anew. The entry holds the version of
+    what the page is built from: the Markdown content (checked in process, no query) and, for
+    pages built from the database, the data version (one small query), so it is never stale.
     It sits below SecurityMiddleware, so HTTPS redirects and HSTS still apply to every hit.
     """
 
@@ -64,6 +71,8 @@ class ReadingPageCache:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.entries: OrderedDict[str, tuple[tuple, int, list, bytes]] = OrderedDict()
+        # The query parameters each cached path's view reads, learnt from its first response.
+        self.params: dict[str, tuple[str, ...]] = {}
         self.size = 0
         self.lock = threading.Lock()
         self.data_version = import_string(settings.PAGE_CACHE_DATA_VERSION)
@@ -78,8 +87,13 @@ class ReadingPageCache:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "GET" or request.COOKIES:
             return self.get_response(request)
-        key = request.get_full_path()
-        entry = self.entries.get(key)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return self.get_response(request)  # answered 400 by the stack, never from here
+        params = self.params.get(request.path)
+        key = self._key(request, params) if params is not None else None
+        entry = self.entries.get(key) if key is not None else None
         version = None
         if entry is not None:
             version = self.version(uses_data=len(entry[0]) == 2)
@@ -100,7 +114,10 @@ class ReadingPageCache:
             uses_data = scope == "data"
             if version is None or (len(version) == 2) != uses_data:
                 version = self.version(uses_data=uses_data)
+            params = tuple(sorted(response.reading_page_params))
+            key = self._key(request, params)
             with self.lock:
+                self.params[request.path] = params
                 if (old := self.entries.pop(key, None)) is not None:
                     self.size -= len(old[3])
                 self.entries[key] = (
@@ -115,18 +132,28 @@ class ReadingPageCache:
                     self.size -= len(dropped[3])
         return response
 
+    @staticmethod
+    def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
+        values = [(name, value) for name in params for value in request.GET.getlist(name)]
+        return f"{request.path}?{urlencode(values)}" if values else request.path
+
 
 def reading_page(
-    view: Callable[..., HttpResponse] | None = None, *, uses_data: bool = False
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    uses_data: bool = False,
+    params: Iterable[str] = (),
 ) -> Callable[..., HttpResponse]:
-    """Mark a view whose page depends only on the URL, the Markdown content and (with
-    `uses_data`) the database's data version: the same for every reader."""
+    """Mark a view whose page depends only on the path, the query parameters named in
+    `params`, the Markdown content and (with `uses_data`) the database's data version: the
+    same for every reader."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             response = view(request, *args, **kwargs)
             response.reading_page = "data" if uses_data else "content"
+            response.reading_page_params = tuple(params)
             return response
 
         return wrapper

@@ -81,6 +81,10 @@ def _own_booking(helper: Helper, pk: int) -> Booking:
     )
 
 
+# How far back and ahead the week calendar goes: beyond any booking's horizon or retention.
+DASHBOARD_RANGE = datetime.timedelta(days=5 * 366)
+
+
 def _monday(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
@@ -90,10 +94,16 @@ def _monday(day: datetime.date) -> datetime.date:
 def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
     zone = helper.zone
     today = timezone.localdate(timezone=zone)
-    try:
-        monday = _monday(datetime.date.fromisoformat(request.GET.get("week", "")))
-    except ValueError:
-        monday = _monday(today)
+    monday = _monday(today)
+    if (value := request.GET.get("week")) is not None:
+        try:
+            wanted = _monday(datetime.date.fromisoformat(value))
+        except (ValueError, OverflowError):
+            wanted = None
+        if wanted is None or abs(wanted - monday) > DASHBOARD_RANGE:
+            # Not a date, or a week nobody can have sessions in: back to this week.
+            return redirect("practice:dashboard")
+        monday = wanted
     week_start = datetime.datetime.combine(monday, datetime.time(), tzinfo=zone)
     week_end = week_start + datetime.timedelta(days=7)
     # Only what the calendar shows: the encrypted intake columns are not read (or decrypted).

@@ -67,7 +67,7 @@ def filtered_entries(filters: dict[str, str]):
 
 
 @require_GET
-@reading_page(uses_data=True)
+@reading_page(uses_data=True, params=DirectoryFilterForm.base_fields)
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_filters() if request.GET else {}

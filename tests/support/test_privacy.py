@@ -25,7 +25,9 @@ STORY = "Ik vond berichten op zijn telefoon."
 
 
 @pytest.fixture
-def person(make_booking, make_group, make_offer, booking_with_partner, client: Client):
+def person(
+    make_booking, make_group, make_offer, booking_with_partner, make_account, client: Client
+):
     """One person with a booking (and her partner's intake), a sign-up, a visitor account with
     a session; and someone else with data of their own."""
     booking = booking_with_partner(name=NAME, email=EMAIL, what_happened=STORY)
@@ -33,8 +35,9 @@ def person(make_booking, make_group, make_offer, booking_with_partner, client: C
     services.group_signup(group=group, name=NAME, email=EMAIL, phone="0612345678")
     other = make_booking(days=6, name="Bob Anders", email="bob@example.org", hopes="Rust.")
     services.group_signup(group=group, name="Bob Anders", email="bob@example.org")
-    # She logs in for "Mijn afspraken": an account and a session.
-    client.post("/account/login/code/", {"email": EMAIL})
+    # An account from before visitors had none, and a session waiting for her login code.
+    make_account("visitor", EMAIL)
+    client.post("/mijn-afspraken/inloggen/", {"email": EMAIL})
     return booking, other, group
 
 
