@@ -1,0 +1,238 @@
+"""Every cache is a leak surface: what a shared cache holds is the same for every visitor.
+
+Regression tests for defects 2, 3, 4, 9 and 14 of the safety audit, run against the production
+caches (database tables made by `migrate`, or Redis when REDIS_URL is set).
+"""
+
+import base64
+import datetime
+import pickle
+import random
+import string
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from support import services
+
+pytestmark = pytest.mark.django_db
+
+
+def cached_values(alias: str) -> list[str]:
+    """Everything a cache holds, as text, whichever backend production uses."""
+    cache = caches[alias]
+    if isinstance(cache, DatabaseCache):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT value FROM {connection.ops.quote_name(cache._table)}")
+            raw = [row[0] for row in cursor.fetchall()]
+        return [repr(pickle.loads(base64.b64decode(value))) for value in raw]
+    client = cache._cache.get_client(write=False)
+    prefix = cache.key_prefix
+    return [repr(client.get(key)) for key in client.scan_iter(f"{prefix}*")]
+
+
+def cached_keys(alias: str) -> int:
+    cache = caches[alias]
+    if isinstance(cache, DatabaseCache):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(cache._table)}")
+            return cursor.fetchone()[0]
+    client = cache._cache.get_client(write=False)
+    return sum(1 for _ in client.scan_iter(f"{cache.key_prefix}*"))
+
+
+def test_the_week_page_never_carries_one_visitors_messages_to_the_next(
+    make_offer, make_account
+) -> None:
+    """Defect 2: two visitors in sequence. The first has a message waiting and a session;
+    the second, without cookies, must see nothing of it, and the cache must hold none of it."""
+    offer = make_offer()
+    first = Client()
+    first.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
+    saved = first.post(
+        "/praktijk/beschikbaarheid/",
+        {"what": "rule", "rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
+    )
+    assert saved.status_code == HTTPStatus.FOUND  # a message now waits for her
+    url = f"/afspraak/tijden/{offer.pk}/"
+    own = first.get(url).content.decode()
+    assert "Je beschikbaarheid is opgeslagen." in own  # shown to her, on her own page
+    token = first.cookies[settings.CSRF_COOKIE_NAME].value
+
+    second = Client()
+    theirs = second.get(url).content.decode()
+    assert "Je beschikbaarheid is opgeslagen." not in theirs
+    assert "anita.helper" not in theirs
+    stored = " ".join(cached_values("pages"))
+    assert stored  # the week's times were cached
+    for secret in ("Je beschikbaarheid is opgeslagen.", "anita.helper", token):
+        assert secret not in stored
+    # Each visitor's form has its own CSRF token.
+    assert token not in theirs
+
+
+def test_a_reading_page_after_a_visitor_with_a_session_shows_nothing_of_hers(
+    make_offer, make_account, client: Client
+) -> None:
+    offer = make_offer()
+    first = Client()
+    first.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
+    first.post(
+        "/praktijk/beschikbaarheid/",
+        {"what": "rule", "rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
+    )
+    assert "Je beschikbaarheid is opgeslagen." in first.get("/").content.decode()
+    for url in ("/", "/steun/", "/artikelen/"):
+        html = Client().get(url).content.decode()
+        assert "Je beschikbaarheid is opgeslagen." not in html
+        assert "Uitloggen" not in html
+
+
+def random_week() -> str:
+    return "".join(random.choices(string.ascii_letters + string.digits, k=12))
+
+
+def test_random_week_values_neither_fill_the_cache_nor_wipe_the_rate_limits(
+    make_offer, make_account
+) -> None:
+    """Defect 3: a flood of made-up `week` values is answered without a new cache entry, and
+    the login rate limit counted before it still holds after it."""
+    offer = make_offer()
+    make_account("helper", "anita.helper@example.org", helper=offer.helper)
+    attacker = Client()
+    for _ in range(5):
+        attacker.post("/account/login/", {"login": "anita.helper@example.org", "password": "x"})
+    url = f"/afspraak/tijden/{offer.pk}/"
+    today = timezone.localdate()
+    for number in range(400):
+        value = random_week() if number % 2 else str(today + datetime.timedelta(days=900 + number))
+        response = Client().get(url, {"week": value})
+        assert response.status_code == HTTPStatus.FOUND  # to a week that can be booked
+    weeks = {Client().get(url, follow=True).request["QUERY_STRING"]}
+    assert cached_keys("pages") <= 2 and len(weeks) == 1
+    # The sixth wrong password is still refused, even when it is right.
+    from tests.staff_fixtures import PASSWORD
+
+    response = attacker.post(
+        "/account/login/", {"login": "anita.helper@example.org", "password": PASSWORD}
+    )
+    assert "/account/2fa/authenticate/" not in response.get("Location", "")
+    assert "Te veel" in response.content.decode()
+
+
+def test_rate_limits_and_page_fragments_live_in_separate_caches() -> None:
+    """Defect 3: page fragments can never push out a rate-limit counter."""
+    assert set(settings.CACHES) == {"default", "pages"}
+    default, pages = settings.CACHES["default"], settings.CACHES["pages"]
+    assert (default["LOCATION"], default.get("KEY_PREFIX")) != (
+        pages["LOCATION"],
+        pages.get("KEY_PREFIX"),
+    )
+
+
+@pytest.mark.parametrize(
+    "week", ["9999-12-20", "0001-01-01", "2026-02-30", "x", "", "2026-12-07T00:00", "99999-01-01"]
+)
+def test_edge_weeks_are_redirected_never_a_500(client: Client, make_offer, week: str) -> None:
+    """Defect 9."""
+    offer = make_offer()
+    response = client.get(f"/afspraak/tijden/{offer.pk}/", {"week": week})
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.get(response["Location"]).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "0001-01-01T00:30:00+01:00",
+        "9999-12-31T23:30:00-01:00",
+        "9999-12-31T23:59:59+00:00",
+        "2026-13-01T10:00:00+01:00",
+        "x" * 5000,
+    ],
+)
+def test_edge_start_times_are_a_dutch_400_never_a_500(
+    client: Client, make_offer, make_booking, start: str
+) -> None:
+    """Defect 9: holding and moving a time."""
+    offer = make_offer()
+    response = client.post(f"/afspraak/tijden/{offer.pk}/", {"start": start})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Kies een tijd uit de lijst." in response.content.decode()
+    booking = make_booking()
+    url = services.booking_url(booking) + "verzetten/"
+    response = client.post(url, {"start": start})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Kies een andere tijd" in response.content.decode()
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "0001-01-03", "nonsense"])
+def test_the_dashboard_bounds_its_weeks(client: Client, make_offer, make_account, week) -> None:
+    """Defect 9, on a staff page."""
+    offer = make_offer()
+    client.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
+    response = client.get("/praktijk/", {"week": week})
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.get(response["Location"]).status_code == HTTPStatus.OK
+
+
+def test_a_cached_reading_page_still_refuses_a_foreign_host(client: Client) -> None:
+    """Defect 14: the host is checked before a stored page is served."""
+    assert client.get("/hulp-nu/").status_code == HTTPStatus.OK
+    response = client.get("/hulp-nu/", HTTP_HOST="evil.example")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_reading_pages_key_only_on_the_parameters_their_view_reads(
+    client: Client, make_group, django_assert_max_num_queries
+) -> None:
+    """Defect 14: a query string the view does not read is served from the same entry (only
+    the data version is asked), and never makes a new one. (Each test client has its own
+    middleware, so one client plays every reader here; none of them sends a cookie.)"""
+    make_group("groep")
+    made = client.get("/steun/")
+    assert made.status_code == HTTPStatus.OK
+    for number in range(20):
+        with django_assert_max_num_queries(1):  # the data version; the page is the cached one
+            hit = client.get("/steun/", {"utm_source": number, "x": random_week()})
+        assert hit.content == made.content
+    # A parameter the view reads does make its own page.
+    filtered = client.get("/steun/", {"soort": "groep"})
+    assert filtered.content != made.content
+
+
+def test_migrate_makes_the_cache_tables() -> None:
+    """Defect 4: the production cache's tables come with `migrate` on an empty database (as
+    this test database was made)."""
+    tables = connection.introspection.table_names()
+    for alias in ("default", "pages"):
+        cache = caches[alias]
+        if isinstance(cache, DatabaseCache):
+            assert cache._table in tables
+            cache.set("probe", 1)
+            assert cache.get("probe") == 1
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "no_such_table"},
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1",
+        },
+    ],
+)
+def test_healthz_says_503_when_a_cache_fails(client: Client, broken: dict) -> None:
+    """Defect 4: /healthz checks the database and every cache."""
+    assert client.get("/healthz").status_code == HTTPStatus.OK
+    with override_settings(CACHES={**settings.CACHES, "default": broken}):
+        response = client.get("/healthz")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "cache" in response.content.decode()
