@@ -1,3 +1,5 @@
+from io import StringIO
+
 from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
@@ -10,7 +12,7 @@ def create_cache_tables(app_config: AppConfig, using: str = "default", **kwargs:
     sent once per app with models; running this once, for the last app, is enough.
     """
     if app_config.label == "practice":
-        call_command("createcachetable", database=using, verbosity=0)
+        call_command("createcachetable", database=using, verbosity=0, stdout=StringIO())
 
 
 class PortalConfig(AppConfig):

@@ -475,6 +475,8 @@ def _individual_offer(booking: Booking) -> Offer | None:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters()
 def booking_summary(request: HttpRequest) -> HttpResponse:
+    # Every submit counts against the client's limit, whether or not it holds a booking.
+    limited = _rate_limited(request, "submit") if request.method == "POST" else None
     booking = _current_booking(request)
     if booking is None:
         return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
@@ -482,7 +484,7 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
     error = None
     nearest: list[datetime.datetime] = []
     key = request.session[SESSION_BOOKING]["key"]
-    if request.method == "POST" and (limited := _rate_limited(request, "submit")):
+    if limited:
         error = limited
         status = HTTPStatus.TOO_MANY_REQUESTS
     elif request.method == "POST":
