@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 
 
@@ -19,6 +19,24 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+    return middleware
+
+
+def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
+    """A client error is answered with our own page, never Django's empty or plain default.
+
+    Django answers a refused method (405) with an empty body; that becomes a page in the
+    site's frame, with the quick exit, keeping the status and its Allow header.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.status_code == 405 and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
         return response
 
     return middleware

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.security_headers",
+    "portal.middleware.client_error_pages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ReadingPageCache",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
