@@ -22,6 +22,7 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessAction(models.TextChoices):
+    LOOK_UP = "persoon-opgezocht", _("Persoon opgezocht")
     VIEW_INTAKE = "intake-bekeken", _("Intake bekeken")
     VIEW_PARTNER_INTAKE = "partnerintake-bekeken", _("Intake van de partner bekeken")
     EXPORT = "export", _("Gegevens van een persoon geëxporteerd")

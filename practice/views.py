@@ -397,7 +397,10 @@ def _person_page(
 ) -> HttpResponse:
     records = None
     if form.is_bound and form.is_valid():
-        records = privacy.person_records(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
+        records = privacy.person_records(email)
+        # Every look-up is an access, whether it finds something or not.
+        access_log(request=request, action=AccessAction.LOOK_UP, record=_subject_record(email))
     elif form.is_bound:
         status = HTTPStatus.BAD_REQUEST
     erase_form = extra.pop("erase_form", None) or (
