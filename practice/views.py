@@ -96,10 +96,11 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
         monday = _monday(today)
     week_start = datetime.datetime.combine(monday, datetime.time(), tzinfo=zone)
     week_end = week_start + datetime.timedelta(days=7)
-    # Only what the calendar shows: the encrypted intake columns are not read (or decrypted).
+    # Only what the calendar shows: of the encrypted intake columns only the safety answer is
+    # read, for the helper's own safety badge.
     bookings = (
         Booking.objects.filter(helper=helper)
-        .only("status", "starts_at", "ends_at", "safety_flag", "conversation_type__name")
+        .only("status", "starts_at", "ends_at", "feels_safe", "conversation_type__name")
         .annotate(has_partner_intake=PARTNER_INTAKE_SUBMITTED)
     )
     in_week = list(

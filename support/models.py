@@ -531,7 +531,6 @@ class IntakeAnswers(models.Model):
     feels_safe = EncryptedTextField(
         _("voelt zich thuis veilig"), choices=YesNoUnsure.choices, blank=True
     )
-    safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
     # A keyed hash of `email` (support/fields.py): finds a person's rows without decrypting all.
     email_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -549,6 +548,14 @@ class IntakeAnswers(models.Model):
             if update_fields is not None and source in update_fields:
                 update_fields = kwargs["update_fields"] = {*update_fields, digest}
         super().save(*args, **kwargs)
+
+    @property
+    def safety_flag(self) -> bool:
+        """Whether this person does not (surely) feel safe at home: for the booking's helper
+        only. Derived from the encrypted answer each time, so it is never stored in plain
+        text, is seen by nobody who cannot read the answer, and goes when the answer is erased.
+        """
+        return self.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
 
 
 class Booking(IntakeAnswers):

@@ -40,7 +40,6 @@ from support.models import (
     PeerGroup,
     Signup,
     SignupStatus,
-    YesNoUnsure,
 )
 
 logger = logging.getLogger(__name__)
@@ -609,9 +608,8 @@ def _apply_answers(
             target.consent_at = timezone.now() if value else None
         else:
             setattr(target, field, value)
-    target.safety_flag = target.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
     target.save()
-    for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
+    for field in (*INTAKE_FIELDS, "consent_at"):
         setattr(mirror, field, getattr(target, field))
 
 
