@@ -55,7 +55,7 @@ class ForumAdmin(EntryAdmin):
 @admin.register(Helper)
 class HelperAdmin(EntryAdmin):
     fields = (
-        *ENTRY_FIELDS, "practice", "profession", "approach",
+        *ENTRY_FIELDS, "email_name", "practice", "profession", "approach",
         ("betrayal_trauma_model", "sex_addiction_experience"), "languages",
         ("in_person", "takes_bookings"),
     )  # fmt: skip
@@ -85,7 +85,7 @@ class SignupInline(admin.TabularInline):
 @admin.register(PeerGroup)
 class PeerGroupAdmin(EntryAdmin):
     fields = (
-        *ENTRY_FIELDS, "organiser", "group_for", "city", "schedule", "start_date",
+        *ENTRY_FIELDS, "email_name", "organiser", "group_for", "city", "schedule", "start_date",
         ("capacity", "seats_taken", "is_open"),
     )  # fmt: skip
     readonly_fields = ("seats_taken",)

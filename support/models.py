@@ -7,6 +7,7 @@ single query; the details of each kind live in a child table (multi-table inheri
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -63,6 +64,29 @@ class Cost(models.TextChoices):
     INSURED = "vergoed", _("Vergoed door de zorgverzekering")
 
 
+# Words that say what the portal is about (Dutch and English). A name used in e-mails may not
+# hold them: a mail client shows the first lines of an e-mail, often where others can see.
+TOPIC_WORDS = re.compile(
+    r"betray|verraa?d|bedr[oe]g|infidel|unfaithful|ontrouw|vreemd ?g[ai]|affaire|affair|cheat"
+    r"|adulter|addict|verslav|verslaaf|porn|sex|seks|therap|couple|\bkoppels?\b|\bstel(len)?\b"
+    r"|\bpeers?\b|lotgeno|herstel|recover|partner|trauma|relatie|relationship|huwelijk|marriage"
+    r"|hulpverlen|counsel|coach|psycholo|groep voor|group for",
+    re.IGNORECASE,
+)
+
+
+def validate_discreet(value: str) -> None:
+    found = TOPIC_WORDS.search(value)
+    if found:
+        raise ValidationError(
+            _(
+                "‘%(word)s’ zegt waar het over gaat. Kies een naam die dat niet doet, zoals "
+                "‘Groep op dinsdag’ of alleen een voornaam."
+            ),
+            params={"word": found.group(0)},
+        )
+
+
 class EntryQuerySet(models.QuerySet):
     def active(self) -> EntryQuerySet:
         return self.filter(active=True)
@@ -79,6 +103,18 @@ class EntryQuerySet(models.QuerySet):
 class Entry(models.Model):
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, db_index=True)
     name = models.CharField(_("naam"), max_length=150)
+    email_name = models.CharField(
+        _("naam in e-mails"),
+        max_length=60,
+        blank=True,
+        validators=[validate_discreet],
+        help_text=_(
+            "E-mails noemen deze naam in plaats van de naam hierboven. Mensen lezen het begin "
+            "van een e-mail soms op een scherm dat anderen zien. Kies dus een naam die niets "
+            "zegt over waar het over gaat, zoals ‘Groep op dinsdag’ of alleen een voornaam. "
+            "Leeg: de e-mails noemen geen naam."
+        ),
+    )
     slug = models.SlugField(_("korte naam in de URL"), max_length=160, unique=True)
     summary = models.CharField(_("korte omschrijving"), max_length=300)
     description = models.TextField(_("omschrijving"), blank=True)
