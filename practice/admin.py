@@ -6,10 +6,12 @@ from allauth.usersessions import admin as usersessions_admin
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import has_second_factor, helper_of
@@ -123,6 +125,9 @@ class StaffMemberAdmin(admin.ModelAdmin):
         if change:
             super().save_related(request, form, formsets, change)
 
+    def has_delete_permission(self, request: HttpRequest, obj: StaffMember | None = None) -> bool:
+        return not _helper_account(obj) and super().has_delete_permission(request, obj)
+
     @admin.display(description=_("rol"))
     def role(self, user: StaffMember) -> str:
         if helper_of(user) is not None:
@@ -138,6 +143,10 @@ class StaffMemberAdmin(admin.ModelAdmin):
         for user in queryset.filter(is_active=True):
             services.staff_invitation_send(user=user)
         self.message_user(request, _("De uitnodigingen zijn opnieuw verstuurd."))
+
+
+for model in (User, EmailAddress, UserSession, Authenticator):
+    admin.site.unregister(model)
 
 
 # -- visitors stay out of the admin -------------------------------------------------------------
@@ -156,18 +165,101 @@ class StaffOnlyMixin:
         return super().get_queryset(request).filter(**{lookup: staff})
 
 
-for model, base in (
-    (User, auth_admin.UserAdmin),
-    (EmailAddress, account_admin.EmailAddressAdmin),
-    (UserSession, usersessions_admin.UserSessionAdmin),
-    (Authenticator, mfa_admin.AuthenticatorAdmin),
-):
-    admin.site.unregister(model)
-    admin.site.register(
-        model,
-        type(
-            f"Staff{base.__name__}",
-            (StaffOnlyMixin, base),
-            {"user_path": "" if model is User else "user__"},
-        ),
-    )
+def _someone_else(request: HttpRequest, user_id: int | None) -> bool:
+    return user_id is not None and user_id != request.user.pk
+
+
+def _helper_account(user: User | None) -> bool:
+    # Deleting it would free her directory entry for a new account invited by anyone: a helper's
+    # account is ended by making it inactive.
+    return user is not None and Helper.objects.filter(user_id=user.pk).exists()
+
+
+# -- nobody takes over someone else's account -----------------------------------------------------
+# A password, an address and a second factor are each person's own. In the admin nobody (a
+# superuser neither) chooses another account's password, changes its address (a password reset
+# would then go to the new one) or removes or reads its authenticator: otherwise an administrator
+# could log in as a helper and read her intakes. A staff member who forgot her password asks for
+# a reset link by e-mail; a lost authenticator is reset by two staff members together with
+# `manage.py reset_second_factor` (README.md).
+
+
+@admin.register(User)
+class StaffUserAdmin(StaffOnlyMixin, auth_admin.UserAdmin):
+    user_path = ""
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not _someone_else(request, obj.pk):
+            return fieldsets
+        # Another account: no password section (with its button to set one).
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and _someone_else(request, obj.pk):
+            readonly += ("username", "email")
+        return readonly
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return not _helper_account(obj) and super().has_delete_permission(request, obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        user = self.get_object(request, unquote(id))
+        if user is not None and not _someone_else(request, user.pk):
+            # Her own password: on the account page, which asks for the current one first.
+            return redirect("account_change_password")
+        messages.error(
+            request,
+            _(
+                "Een wachtwoord kiest iedereen zelf. Wie het vergeten is, vraagt op de "
+                "inlogpagina een nieuw aan via ‘Wachtwoord vergeten?’."
+            ),
+        )
+        if user is None:
+            return redirect("admin:auth_user_changelist")
+        return redirect("admin:auth_user_change", user.pk)
+
+
+@admin.register(EmailAddress)
+class StaffEmailAddressAdmin(StaffOnlyMixin, account_admin.EmailAddressAdmin):
+    """Addresses are read here; each person changes her own on her account page."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Authenticator)
+class StaffAuthenticatorAdmin(StaffOnlyMixin, mfa_admin.AuthenticatorAdmin):
+    """Which second factors each account has; never their secrets, and nothing to change."""
+
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(UserSession)
+class StaffUserSessionAdmin(StaffOnlyMixin, usersessions_admin.UserSessionAdmin):
+    pass

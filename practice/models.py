@@ -22,10 +22,13 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessAction(models.TextChoices):
+    LOOK_UP = "persoon-opgezocht", _("Persoon opgezocht")
     VIEW_INTAKE = "intake-bekeken", _("Intake bekeken")
     VIEW_PARTNER_INTAKE = "partnerintake-bekeken", _("Intake van de partner bekeken")
     EXPORT = "export", _("Gegevens van een persoon geëxporteerd")
     ERASE = "gewist", _("Gegevens van een persoon gewist")
+    SECOND_FACTOR_RESET_ASKED = "tweede-stap-uit-gevraagd", _("Uitzetten tweede stap gevraagd")
+    SECOND_FACTOR_RESET = "tweede-stap-uitgezet", _("Tweede stap uitgezet")
 
 
 class AccessLogEntry(models.Model):
@@ -48,8 +51,9 @@ class AccessLogEntry(models.Model):
     )
     user_email = models.CharField(_("e-mailadres medewerker"), max_length=254)
     action = models.CharField(_("handeling"), max_length=30, choices=AccessAction.choices)
-    # Which record: "booking 12", or for a person the keyed hash of the address (never the
-    # address itself, which must be gone after an erasure).
+    # Which record: "booking 12", "account 7" (a staff account's second factor), or for a person
+    # the keyed hash of the address (never the address itself, which must be gone after an
+    # erasure).
     record = models.CharField(_("gegeven"), max_length=120)
     # A hash of the session key: tells sessions apart without letting a reader take one over.
     session = models.CharField(_("sessie"), max_length=16)

@@ -1,12 +1,14 @@
-"""Writes of the staff side: the access log, invitations and roles."""
+"""Writes of the staff side: the access log, invitations, roles and second-factor resets."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.mail import EmailMultiAlternatives
@@ -15,8 +17,9 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from portal.accounts import is_staff_member
 from practice.models import AccessAction, AccessLogEntry
 from support.models import Helper
 
@@ -102,12 +105,12 @@ def invitation_url(user: User) -> str:
     return settings.SITE_URL + path.replace("UID-KEY", key)
 
 
-def staff_invitation_send(*, user: User) -> None:
-    """(Again) e-mail the link to choose a password; valid for PASSWORD_RESET_TIMEOUT."""
+def staff_email_send(*, user: User, kind: str, context: dict[str, object]) -> None:
+    """E-mail a staff member in the portal's language (templates/practice/emails/<kind>)."""
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"site_name": settings.SITE_NAME, "url": invitation_url(user)}
-        subject = render_to_string("practice/emails/invitation_subject.txt", context)
-        body = render_to_string("practice/emails/invitation.txt", context)
+        context = {"site_name": settings.SITE_NAME, **context}
+        subject = render_to_string(f"practice/emails/{kind}_subject.txt", context)
+        body = render_to_string(f"practice/emails/{kind}.txt", context)
     EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=body,
@@ -116,6 +119,84 @@ def staff_invitation_send(*, user: User) -> None:
     ).send()
 
 
+def staff_invitation_send(*, user: User) -> None:
+    """(Again) e-mail the link to choose a password; valid for PASSWORD_RESET_TIMEOUT."""
+    staff_email_send(user=user, kind="invitation", context={"url": invitation_url(user)})
+
+
 def invitation_accepted(*, user: User) -> None:
     """Choosing a password through the e-mailed link proves the address is hers."""
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+
+
+# -- a lost second factor -----------------------------------------------------------------------
+# Nobody removes another account's second factor in the admin. When a staff member has lost
+# hers, two other staff members reset it with `manage.py reset_second_factor`: the first asks,
+# a different one confirms within a day; each proves who she is with her own authenticator code.
+# Both steps are written to the access log and the account's owner is e-mailed at each step, so
+# a reset she did not ask for does not go unnoticed. Her password stays as it was.
+
+SECOND_FACTOR_RESET_WINDOW = datetime.timedelta(hours=24)
+
+
+class ResetRefused(Exception):
+    """The reset step is not allowed; the message says why (for the operator)."""
+
+
+def proves_identity(user: User, code: str) -> bool:
+    """The code is the user's current authenticator code, or one of her unused recovery codes."""
+    code = code.strip()
+    authenticators = Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+    )
+    return bool(code) and any(a.wrap().validate_code(code) for a in authenticators)
+
+
+def second_factor_reset(
+    *, account: User, by: User, code: str, now: datetime.datetime | None = None
+) -> bool:
+    """One step of the two-person reset of `account`'s second factor, done by `by`.
+
+    The first step asks (False is returned); a second step by another staff member within
+    SECOND_FACTOR_RESET_WINDOW removes every authenticator of the account (True).
+    """
+    now = now or timezone.now()
+    if not is_staff_member(account):
+        raise ResetRefused("Only a staff account has a second factor to reset.")
+    if not (by.is_active and is_staff_member(by)):
+        raise ResetRefused("Only an active staff member can take part in a reset.")
+    if by.pk == account.pk:
+        raise ResetRefused("Two other staff members reset a second factor, never its owner.")
+    if not proves_identity(by, code):
+        raise ResetRefused("That is not a valid code of your own authenticator.")
+    record = f"account {account.pk}"
+    with transaction.atomic():
+        last = (
+            AccessLogEntry.objects.filter(
+                record=record,
+                action__in=[
+                    AccessAction.SECOND_FACTOR_RESET_ASKED,
+                    AccessAction.SECOND_FACTOR_RESET,
+                ],
+            )
+            .order_by("-at", "-pk")
+            .first()
+        )
+        asked = (
+            last is not None
+            and last.action == AccessAction.SECOND_FACTOR_RESET_ASKED
+            and last.at > now - SECOND_FACTOR_RESET_WINDOW
+        )
+        if asked and last.user_id == by.pk:
+            raise ResetRefused("A second, different staff member must confirm this reset.")
+        if asked:
+            Authenticator.objects.filter(user=account).delete()
+            action, kind = AccessAction.SECOND_FACTOR_RESET, "second_factor_reset"
+        else:
+            action, kind = AccessAction.SECOND_FACTOR_RESET_ASKED, "second_factor_asked"
+        AccessLogEntry.objects.create(
+            user=by, user_email=by.email, action=action, record=record, session="-"
+        )
+    login_url = settings.SITE_URL + reverse("account_login")
+    staff_email_send(user=account, kind=kind, context={"url": login_url})
+    return asked

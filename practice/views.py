@@ -106,10 +106,11 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
         monday = wanted
     week_start = datetime.datetime.combine(monday, datetime.time(), tzinfo=zone)
     week_end = week_start + datetime.timedelta(days=7)
-    # Only what the calendar shows: the encrypted intake columns are not read (or decrypted).
+    # Only what the calendar shows: of the encrypted intake columns only the safety answer is
+    # read, for the helper's own safety badge.
     bookings = (
         Booking.objects.filter(helper=helper)
-        .only("status", "starts_at", "ends_at", "safety_flag", "conversation_type__name")
+        .only("status", "starts_at", "ends_at", "feels_safe", "conversation_type__name")
         .annotate(has_partner_intake=PARTNER_INTAKE_SUBMITTED)
     )
     in_week = list(
@@ -407,7 +408,10 @@ def _person_page(
 ) -> HttpResponse:
     records = None
     if form.is_bound and form.is_valid():
-        records = privacy.person_records(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
+        records = privacy.person_records(email)
+        # Every look-up is an access, whether it finds something or not.
+        access_log(request=request, action=AccessAction.LOOK_UP, record=_subject_record(email))
     elif form.is_bound:
         status = HTTPStatus.BAD_REQUEST
     erase_form = extra.pop("erase_form", None) or (

@@ -55,7 +55,7 @@ class ForumAdmin(EntryAdmin):
 @admin.register(Helper)
 class HelperAdmin(EntryAdmin):
     fields = (
-        *ENTRY_FIELDS, "practice", "profession", "approach",
+        *ENTRY_FIELDS, "email_name", "practice", "profession", "approach",
         ("betrayal_trauma_model", "sex_addiction_experience"), "languages",
         ("in_person", "takes_bookings"),
     )  # fmt: skip
@@ -85,7 +85,7 @@ class SignupInline(admin.TabularInline):
 @admin.register(PeerGroup)
 class PeerGroupAdmin(EntryAdmin):
     fields = (
-        *ENTRY_FIELDS, "organiser", "group_for", "city", "schedule", "start_date",
+        *ENTRY_FIELDS, "email_name", "organiser", "group_for", "city", "schedule", "start_date",
         ("capacity", "seats_taken", "is_open"),
     )  # fmt: skip
     readonly_fields = ("seats_taken",)
@@ -186,14 +186,15 @@ HelperAdmin.inlines = (OfferInline, AvailabilityRuleInline, AvailabilityExceptio
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    """Times and status only: intake answers are for the assigned helper, not for the admin."""
+    """Times and status only: intake answers, and the safety flag derived from one, are for the
+    assigned helper, not for the admin."""
 
-    list_display = ("starts_at", "helper", "conversation_type", "status", "safety_flag",
-                    "erase_after", "erased_at")  # fmt: skip
-    list_filter = ("status", "safety_flag", "helper")
+    list_display = ("starts_at", "helper", "conversation_type", "status", "erase_after",
+                    "erased_at")  # fmt: skip
+    list_filter = ("status", "helper")
     date_hierarchy = "starts_at"
-    fields = ("helper", "conversation_type", "status", "starts_at", "ends_at", "safety_flag",
-              "requested_at", "erase_after", "erased_at")  # fmt: skip
+    fields = ("helper", "conversation_type", "status", "starts_at", "ends_at", "requested_at",
+              "erase_after", "erased_at")  # fmt: skip
 
     @admin.display(description=_("intake gewist na"))
     def erase_after(self, booking: Booking) -> object:

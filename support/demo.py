@@ -253,6 +253,7 @@ def load_demo() -> dict[str, int]:
         defaults={
             "kind": Kind.HELPER,
             "name": "Sanne, relatietherapeut (voorbeeld)",
+            "email_name": "Sanne",
             "summary": "Een verzonnen hulpverlener, om te laten zien hoe je een gesprek aanvraagt.",
             "practice": practice,
             "profession": "Relatietherapeut (voorbeeld)",

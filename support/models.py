@@ -7,6 +7,7 @@ single query; the details of each kind live in a child table (multi-table inheri
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -62,6 +63,29 @@ class Cost(models.TextChoices):
     INSURED = "vergoed", _("Vergoed door de zorgverzekering")
 
 
+# Words that say what the portal is about (Dutch and English). A name used in e-mails may not
+# hold them: a mail client shows the first lines of an e-mail, often where others can see.
+TOPIC_WORDS = re.compile(
+    r"betray|verraa?d|bedr[oe]g|infidel|unfaithful|ontrouw|vreemd ?g[ai]|affaire|affair|cheat"
+    r"|adulter|addict|verslav|verslaaf|porn|sex|seks|therap|couple|\bkoppels?\b|\bstel(len)?\b"
+    r"|\bpeers?\b|lotgeno|herstel|recover|partner|trauma|relatie|relationship|huwelijk|marriage"
+    r"|hulpverlen|counsel|coach|psycholo|groep voor|group for",
+    re.IGNORECASE,
+)
+
+
+def validate_discreet(value: str) -> None:
+    found = TOPIC_WORDS.search(value)
+    if found:
+        raise ValidationError(
+            _(
+                "‘%(word)s’ zegt waar het over gaat. Kies een naam die dat niet doet, zoals "
+                "‘Groep op dinsdag’ of alleen een voornaam."
+            ),
+            params={"word": found.group(0)},
+        )
+
+
 class EntryQuerySet(models.QuerySet):
     def active(self) -> EntryQuerySet:
         return self.filter(active=True)
@@ -78,6 +102,18 @@ class EntryQuerySet(models.QuerySet):
 class Entry(models.Model):
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, db_index=True)
     name = models.CharField(_("naam"), max_length=150)
+    email_name = models.CharField(
+        _("naam in e-mails"),
+        max_length=60,
+        blank=True,
+        validators=[validate_discreet],
+        help_text=_(
+            "E-mails noemen deze naam in plaats van de naam hierboven. Mensen lezen het begin "
+            "van een e-mail soms op een scherm dat anderen zien. Kies dus een naam die niets "
+            "zegt over waar het over gaat, zoals ‘Groep op dinsdag’ of alleen een voornaam. "
+            "Leeg: de e-mails noemen geen naam."
+        ),
+    )
     slug = models.SlugField(_("korte naam in de URL"), max_length=160, unique=True)
     summary = models.CharField(_("korte omschrijving"), max_length=300)
     description = models.TextField(_("omschrijving"), blank=True)
@@ -553,7 +589,6 @@ class IntakeAnswers(models.Model):
     feels_safe = EncryptedTextField(
         _("voelt zich thuis veilig"), choices=YesNoUnsure.choices, blank=True
     )
-    safety_flag = models.BooleanField(_("let op: veiligheid"), default=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
     # A keyed hash of `email` (support/fields.py): finds a person's rows without decrypting all.
     email_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -571,6 +606,14 @@ class IntakeAnswers(models.Model):
             if update_fields is not None and source in update_fields:
                 update_fields = kwargs["update_fields"] = {*update_fields, digest}
         super().save(*args, **kwargs)
+
+    @property
+    def safety_flag(self) -> bool:
+        """Whether this person does not (surely) feel safe at home: for the booking's helper
+        only. Derived from the encrypted answer each time, so it is never stored in plain
+        text, is seen by nobody who cannot read the answer, and goes when the answer is erased.
+        """
+        return self.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
 
 
 class Booking(IntakeAnswers):

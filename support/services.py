@@ -41,7 +41,6 @@ from support.models import (
     PeerGroup,
     Signup,
     SignupStatus,
-    YesNoUnsure,
 )
 
 logger = logging.getLogger(__name__)
@@ -382,6 +381,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
             recipient = intake.invite_email
             context = {
                 "booking": intake.booking,
+                "helper_name": intake.booking.helper.email_name,
                 "manage_url": settings.SITE_URL + partner_url(intake),
             }
         elif email.signup_id:
@@ -390,6 +390,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
             context = {
                 "signup": signup,
                 "group": signup.group,
+                "group_name": signup.group.email_name,
                 "manage_url": settings.SITE_URL + signup_url(signup),
             }
         elif email.kind.startswith(HELPER_KIND_PREFIX):
@@ -402,32 +403,35 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 pk=email.booking_id
             )
             recipient = booking.email
-            context = {"booking": booking}
+            context = {"booking": booking, "helper_name": booking.helper.email_name}
             if booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
                 context["manage_url"] = settings.SITE_URL + booking_url(booking)
+        # Names in e-mails are the discreet ones (`email_name`), never the directory's: a mail
+        # client shows the subject, the sender and the first lines, often where others see them.
         context["site_name"] = settings.SITE_NAME
         subject = render_to_string(f"support/emails/{email.kind}_subject.txt", context)
         body = render_to_string(f"support/emails/{email.kind}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient],
-        headers={"Message-ID": email.message_id},
-    )
-    if (
-        email.booking_id
-        and email.kind in CALENDAR_KINDS
-        and (email.kind != "booking_rescheduled" or booking.status == BookingStatus.CONFIRMED)
-    ):
-        from support.calendar import booking_ics
-
-        cancel = email.kind == "booking_cancelled"
-        message.attach(
-            "afspraak.ics",
-            booking_ics(booking, cancel=cancel),
-            f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient],
+            headers={"Message-ID": email.message_id},
         )
+        if (
+            email.booking_id
+            and email.kind in CALENDAR_KINDS
+            and (email.kind != "booking_rescheduled" or booking.status == BookingStatus.CONFIRMED)
+        ):
+            from support.calendar import booking_ics
+
+            # In the e-mail's language, like the text.
+            cancel = email.kind == "booking_cancelled"
+            message.attach(
+                "afspraak.ics",
+                booking_ics(booking, cancel=cancel),
+                f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
+            )
     return message
 
 
@@ -668,9 +672,8 @@ def _apply_answers(
             target.consent_at = timezone.now() if value else None
         else:
             setattr(target, field, value)
-    target.safety_flag = target.feels_safe in (YesNoUnsure.NO, YesNoUnsure.UNSURE)
     target.save()
-    for field in (*INTAKE_FIELDS, "consent_at", "safety_flag"):
+    for field in (*INTAKE_FIELDS, "consent_at"):
         setattr(mirror, field, getattr(target, field))
 
 

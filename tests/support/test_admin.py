@@ -1,15 +1,17 @@
 """The coordinator's admin: sign-ups, CSV export, and bookings without intake content."""
 
 import csv
+import datetime
 import io
 from http import HTTPStatus
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from support import services
-from support.models import BookingStatus, Signup, SignupStatus
+from support.models import Booking, BookingStatus, Signup, SignupStatus
 from tests.staff_fixtures import give_totp
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +67,49 @@ def test_booking_admin_confirms_and_never_shows_intake_answers(
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.duration_minutes == 90
     assert booking.safety_flag
+
+
+def test_the_safety_flag_is_for_the_bookings_helper_only(
+    client: Client, make_account, make_booking
+) -> None:
+    """Defect 11: a coordinator (or superuser) sees no safety flag in the booking admin, not
+    as a column, a filter or a field; the booking's own helper still sees it."""
+    flagged = make_booking(days=4, feels_safe="nee")
+    calm = make_booking(days=5, feels_safe="ja")
+    coordinator = make_account("coordinator")
+    superuser = make_account("superuser")
+    for user in (coordinator, superuser):
+        client.force_login(user)
+        changelist = client.get("/beheer/support/booking/")
+        assert changelist.status_code == HTTPStatus.OK
+        detail = client.get(f"/beheer/support/booking/{flagged.pk}/change/")
+        assert detail.status_code == HTTPStatus.OK
+        for page in (changelist, detail):
+            html = page.content.decode().lower()
+            assert "veilig" not in html
+            assert "safety" not in html
+        # A hand-made filter does not tell the flagged booking from the other one either.
+        filtered = client.get("/beheer/support/booking/?safety_flag__exact=1", follow=True)
+        html = filtered.content.decode()
+        assert f"/beheer/support/booking/{calm.pk}/change/" in html
+        assert f"/beheer/support/booking/{flagged.pk}/change/" in html
+
+    helper = make_account("helper", "anita@example.org", helper=flagged.helper)
+    client.force_login(helper)
+    assert "Let op: veiligheid" in client.get(f"/praktijk/afspraak/{flagged.pk}/").content.decode()
+    assert "Let op: veiligheid" not in client.get(f"/praktijk/afspraak/{calm.pk}/").content.decode()
+
+
+def test_an_erased_intake_leaves_no_safety_flag(make_booking) -> None:
+    """Defect 11: the flag is derived from an intake answer and goes with it."""
+    booking = make_booking(days=4, feels_safe="weet-niet")
+    assert booking.safety_flag
+    booking.ends_at = timezone.now() - datetime.timedelta(days=400)
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=booking.ends_at - datetime.timedelta(hours=1),
+        ends_at=booking.ends_at,
+        blocked_from=booking.ends_at - datetime.timedelta(hours=1),
+        blocked_until=booking.ends_at,
+    )
+    assert services.retention_purge() == 1
+    assert not Booking.objects.get(pk=booking.pk).safety_flag

@@ -182,3 +182,28 @@ def test_erasure_keeps_the_status_of_a_session_that_already_took_place(make_book
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.erased_at is not None
     assert booking.name == "" and booking.email == ""
+
+
+def test_every_person_look_up_is_logged_without_the_address(officer, person) -> None:
+    """Defect 13: a look-up is an access too, whether or not it finds anything."""
+    unknown = "niemand.bekend@example.org"
+    before = AccessLogEntry.objects.count()
+    response = officer.post("/praktijk/privacy/", {"email": unknown})
+    assert "Over dit e-mailadres is niets opgeslagen." in response.content.decode()
+    assert AccessLogEntry.objects.count() == before + 1
+    officer.post("/praktijk/privacy/", {"email": EMAIL})
+    assert AccessLogEntry.objects.count() == before + 2
+
+    first, second = AccessLogEntry.objects.order_by("pk")[before:]
+    assert first.action == second.action == AccessAction.LOOK_UP
+    assert first.user_email == second.user_email == "privacy@example.org"
+    assert first.record.startswith("persoon ") and second.record.startswith("persoon ")
+    assert first.record != second.record
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM practice_accesslogentry")
+        rows = repr(cursor.fetchall()).lower()
+    for address in (unknown, EMAIL, "zonnebloem", "niemand"):
+        assert address not in rows
+    # Looking up the same person again writes the same record: the log can be searched by it.
+    officer.post("/praktijk/privacy/", {"email": EMAIL.upper()})
+    assert AccessLogEntry.objects.order_by("-pk").first().record == second.record
