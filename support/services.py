@@ -1050,7 +1050,6 @@ def partner_invite(*, booking: Booking, email: str = "") -> PartnerIntake:
             for field in INTAKE_FIELDS:
                 setattr(intake, field, PartnerIntake._meta.get_field(field).get_default())
             intake.consent_at = None
-            intake.safety_flag = False
             intake.claim_key = ""
             intake.invite_email = ""
             intake.invited_at = timezone.now()

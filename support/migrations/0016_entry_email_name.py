@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0011_safety_flag_derived_from_the_answer'),
+        ('support', '0015_safety_flag_derived_from_the_answer'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0010_email_digest_helper_user'),
+        ('support', '0014_outgoing_email_sealed'),
     ]
 
     operations = [
