@@ -149,3 +149,14 @@ def test_every_article_has_sources_and_an_honest_review_date(library: content.Li
     for article in library.all_published():
         assert article.sources, article.slug
         assert article.reviewed <= today, article.slug
+
+
+def test_every_article_is_linked_from_another_article(library: content.Library) -> None:
+    linked = {
+        link.removeprefix("/en")
+        for path, _article, links in library.valid_articles()
+        for link in links
+        if link.removeprefix("/en") != f"/artikelen/{path.stem}/"
+    }
+    unlinked = [a.slug for a in library.all_published() if a.get_absolute_url() not in linked]
+    assert not unlinked
