@@ -90,6 +90,8 @@ TOPICS: dict[str, Any] = {
 
 # Words per minute for a calm reader at B1 level.
 READING_WORDS_PER_MINUTE = 180
+# Files in the content folder that are not articles: the editor's checklist.
+NOT_ARTICLES = frozenset({"README.md"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -680,7 +682,11 @@ class Library:
         if self.directory.is_dir():
             with os.scandir(self.directory) as entries:
                 for entry in entries:
-                    if entry.name.endswith(".md") and entry.is_file():
+                    if (
+                        entry.name.endswith(".md")
+                        and entry.name not in NOT_ARTICLES
+                        and entry.is_file()
+                    ):
                         stat = entry.stat()
                         files[Path(entry.path)] = (stat.st_mtime_ns, stat.st_size)
         diagrams_dir = self.directory / "diagrams"
@@ -759,6 +765,15 @@ class Library:
                 )
             slug_owners.setdefault(slug, path)
         return problems
+
+    def valid_articles(self) -> list[tuple[Path, Article, list[str]]]:
+        """Every article that passed validation, drafts too, with the links it makes."""
+        self.refresh(force=True)
+        return [
+            (path, entry.article, entry.links)
+            for path, entry in sorted(self._entries.items())
+            if entry.article is not None
+        ]
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from portal.middleware import reading_page
 AUDIENCE_PARAM = "voor"
 TOPIC_PARAM = "onderwerp"
 PAGE_PARAM = "pagina"
-ARTICLES_PER_PAGE = 20
+# All guidance fits on one page, so every article is two clicks from its situation on home.
+ARTICLES_PER_PAGE = 40
 RESULTS_PER_PAGE = 10
 
 

@@ -24,15 +24,15 @@ from support.models import (
 
 ENTRY_FIELDS = (
     "name", "slug", "summary", "description", "website", "phone",
-    ("for_betrayed_partner", "for_partner_who_betrayed", "for_couples"),
+    ("for_betrayed_partner", "for_partner_who_betrayed", "for_couples", "for_men"),
     ("online", "provinces"), ("faith_based", "cost", "price"),
-    ("last_checked", "active", "is_example"),
+    ("last_checked", "active", "is_example"), "sources",
 )  # fmt: skip
 
 
 class EntryAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "online", "provinces", "last_checked", "active")
-    list_filter = ("active", "online", "faith_based", "cost")
+    list_filter = ("active", "online", "faith_based", "for_men", "cost")
     search_fields = ("name", "summary")
     prepopulated_fields = {"slug": ("name",)}
 

@@ -47,6 +47,7 @@ class DirectoryFilterForm(forms.Form):
     kosten = forms.ChoiceField(
         label=_("Kosten"), required=False, choices=[("", _("Alle")), *Cost.choices]
     )
+    mannen = forms.BooleanField(label=_("Ook voor mannen"), required=False)
 
     def cleaned_filters(self) -> dict[str, str]:
         # Validation drops only the fields that do not fit; the others still filter.

@@ -61,6 +61,8 @@ class Cost(models.TextChoices):
     FREE = "gratis", _("Gratis")
     OWN = "eigen", _("Eigen kosten")
     INSURED = "vergoed", _("Vergoed door de zorgverzekering")
+    # For real organisations whose costs no stored source states: never guess "free".
+    UNKNOWN = "onbekend", _("Kosten: vraag het na")
 
 
 # Words that say what the portal is about (Dutch and English). A name used in e-mails may not
@@ -122,6 +124,11 @@ class Entry(models.Model):
     for_betrayed_partner = models.BooleanField(_("voor bedrogen partners"), default=False)
     for_partner_who_betrayed = models.BooleanField(_("voor partners die bedrogen"), default=False)
     for_couples = models.BooleanField(_("voor stellen"), default=False)
+    for_men = models.BooleanField(
+        _("ook voor mannen"),
+        default=False,
+        help_text=_("Alleen aanzetten als de organisatie zelf zegt dat mannen er terecht kunnen."),
+    )
     online = models.BooleanField(_("online"), default=False)
     provinces = models.CharField(
         _("provincies"),
@@ -136,6 +143,14 @@ class Entry(models.Model):
         _("voorbeeld"), default=False, help_text=_("Verzonnen gegevens voor de demo.")
     )
     last_checked = models.DateField(_("gecontroleerd op"))
+    sources = models.TextField(
+        _("bronnen"),
+        blank=True,
+        help_text=_(
+            "Voor de redactie, niet op de site: per feit de openbare bron (adres) en de datum "
+            "waarop je die vond."
+        ),
+    )
     active = models.BooleanField(_("actief"), default=True)
     changed_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
@@ -218,7 +233,7 @@ class Helper(Entry):
     approach = models.TextField(_("werkwijze"), blank=True)
     betrayal_trauma_model = models.BooleanField(_("werkt met het traumamodel"), default=False)
     sex_addiction_experience = models.BooleanField(
-        _("ervaring met partners van seksverslaafden"), default=False
+        _("ervaring met partners van mensen met een seksverslaving"), default=False
     )
     languages = models.CharField(_("talen"), max_length=120, default="Nederlands")
     in_person = models.BooleanField(_("gesprekken op locatie"), default=True)

@@ -63,6 +63,8 @@ def filtered_entries(filters: dict[str, str]):
         entries = entries.filter(faith_based=faith == "ja")
     if cost := filters.get("kosten"):
         entries = entries.filter(cost=cost)
+    if filters.get("mannen"):
+        entries = entries.filter(for_men=True)
     return entries
 
 

@@ -1,6 +1,7 @@
 """The Markdown pipeline: validation (check_content), safe rendering and the in-process cache."""
 
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -123,6 +124,74 @@ def test_published_articles_may_not_link_to_drafts(tmp_path: Path) -> None:
     assert "openbaar.md: link '/artikelen/concept/' leads to an article that does not exist" in (
         report
     )
+
+
+CHECKLIST_FIXTURES = Path(__file__).parent.parent / "fixtures" / "checklist"
+
+
+def check_fixture(tmp_path: Path, name: str) -> str:
+    """check_content on a folder holding one broken fixture from tests/fixtures/checklist/."""
+    shutil.copy(CHECKLIST_FIXTURES / f"{name}.md", tmp_path)
+    return check(tmp_path)
+
+
+def test_words_that_pathologise_the_reader_fail(tmp_path: Path) -> None:
+    report = check_fixture(tmp_path, "banned-words")
+    assert "banned-words.md: the word 'medeafhankelijk' is not used here" in report
+    assert "the word 'seksverslaafden' is not used here: write 'mensen met een seksverslaving'" in (
+        report
+    )
+    assert "the word 'co-dependent' is not used here" in report
+
+
+def test_joint_help_needs_the_safety_article_or_veilig_thuis(tmp_path: Path) -> None:
+    report = check_fixture(tmp_path, "joint-help-without-safety")
+    assert (
+        "joint-help-without-safety.md: the article speaks of 'Relatietherapie' (joint help) but "
+        "neither links /artikelen/onveilig-voelen-of-zijn/ nor names Veilig Thuis"
+    ) in report
+
+
+@pytest.mark.parametrize(
+    "safety",
+    [
+        "Lees eerst [of je veilig bent](/artikelen/onveilig-voelen-of-zijn/).",
+        "Bij geweld bel je [Veilig Thuis](/steun/veilig-thuis/).",
+    ],
+)
+def test_joint_help_with_a_safety_line_passes(tmp_path: Path, safety: str) -> None:
+    from io import StringIO
+
+    write_article(tmp_path, "onveilig-voelen-of-zijn")
+    write_article(tmp_path, "samen", body=f"Een relatiegesprek kan helpen. {safety}\n")
+    out = StringIO()
+    call_command("check_content", dir=tmp_path, stdout=out)
+    assert "2 article(s) published" in out.getvalue()
+
+
+def test_a_named_organisation_needs_its_directory_link(tmp_path: Path) -> None:
+    report = check_fixture(tmp_path, "organisation-without-link")
+    assert (
+        "organisation-without-link.md: 'De Luisterlijn' is named but its directory entry "
+        "/steun/de-luisterlijn/ is not linked"
+    ) in report
+
+
+def test_a_faith_based_organisation_needs_its_label(tmp_path: Path) -> None:
+    report = check_fixture(tmp_path, "faith-without-label")
+    assert "faith-without-label.md: 'Kostbaar Vaatwerk' is faith-based: say so" in report
+    assert "'Purity4Life' is faith-based" not in report  # labelled in its paragraph
+
+
+def test_the_editors_checklist_is_not_an_article(tmp_path: Path) -> None:
+    from io import StringIO
+
+    write_article(tmp_path, "een")
+    (tmp_path / "README.md").write_text("# Checklist voor de redactie\n", encoding="utf-8")
+    out = StringIO()
+    call_command("check_content", dir=tmp_path, stdout=out)
+    assert "1 article(s) published" in out.getvalue()
+    assert [a.slug for a in content.Library(tmp_path).all_published()] == ["een"]
 
 
 def test_images_need_alt_text_and_diagrams_must_exist(tmp_path: Path) -> None:

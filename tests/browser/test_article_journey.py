@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser.conftest import PHONE
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture skips (or fails) and says why
@@ -96,3 +98,46 @@ def test_printed_article_keeps_the_boxes_and_drops_the_site_chrome(page: Page) -
     expect(page.locator(".article-body .box-doen").first).to_be_visible()
     expect(page.locator(".article-body .box-niet-doen").first).to_be_visible()
     expect(page.locator("h1")).to_be_visible()
+
+
+NEW_ARTICLE = "/artikelen/net-ontdekt-vannacht/"
+
+
+def test_a_new_article_reads_well_on_a_small_phone(
+    open_page: Callable[..., Page], assert_no_axe_violations: Callable[[Page], None]
+) -> None:
+    page = open_page(viewport=PHONE)
+    page.goto(NEW_ARTICLE)
+
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.get_by_role("heading", name="In het kort")).to_be_visible()
+    # Nothing wider than the screen: no sideways scrolling at 320 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The help it names leads to the directory.
+    expect(page.locator('.article-body a[href="/steun/de-luisterlijn/"]').first).to_be_attached()
+    assert_no_axe_violations(page)
+
+
+def language_of(page: Page, selector: str) -> str:
+    """The language the browser uses for an element: its nearest lang attribute."""
+    return page.locator(selector).first.evaluate("element => element.closest('[lang]').lang")
+
+
+def test_an_english_page_marks_the_dutch_guidance(
+    page: Page, assert_no_axe_violations: Callable[[Page], None]
+) -> None:
+    page.goto("/en/artikelen/grenzen-stellen/")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#in-short-title")).to_have_text("In short")
+    assert language_of(page, "#in-short-title") == "en"
+    assert language_of(page, "#sources-title") == "en"
+    assert language_of(page, ".site-nav") == "en"
+    assert language_of(page, "h1") == "nl"
+    assert language_of(page, ".in-short li") == "nl"
+    assert language_of(page, ".article-body p") == "nl"
+    assert language_of(page, ".related h3") == "nl"
+    alternates = page.locator('link[rel="alternate"][hreflang]')
+    expect(alternates).to_have_count(3)
+    expect(page.locator('link[rel="canonical"]')).to_have_count(1)
+    assert_no_axe_violations(page)

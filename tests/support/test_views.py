@@ -29,7 +29,9 @@ def directory(make_group, make_helper, make_forum, make_organisation) -> None:
         online=False,
     )
     make_forum("forum-partners", for_partner_who_betrayed=True, online=True)
-    make_organisation("hulplijn", kind="hulplijn", for_betrayed_partner=True, online=True)
+    make_organisation(
+        "hulplijn", kind="hulplijn", for_betrayed_partner=True, online=True, for_men=True
+    )
     make_organisation("oud", active=False, for_betrayed_partner=True, online=True)
 
 
@@ -78,6 +80,8 @@ ALL_ACTIVE = {
         ("?soort=groep&geloof=nee", {"online-groep"}),
         ("?voor=bedrogen-partner&waar=utrecht&geloof=ja", {"utrecht-groep"}),
         ("?voor=stel&waar=online", set()),
+        ("?mannen=on", {"hulplijn"}),
+        ("?mannen=on&geloof=ja", set()),
         ("?soort=onzin&waar=mars", ALL_ACTIVE),
     ],
 )

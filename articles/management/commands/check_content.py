@@ -3,7 +3,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from articles.checklist import check_article
 from articles.content import Library
+from support.demo import article_organisations
 
 
 class Command(BaseCommand):
@@ -19,6 +21,9 @@ class Command(BaseCommand):
         # Checking renders every article, which also fills the render cache for the site.
         library = Library(directory, cache_dir=settings.CONTENT_CACHE_DIR)
         problems = library.errors()
+        organisations = article_organisations()
+        for path, article, links in library.valid_articles():
+            problems.extend(check_article(path, article, links, organisations))
         for problem in problems:
             self.stderr.write(f"{problem.path.name}: {problem.message}")
         if problems:
