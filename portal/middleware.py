@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
@@ -32,6 +33,10 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     """
 
     def middleware(request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            # No field of ours takes a NUL byte, and PostgreSQL refuses it in any text: a 400
+            # here, before a view (the admin's search, say) hands it to the database.
+            return render(request, "400.html", status=400)
         response = get_response(request)
         if response.status_code == 405 and not response.content:
             page = render(request, "405.html", status=405)
@@ -40,6 +45,26 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
         return response
 
     return middleware
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    def any_nul(data) -> bool:
+        return any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in data.lists()
+        )
+
+    if "%00" in request.META.get("QUERY_STRING", "") and any_nul(request.GET):
+        return True
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        try:
+            return any_nul(request.POST)
+        except (UnicodeDecodeError, LookupError, MultiPartParserError):
+            return False  # left to the view's own handling of a body it cannot read
+    return False
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class CsrfViewMiddleware(csrf.CsrfViewMiddleware):

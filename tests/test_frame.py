@@ -164,6 +164,7 @@ def test_not_found_page_is_in_house_style(client: Client) -> None:
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean_env.pop("DATABASE_URL", None)
+    clean_env.pop("REDIS_URL", None)
     clean_env.pop("FIELD_ENCRYPTION_KEYS", None)
     clean_env.pop("EMAIL_DIGEST_KEY", None)
     clean_env.update(env)

@@ -32,6 +32,8 @@ def walk_the_journey(page: Page, check: Callable[[Page], None]) -> None:
     page.get_by_label("Naam of schuilnaam").fill("Saskia")
     page.get_by_label("E-mailadres").fill("saskia@example.org")
     page.get_by_label("Alleen per e-mail").check()
+    # Consent comes first: nothing is stored before it.
+    page.get_by_label("Ik geef toestemming").check()
     check(page)
     page.get_by_role("button", name="Volgende stap").click()
 
@@ -66,7 +68,6 @@ def walk_the_journey(page: Page, check: Callable[[Page], None]) -> None:
 
     expect(page.get_by_text("Stap 4 van 4")).to_be_visible()
     page.get_by_role("group", name="Voel je je thuis veilig?").get_by_label("Ja").check()
-    page.get_by_label("Ik geef toestemming").check()
     check(page)
     page.get_by_role("button", name="Naar het overzicht").click()
 
