@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import redirect, render
@@ -28,14 +28,17 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
 def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     """A client error is answered with our own page, never Django's empty or plain default.
 
-    Django answers a refused method (405) with an empty body; that becomes a page in the
-    site's frame, with the quick exit, keeping the status and its Allow header.
+    No field of ours takes a NUL byte, and PostgreSQL refuses one in any text: a query string's
+    NUL bytes are dropped (a search for "a\x00b" is a search for "ab"), and a form sent with one
+    gets our 400 page, before a view (the admin's search, say) hands it to the database.
+    Django answers a refused method (405) with an empty body; that becomes a page in the site's
+    frame, with the quick exit, keeping the status and its Allow header.
     """
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if _has_nul(request):
-            # No field of ours takes a NUL byte, and PostgreSQL refuses it in any text: a 400
-            # here, before a view (the admin's search, say) hands it to the database.
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            request.GET = _without_nul(request.GET)
+        if _form_has_nul(request):
             return render(request, "400.html", status=400)
         response = get_response(request)
         if response.status_code == 405 and not response.content:
@@ -47,21 +50,24 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
-def _has_nul(request: HttpRequest) -> bool:
-    def any_nul(data) -> bool:
+def _without_nul(data: QueryDict) -> QueryDict:
+    clean = QueryDict(mutable=True)
+    for key, values in data.lists():
+        clean.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    clean._mutable = False
+    return clean
+
+
+def _form_has_nul(request: HttpRequest) -> bool:
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return False
+    try:
         return any(
             "\x00" in key or any("\x00" in value for value in values)
-            for key, values in data.lists()
+            for key, values in request.POST.lists()
         )
-
-    if "%00" in request.META.get("QUERY_STRING", "") and any_nul(request.GET):
-        return True
-    if request.method == "POST" and request.content_type in FORM_TYPES:
-        try:
-            return any_nul(request.POST)
-        except (UnicodeDecodeError, LookupError, MultiPartParserError):
-            return False  # left to the view's own handling of a body it cannot read
-    return False
+    except (UnicodeDecodeError, LookupError, MultiPartParserError):
+        return False  # left to the view's own handling of a body it cannot read
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -292,3 +292,13 @@ def test_the_admin_never_gives_a_server_error(context) -> None:
     for path in checked:
         check(client.get(path), f"GET {path}")
         check(client.generic("PUT", path), f"PUT {path}")
+
+
+def test_nul_bytes_are_dropped_from_queries_and_refused_in_forms(client: Client) -> None:
+    """PostgreSQL refuses NUL in any text (the admin's search gave a 500 on it)."""
+    response = client.get(reverse("articles:search"), {"q": "gren\x00zen"})
+    assert response.status_code == HTTPStatus.OK
+    assert "‘grenzen’" in response.content.decode()
+    response = client.post(reverse("support:visitor_login"), {"email": "a\x00@example.org"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert FRAME_MARKER in response.content.decode()
