@@ -23,8 +23,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from articles.checklist import BANNED_WORDS, JOINT_HELP  # noqa: E402
 from support import services  # noqa: E402
-from support.demo import load_demo  # noqa: E402
+from support.demo import article_organisations, load_demo  # noqa: E402
 from support.models import (  # noqa: E402
     AvailabilityRule,
     ConversationType,
@@ -48,13 +49,21 @@ RARE_WORD = "zeldzaamheidsproef"
 
 def write_content(target: Path, rng: random.Random) -> None:
     shutil.copytree(ROOT / "content", target, dirs_exist_ok=True)
+    # Words of the real articles, less those the editor's checklist (articles/checklist.py)
+    # reserves: banned words, words of joint help and the names of real organisations, which a
+    # random sentence would use without the safety line, label or link the rules ask for.
+    reserved = {w.lower() for name in article_organisations() for w in re.findall(r"\w+", name)}
+    reserved |= {w.lower() for w in re.findall(r"[a-z]+", JOINT_HELP.pattern)}
     words = sorted(
         {
             w.lower()
             for p in (ROOT / "content").glob("*.md")
+            if p.name != "README.md"
             for w in re.findall(r"[a-zA-Zë]{4,}", p.read_text())
         }
+        - reserved
     )
+    words = [w for w in words if not BANNED_WORDS.search(w) and not JOINT_HELP.search(w)]
     audiences = ["bedrogen-partner", "partner-die-bedroog", "stel"]
     topics = ["steun", "grenzen", "zelfzorg", "vertrouwen", "gezondheid", "veiligheid"]
     for number in range(SYNTHETIC_ARTICLES):
