@@ -71,6 +71,8 @@ def environment(workdir: Path) -> dict[str, str]:
             "DJANGO_LOG_LEVEL": "WARNING",
             "FIELD_ENCRYPTION_KEYS": "M2Vt7cQm0m1b3u2o8pX5yK6sQ9wE4rT1aZ0bN7cV5dE=",
             "EMAIL_DIGEST_KEY": "bench-email-digest-key",
+            # As behind the production proxy: the client address comes from X-Forwarded-For.
+            "DJANGO_TRUSTED_PROXY_COUNT": "1",
         }
     )
     if url := os.environ.get("DATABASE_URL"):
@@ -136,14 +138,19 @@ def wrk(path: str) -> dict[str, float]:
 
 
 def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
-    """50 clients with their own session choose the same time at the same moment."""
+    """50 clients with their own session choose the same time at the same moment.
+
+    Each is a different visitor: as behind the production proxy, each sends its own address in
+    X-Forwarded-For (the app trusts one proxy here), so the per-client limits see 50 clients.
+    """
     week_url = f"{BASE}/afspraak/tijden/{offer_id}/?week={week}"
     html = urllib.request.urlopen(week_url, timeout=30).read().decode()
     start = re.search(r'name="start" value="([^"]+)"', html).group(1)
     barrier = threading.Barrier(BOOKING_CLIENTS)
     outcomes: list[tuple[int, float]] = []
 
-    def client() -> None:
+    def client(number: int) -> None:
+        address = f"10.20.{number // 250}.{number % 250 + 1}"
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         opener.open(week_url, timeout=30).read()
@@ -157,12 +164,16 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
             "POST",
             f"/afspraak/tijden/{offer_id}/",
             body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": cookies,
+                "X-Forwarded-For": address,
+            },
         )
         status = connection.getresponse().status
         outcomes.append((status, time.perf_counter() - began))
 
-    threads = [threading.Thread(target=client) for _ in range(BOOKING_CLIENTS)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(BOOKING_CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -6,8 +6,11 @@ import zoneinfo
 from http import HTTPStatus
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -196,6 +199,7 @@ def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
 # never in the URL or the session; the session only remembers which booking is hers.
 
 SESSION_BOOKING = "booking"
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
 
 
 def _offers():
@@ -260,14 +264,16 @@ def booking_choose(request: HttpRequest) -> HttpResponse:
 
 
 def _week_context(
-    request: HttpRequest, offer: Offer, *, exclude: int | None = None
+    request: HttpRequest, offer: Offer, *, exclude: int | None = None, shared: bool = True
 ) -> dict[str, object]:
+    """The week page's context. `shared`: take the free times from the shared page cache (the
+    whole page may be cached instead, see _shared_week_page)."""
     zone = offer.helper.zone
     monday = _week_start(request, offer)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
     last = _monday(today + datetime.timedelta(days=offer.setting("horizon_days")))
-    if exclude is None:
+    if exclude is None and shared:
         has_times, days_html, nearest = _cached_week(offer, monday)
     else:
         has_times, days_html, nearest = _render_week(offer, monday, sunday, exclude)
@@ -357,10 +363,64 @@ def _week_redirect(request: HttpRequest, monday: datetime.date) -> HttpResponse:
     return redirect(f"{request.path}?week={monday.isoformat()}")
 
 
+# A visitor without a session has nothing of her own on the week page but her CSRF token: she
+# gets the page from the shared cache, rendered for an empty request, with her token put in.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9c1e"
+
+
+def _without_session(request: HttpRequest) -> bool:
+    """No session and no messages: nothing on the page can be hers (but the token)."""
+    return (
+        settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and MESSAGES_COOKIE not in request.COOKIES
+    )
+
+
+def _anonymous_copy(request: HttpRequest) -> HttpRequest:
+    """A request with the same path and language and nothing of the visitor's: no cookies,
+    session, user, messages or query string."""
+    clean = HttpRequest()
+    clean.method = "GET"
+    clean.path, clean.path_info = request.path, request.path_info
+    clean.resolver_match = request.resolver_match
+    clean.LANGUAGE_CODE = get_language()
+    clean.user = AnonymousUser()
+    return clean
+
+
+def _shared_week_page(request: HttpRequest, offer: Offer) -> str:
+    """The whole week page for visitors without a session, from the shared page cache.
+
+    The key holds only validated values; the page is rendered for an anonymous copy of the
+    request, with a placeholder where each visitor's CSRF token goes.
+    """
+    monday = _week_start(request, offer)
+    key = (
+        f"week-page:{get_language()}:{offer.pk}:{monday.isoformat()}:"
+        f"{data_version()}:{int(time.time() // 60)}"
+    )
+    page_cache = caches["pages"]
+    page = page_cache.get(key)
+    if page is None:
+        context = _week_context(request, offer, shared=False)
+        context.update({"error": None, "taken_nearest": [], "csrf_token": CSRF_PLACEHOLDER})
+        page = render_to_string(
+            "support/booking/week.html", context, request=_anonymous_copy(request)
+        )
+        page_cache.set(key, page, 120)
+    return page
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = get_object_or_404(_offers(), pk=offer_id)
+    if request.method == "GET" and _without_session(request):
+        try:
+            page = _shared_week_page(request, offer)
+        except WeekOutOfRange as out_of_range:
+            return _week_redirect(request, out_of_range.monday)
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
     status = HTTPStatus.OK
     error = None
     nearest: list[datetime.datetime] = []
