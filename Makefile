@@ -59,7 +59,7 @@ clean:
 	rm -rf $(VENV) var
 
 # Throughput, latency and memory of a production-like instance (see README.md).
-bench: $(VENV)/.runtime
+bench: $(VENV)/.runtime nginx
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) bench/run.py
 

@@ -223,7 +223,7 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
-    log_format stack '$status $request_method $uri $upstream_addr $upstream_cache_status';
+    log_format stack '$msec $status $request_method $uri $upstream_addr $upstream_cache_status';
     access_log {self.logs / "nginx-access.log"} stack buffer=64k flush=1s;
     include {folder / "houvast.conf"};
 }}
