@@ -48,11 +48,14 @@ RARE_WORD = "zeldzaamheidsproef"
 
 def write_content(target: Path, rng: random.Random) -> None:
     shutil.copytree(ROOT / "content", target, dirs_exist_ok=True)
+    from articles.checklist import BANNED_WORDS
+
     words = sorted(
         {
             w.lower()
             for p in (ROOT / "content").glob("*.md")
             for w in re.findall(r"[a-zA-Zë]{4,}", p.read_text())
+            if not BANNED_WORDS.search(w)
         }
     )
     audiences = ["bedrogen-partner", "partner-die-bedroog", "stel"]
@@ -65,6 +68,10 @@ def write_content(target: Path, rng: random.Random) -> None:
         paragraphs = [" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)]
         if number == 500:
             paragraphs.append(f"Een {RARE_WORD} komt maar in één artikel voor.")
+        # As the content rules ask of every article that may speak of joint help.
+        paragraphs.append(
+            "Voel je je niet veilig? Bel [Veilig Thuis](/steun/veilig-thuis/), gratis: 0800-2000."
+        )
         body = "\n\n".join(
             f"## Deel {i // 5 + 1}\n\n{p}" if i % 5 == 0 else p for i, p in enumerate(paragraphs)
         )
