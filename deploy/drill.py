@@ -86,13 +86,15 @@ class Response:
 class Client:
     """One visitor over HTTPS through nginx: her own cookies and source address."""
 
-    def __init__(self, port: int, source: str = HOST) -> None:
+    def __init__(self, port: int, source: str = HOST, *, keep_alive: bool = False) -> None:
         self.port, self.source, self.cookies = port, source, {}
+        self.keep_alive = keep_alive  # one TLS connection for all requests, as a browser does
+        self.connection: http.client.HTTPSConnection | None = None
 
     def request(
         self, method: str, path: str, form: dict | None = None, timeout: float = 15
     ) -> Response:
-        connection = http.client.HTTPSConnection(
+        connection = self.connection or http.client.HTTPSConnection(
             HOST, self.port, timeout=timeout, context=TLS, source_address=(self.source, 0)
         )
         headers = {"Host": f"{HOST}:{self.port}", "Sec-Fetch-Site": "same-origin"}
@@ -108,7 +110,13 @@ class Client:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
             response = Response(raw.status, raw.headers, raw.read().decode("utf-8", "replace"))
-        finally:
+        except BaseException:
+            connection.close()
+            self.connection = None
+            raise
+        if self.keep_alive:
+            self.connection = connection
+        else:
             connection.close()
         self.cookies.update(response.cookies())
         return response
@@ -291,7 +299,7 @@ def drill_app_server(stack: Stack, postgres: Postgres, paths: dict) -> tuple[boo
     problems: list[str] = []
 
     def reader() -> None:
-        client = stack.client()
+        client = Client(stack.port, keep_alive=True)
         while not stop.is_set():
             path = random.choice(paths["reading"])
             try:
