@@ -324,8 +324,15 @@ http {{
         print(f"E-mails arrive in {self.mail_dir}; logs in {self.logs}\n", flush=True)
 
     def supervise(self) -> None:
-        """Restart an app server or the worker that stopped, as systemd would."""
+        """Restart an app server or the worker that stopped, as systemd would.
+
+        Stops everything when whoever started it has gone (`make stack` sent SIGTERM, which
+        make does not pass on to its commands)."""
+        parent = os.getppid()
         while not self.stopping:
+            if os.getppid() != parent:
+                log("the command that started the stack has gone")
+                raise KeyboardInterrupt
             for name, process in list(self.processes.items()):
                 if process.poll() is not None and not self.stopping:
                     if name == "nginx":
