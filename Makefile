@@ -7,7 +7,7 @@ PYTHON ?= $(shell for c in python$$(cat .python-version 2>/dev/null) python3.14 
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format bench check-content messages lock clean
+.PHONY: run test lint format bench check-content messages lock clean stack drill nginx
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (see .python-version)"; exit 1; }
@@ -28,7 +28,7 @@ run: $(VENV)/.runtime
 	$(DEV_ENV) $(PY) manage.py load_demo
 	$(DEV_ENV) $(PY) manage.py purge_intakes --schedule
 	@# The e-mail worker runs beside the server and stops with it.
-	$(DEV_ENV) $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	$(DEV_ENV) $(PY) manage.py task_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -59,6 +59,20 @@ clean:
 	rm -rf $(VENV) var
 
 # Throughput, latency and memory of a production-like instance (see README.md).
-bench: $(VENV)/.runtime
+bench: $(VENV)/.runtime nginx
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) bench/run.py
+
+# nginx from Debian, for the production stack and its drills (brotli where Debian has it).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+	@test -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-brotli-filter >/dev/null 2>&1 || true
+
+# The production layout of deploy/ on https://127.0.0.1:8443/ (STACK_PORT): nginx, 2 app servers,
+# a worker, an SMTP sink; PostgreSQL and Redis from DATABASE_URL and REDIS_URL.
+stack: $(VENV)/.test nginx
+	$(PY) deploy/stack.py
+
+# Fault drills against the stack: app server, worker, PostgreSQL and Redis killed mid-flight.
+drill: $(VENV)/.test nginx
+	$(PY) deploy/drill.py

@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import signal
+import ssl
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,9 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = 8
+MANY_CONNECTIONS = 64
 BOOKING_CLIENTS = 50
+TLS = ssl._create_unverified_context()  # the proxy's certificate is made at start
 
 TARGETS = {
     "home": 0.6,
@@ -47,6 +50,9 @@ TARGETS = {
     "peer group": 0.4,
     "week view": 0.25,
 }
+# Through nginx (deploy/): reading pages as a share of nginx's own static file, the week view
+# (never kept by the proxy) as a share of gunicorn's static file.
+PROXY_TARGETS = {"home via proxy": 0.5, "article via proxy": 0.5, "week view via proxy": 0.25}
 MAX_BOOKING_P99 = 1.0
 MAX_WORKER_RSS_MB = 150
 MAX_STARTUP_SECONDS = 3.0
@@ -71,8 +77,6 @@ def environment(workdir: Path) -> dict[str, str]:
             "DJANGO_LOG_LEVEL": "WARNING",
             "FIELD_ENCRYPTION_KEYS": "M2Vt7cQm0m1b3u2o8pX5yK6sQ9wE4rT1aZ0bN7cV5dE=",
             "EMAIL_DIGEST_KEY": "bench-email-digest-key",
-            # As behind the production proxy: the client address comes from X-Forwarded-For.
-            "DJANGO_TRUSTED_PROXY_COUNT": "1",
         }
     )
     if url := os.environ.get("DATABASE_URL"):
@@ -116,11 +120,11 @@ def wait_for_server() -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def wrk(path: str) -> dict[str, float]:
-    for _ in range(20):  # warm both workers
-        urllib.request.urlopen(BASE + path, timeout=30).read()
+def wrk(path: str, base: str = BASE, connections: int = CONNECTIONS) -> dict[str, float]:
+    for _ in range(20):  # warm both workers (and the proxy's cache)
+        urllib.request.urlopen(base + path, timeout=30, context=TLS).read()
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", BASE + path],
+        ["wrk", "-t2", f"-c{connections}", f"-d{SECONDS}s", "--latency", base + path],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     if "Non-2xx or 3xx responses" in out:
@@ -138,25 +142,24 @@ def wrk(path: str) -> dict[str, float]:
 
 
 def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
-    """50 clients with their own session choose the same time at the same moment.
-
-    Each is a different visitor: as behind the production proxy, each sends its own address in
-    X-Forwarded-For (the app trusts one proxy here), so the per-client limits see 50 clients.
-    """
+    """50 clients with their own session choose the same time at the same moment."""
     week_url = f"{BASE}/afspraak/tijden/{offer_id}/?week={week}"
     html = urllib.request.urlopen(week_url, timeout=30).read().decode()
     start = re.search(r'name="start" value="([^"]+)"', html).group(1)
     barrier = threading.Barrier(BOOKING_CLIENTS)
     outcomes: list[tuple[int, float]] = []
 
-    def client(number: int) -> None:
-        address = f"10.20.{number // 250}.{number % 250 + 1}"
+    def client(source: str) -> None:
+        # Each from its own loopback address, as 50 visitors are: the per-client rate limits
+        # and the cap on live holds count each of them once.
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         opener.open(week_url, timeout=30).read()
         token = next(c.value for c in jar if c.name == "csrftoken")
         body = urllib.parse.urlencode({"start": start, "csrfmiddlewaretoken": token}).encode()
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", PORT, timeout=30, source_address=(source, 0)
+        )
         cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
         barrier.wait()
         began = time.perf_counter()
@@ -164,16 +167,15 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
             "POST",
             f"/afspraak/tijden/{offer_id}/",
             body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": cookies,
-                "X-Forwarded-For": address,
-            },
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
         )
         status = connection.getresponse().status
         outcomes.append((status, time.perf_counter() - began))
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(BOOKING_CLIENTS)]
+    threads = [
+        threading.Thread(target=client, args=(f"127.0.1.{n}",))
+        for n in range(1, BOOKING_CLIENTS + 1)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -186,6 +188,44 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
         "p99_s": durations[min(len(durations) - 1, int(len(durations) * 0.99))],
         "median_s": statistics.median(durations),
     }
+
+
+def front_door(workdir: Path, env: dict[str, str], pages: dict[str, str]) -> dict[str, dict]:
+    """The same pages through nginx over HTTPS, configured as deploy/nginx/houvast.conf says
+    (deploy/stack.py fills in the local values), in front of the gunicorn measured above."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from stack import Stack
+
+    os.environ["STACK_DIR"] = str(workdir / "stack")
+    os.environ["STACK_PORT"] = str(int(os.environ.get("BENCH_PROXY_PORT", "8766")))
+    stack = Stack()
+    stack.app_ports = [PORT]
+    stack.logs.mkdir(parents=True, exist_ok=True)
+    stack.dir.joinpath("var").symlink_to(workdir / "var")
+    cert, key = stack.certificate()
+    config = stack.nginx_config(cert, key)
+    nginx = subprocess.Popen(["nginx", "-c", str(config), "-e", "stderr"], cwd=ROOT)
+    base = f"https://127.0.0.1:{stack.port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2, context=TLS).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        measured = {
+            "static file via proxy (ceiling)": wrk(pages["static file (ceiling)"], base),
+            "home via proxy": wrk("/", base),
+            "article via proxy": wrk(pages["article"], base),
+            "week view via proxy": wrk(pages["week view"], base),
+        }
+        measured[f"article via proxy, {MANY_CONNECTIONS} conn."] = wrk(
+            pages["article"], base, MANY_CONNECTIONS
+        )
+        return measured
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(timeout=30)
 
 
 def worker_peak_rss_mb(master: int) -> float:
@@ -236,6 +276,7 @@ def main() -> int:
         results = {name: wrk(path) for name, path in pages.items()}
         booking = concurrent_booking(seeded["offer"], next_monday.isoformat())
         peak_rss = worker_peak_rss_mb(server.pid)
+        proxy = front_door(workdir, env, pages)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -259,6 +300,26 @@ def main() -> int:
         )
         lines.append(line)
         print(line)
+    proxy_ceiling = proxy["static file via proxy (ceiling)"]["requests_per_second"]
+    for name, result in proxy.items():
+        base = ceiling if name == "week view via proxy" else proxy_ceiling
+        ratio = result["requests_per_second"] / base
+        result["ratio"] = round(ratio, 3)
+        target = PROXY_TARGETS.get(name)
+        verdict = "" if target is None else ("PASS" if ratio >= target else "FAIL")
+        failed |= verdict == "FAIL"
+        result["target"], result["verdict"] = target, verdict or None
+        line = (
+            f"{name:24} {result['requests_per_second']:9.0f} {result['p50_ms']:8.2f} "
+            f"{result['p99_ms']:8.2f} {ratio:6.2f} {('≥ ' + str(target)) if target else '':>7} "
+            f"{verdict}"
+        )
+        lines.append(line)
+        print(line)
+    print(
+        "(via proxy: HTTPS through nginx in front of the same gunicorn; reading pages as a share "
+        "of nginx's static file, the week view of gunicorn's)"
+    )
     checks = [
         (
             f"concurrent booking: {booking['succeeded']} of {BOOKING_CLIENTS} succeeded, "
@@ -291,6 +352,7 @@ def main() -> int:
         "seconds_per_page": SECONDS,
         "connections": CONNECTIONS,
         "pages": results,
+        "proxy": proxy,
         "booking": booking,
         "peak_worker_rss_mb": round(peak_rss, 1),
         "startup_seconds": round(startup, 3),

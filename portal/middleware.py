@@ -12,7 +12,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
+from whitenoise.middleware import WhiteNoiseFileResponse
 
 
 def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -112,6 +114,9 @@ class ReadingPageCache:
     what the page is built from: the Markdown content (checked in process, no query) and, for
     pages built from the database, the data version (one small query), so it is never stale.
     It sits below SecurityMiddleware, so HTTPS redirects and HSTS still apply to every hit.
+
+    The same pages, under the same conditions, may be kept by a shared cache (the reverse
+    proxy in deploy/) for a few seconds: `shared_cacheable`.
     """
 
     MAX_ENTRIES = 1000
@@ -151,6 +156,7 @@ class ReadingPageCache:
             response = HttpResponse(body, status=status)
             for name, value in headers:
                 response.headers[name] = value
+            response.shared_cache = True
             return response
         response = self.get_response(request)
         scope = getattr(response, "reading_page", None)
@@ -160,6 +166,7 @@ class ReadingPageCache:
             and not response.cookies
             and not response.streaming
         ):
+            shared_cacheable(response)
             uses_data = scope == "data"
             if version is None or (len(version) == 2) != uses_data:
                 version = self.version(uses_data=uses_data)
@@ -185,6 +192,64 @@ class ReadingPageCache:
     def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
         values = [(name, value) for name in params for value in request.GET.getlist(name)]
         return f"{request.path}?{urlencode(values)}" if values else request.path
+
+
+def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Only reading pages for everyone and static files may be kept by a shared cache.
+
+    Every other response (pages with a form token, a session, a message or a visitor's data,
+    error pages, redirects) is made `private`, whatever the view said, so the reverse proxy
+    or any cache on the way never stores a page made for one visitor.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if getattr(response, "shared_cache", False) or isinstance(response, WhiteNoiseFileResponse):
+            return response
+        return only_private(response)
+
+    return middleware
+
+
+def shared_cacheable(response: HttpResponse) -> HttpResponse:
+    """A reading page, asked for without cookies and setting none: the same for everyone.
+
+    A shared cache may keep it for a few seconds and serve a stale copy while one request
+    refreshes it (or while the app cannot answer); `Vary: Cookie` keeps that copy from a
+    request that carries cookies in any cache that does not bypass those itself. The language
+    comes from the path, so `Accept-Language` is no part of the key. Browsers keep no copy
+    (`max-age=0`): on a shared device the browser's cache should not hold what was read.
+    """
+    seconds = settings.READING_PAGE_SHARED_SECONDS
+    del response.headers["Cache-Control"]
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=seconds,
+        stale_while_revalidate=settings.READING_PAGE_STALE_SECONDS,
+        stale_if_error=settings.READING_PAGE_STALE_IF_ERROR_SECONDS,
+    )
+    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+    vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
+    response.headers["Vary"] = ", ".join([*vary, "Cookie"])
+    response.shared_cache = True
+    return response
+
+
+def only_private(response: HttpResponse) -> HttpResponse:
+    """Anything but a reading page for everyone: no shared cache may store it."""
+    control = response.get("Cache-Control", "")
+    if "no-store" in control or ("private" in control and "s-maxage" not in control):
+        return response
+    directives = [
+        d.strip()
+        for d in control.split(",")
+        if d.strip() and d.strip().split("=")[0].lower() not in ("public", "s-maxage", "private")
+    ]
+    response.headers["Cache-Control"] = ", ".join(["private", *directives])
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 def reading_page(

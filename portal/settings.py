@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.shared_cache_control",
     "portal.middleware.security_headers",
     "portal.middleware.client_error_pages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,6 +129,13 @@ VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 # The version of the database's support data, for pages cached by portal.middleware.
 PAGE_CACHE_DATA_VERSION = "support.caching.data_version"
+# How long a shared cache (the reverse proxy in deploy/) may keep a reading page fetched without
+# cookies: changes to content and the directory show within this many seconds. While one request
+# refreshes an expired copy, others get the old one (stale-while-revalidate); while the app
+# cannot answer (database down), the proxy may serve a copy up to STALE_IF_ERROR seconds old.
+READING_PAGE_SHARED_SECONDS = int(os.environ.get("READING_PAGE_SHARED_SECONDS", "5"))
+READING_PAGE_STALE_SECONDS = 30
+READING_PAGE_STALE_IF_ERROR_SECONDS = 600
 # Rendered articles, remembered by content hash; `check_content` fills it on deploy.
 CONTENT_CACHE_DIR = VAR_DIR / "content-cache"
 DATABASES = {
@@ -344,7 +352,7 @@ if proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-# Background tasks (e-mail) in the database, worked by `manage.py db_worker`: a task enqueued in
+# Background tasks (e-mail) in the database, worked by `manage.py task_worker`: a task enqueued in
 # a transaction commits or rolls back with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Days after a session (or an abandoned request) before its intake and contact details are

@@ -8,6 +8,8 @@ from django.urls import include, path
 from articles.sitemaps import ArticleSitemap, PageSitemap
 from portal import views
 
+handler500 = "portal.views.server_error"
+
 sitemaps = {"articles": ArticleSitemap, "pages": PageSitemap}
 
 # The admin's login is allauth's, with its rate limits and second factor.

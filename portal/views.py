@@ -1,10 +1,13 @@
 """Pages of the frame that belong to no app: home, crisis help, safety, privacy, quick exit."""
 
+import sys
+
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -58,6 +61,32 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def unavailable(error: BaseException | None) -> bool:
+    """Whether an error means that the database or Redis cannot be reached (not a bug of ours)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    kinds = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, kinds):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the database or Redis out of reach gives our Dutch 503 page, to be tried
+    again in a minute; anything else our 500 page. Both rendered without the request, so
+    nothing that failed (session, database) is touched again."""
+    if unavailable(sys.exc_info()[1]):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 @never_cache

@@ -1,4 +1,4 @@
-"""Background tasks, worked by `manage.py db_worker`. Arguments carry ids only: task rows are
+"""Background tasks, worked by `manage.py task_worker`. Arguments carry ids only: task rows are
 stored in plain text."""
 
 import datetime
@@ -30,7 +30,13 @@ RETENTION_INTERVAL = datetime.timedelta(minutes=30)
 
 @task
 def retention_purge() -> None:
-    """Erase expired intakes, then plan the next run: a task that keeps itself going."""
+    """Erase expired intakes, then plan the next run: a task that keeps itself going.
+
+    It also queues again the tasks of a worker that died on another machine (portal/worker.py).
+    """
+    from portal.worker import recover_orphaned_tasks
+
+    recover_orphaned_tasks()
     services.retention_purge()
     schedule_retention_purge(after=timezone.now() + RETENTION_INTERVAL)
 

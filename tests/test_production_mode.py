@@ -183,7 +183,7 @@ def production(tmp_path_factory) -> Iterator[dict]:
             stderr=subprocess.STDOUT,
         )
         worker = subprocess.Popen(
-            [*manage, "db_worker", "--no-reload", "--interval", "0.2"],
+            [*manage, "task_worker", "--no-reload", "--interval", "0.2"],
             cwd=BASE_DIR,
             env=env,
             stdout=log,
