@@ -47,18 +47,12 @@ def test_snippet_marks_the_matching_words_and_escapes_text() -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "   ", "?!.,;:()[]{}<>", "x" * 5000, "grens " * 1000, "<script>alert(1)</script>"],
+    ["", "   ", "?!.,;:()[]{}<>", "x" * 5000, "grens " * 1000, "<script>alert(1)</script>", "\x00"],
 )
 def test_any_query_gets_a_calm_answer(client: Client, query: str) -> None:
     response = client.get("/zoeken/", {"q": query})
     assert response.status_code == HTTPStatus.OK
     assert "<script>alert" not in response.content.decode()
-
-
-def test_a_nul_byte_in_the_query_gets_our_400_page(client: Client) -> None:
-    response = client.get("/zoeken/", {"q": "a\x00b"})
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "data-quick-exit" in response.content.decode()
 
 
 def test_results_page_shows_kind_and_highlight(client: Client) -> None:
