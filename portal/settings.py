@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "portal.middleware.RequireStaffSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.UnreadableDataPage",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -352,6 +353,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))
 # How often the worker tries an e-mail before it is marked failed (and shown so in the admin).
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
+
+# Backups (`manage.py backup`, portal/backup.py): where they go, how many are kept, and the
+# Fernet key that encrypts them (separate from the data's keys; empty: not encrypted).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY", "7"))
+BACKUP_KEEP_WEEKLY = int(os.environ.get("BACKUP_KEEP_WEEKLY", "8"))
 
 # E-mail: an SMTP server from the environment; printed to the console in development.
 MAILERS = {
