@@ -187,6 +187,7 @@ def bulk_bookings(rng: random.Random) -> None:
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     others = BULK_BOOKINGS - FIRST_HELPER_BOOKINGS
     per_helper = [FIRST_HELPER_BOOKINGS] + [others // (len(helpers) - 1)] * (len(helpers) - 1)
+    per_helper[1] += others - sum(per_helper[1:])  # exactly 10,000 x scale in all
     batch = []
     statuses = [BookingStatus.COMPLETED] * 8 + [BookingStatus.CANCELLED, BookingStatus.NO_SHOW]
     for helper, count in zip(helpers, per_helper, strict=True):
