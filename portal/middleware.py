@@ -1,6 +1,7 @@
 """Cross-cutting middleware: extra security headers, CSRF without a referrer, page cache."""
 
 import functools
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -315,3 +316,36 @@ class RequireStaffSecondFactor:
         if not is_staff_member(user) or has_second_factor(user):
             return None
         return redirect("mfa_activate_totp")
+
+
+class UnreadableDataPage:
+    """Stored data that no configured key opens gets a clear page, never a 500 or ciphertext.
+
+    support/fields.py raises InvalidToken when FIELD_ENCRYPTION_KEYS does not hold the key a
+    value was written with: after a restore with the wrong keys, or a key dropped too early.
+    Visitors are told to try later; staff are told what the operator must check; the log names
+    the view, never the URL (it may hold a private link's token).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from cryptography.fernet import InvalidToken
+
+        if not isinstance(exception, InvalidToken):
+            return None
+        match = getattr(request, "resolver_match", None)
+        logging.getLogger("houvast.keys").error(
+            "Stored data could not be decrypted: no key in FIELD_ENCRYPTION_KEYS opens it "
+            "(view %s). Set the keys the data was written with.",
+            match.view_name if match else "-",
+        )
+        user = getattr(request, "user", None)
+        context = {"for_staff": bool(user is not None and user.is_staff)}
+        response = render(request, "503_unreadable.html", context, status=503)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -4,6 +4,7 @@ Development defaults are safe (SQLite under var/, DEBUG only when asked). With D
 portal refuses to start without what production needs. See README.md for every variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.observability.RequestLog",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.shared_cache_control",
     "portal.middleware.security_headers",
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     "portal.middleware.RequireStaffSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.UnreadableDataPage",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -345,7 +348,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD")
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS.append("security.W021")
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # Behind a TLS-terminating proxy: DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO
 if proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
@@ -360,6 +363,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))
 # How often the worker tries an e-mail before it is marked failed (and shown so in the admin).
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
+
+# Backups (`manage.py backup`, portal/backup.py): where they go, how many are kept, and the
+# Fernet key that encrypts them (separate from the data's keys; empty: not encrypted).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY", "7"))
+BACKUP_KEEP_WEEKLY = int(os.environ.get("BACKUP_KEEP_WEEKLY", "8"))
 
 # E-mail: an SMTP server from the environment; printed to the console in development.
 MAILERS = {
@@ -380,10 +390,32 @@ if DEBUG and "EMAIL_HOST" not in os.environ:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Prometheus metrics at /metrics (portal/observability.py): for a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>`, or connects directly (not through a proxy) from one
+# of METRICS_ALLOWED_IPS (addresses or networks, comma-separated). Neither set: nobody.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_network!r} is no address") from _error
+
+# Logs: one JSON object a line with the request id, and nothing personal (portal/observability.py).
+# DJANGO_LOG_FORMAT=text gives plain lines for reading in a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "portal.observability.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if os.environ.get("DJANGO_LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines carry query strings (search terms); keep them out of the logs.

@@ -19,6 +19,8 @@ admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("exit/", views.quick_exit, name="exit"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("beheer/", admin.site.urls),

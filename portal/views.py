@@ -13,7 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from articles import content
+from portal import observability
 from portal.middleware import reading_page
+from support import operations
 
 
 @require_GET
@@ -89,26 +91,64 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
+def _storage_problem() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return "database unavailable"
+    for alias in settings.CACHES:
+        try:
+            caches[alias].get("healthz")
+        except Exception:  # a missing table, Redis down: the same for the operator
+            return f"cache {alias} unavailable"
+    return None
+
+
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database and every cache answer; 503, never a traceback, when one fails.
 
     The caches count: the rate limits of every login and form live in "default".
     """
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any database failure means "not healthy"
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    for alias in settings.CACHES:
-        try:
-            caches[alias].get("healthz")
-        except Exception:  # a missing table, Redis down: the same for the operator
-            return HttpResponse(
-                f"cache {alias} unavailable\n", status=503, content_type="text/plain"
-            )
+    if problem := _storage_problem():
+        return HttpResponse(problem + "\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: database and caches answer, and the worker (e-mail, reminders, purge)
+    has beaten within the last two minutes. 503 with the reason otherwise."""
+    if problem := _storage_problem():
+        return HttpResponse(problem + "\n", status=503, content_type="text/plain")
+    age = operations.heartbeat_age()
+    if age is None:
+        return HttpResponse(
+            "worker never seen (is `manage.py task_worker` running, and `purge_intakes "
+            "--schedule` done?)\n",
+            status=503,
+            content_type="text/plain",
+        )
+    if age >= operations.HEARTBEAT_MAX_AGE:
+        return HttpResponse(
+            f"worker silent for {int(age.total_seconds())} s\n",
+            status=503,
+            content_type="text/plain",
+        )
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for the bearer token METRICS_TOKEN or from METRICS_ALLOWED_IPS."""
+    if not observability.metrics_allowed(request):
+        return HttpResponse("forbidden\n", status=403, content_type="text/plain")
+    return HttpResponse(
+        observability.metrics_text(), content_type=observability.CONTENT_TYPE_LATEST
+    )
 
 
 # Pages that hold personal data or are useless to index; both languages.

@@ -49,3 +49,39 @@ def schedule_retention_purge(*, after: datetime.datetime | None = None) -> bool:
         return False
     retention_purge.using(run_after=after or timezone.now()).enqueue()
     return True
+
+
+# The worker beats every half minute; /readyz fails after two minutes without a beat.
+HEARTBEAT_INTERVAL = datetime.timedelta(seconds=30)
+# Finished heartbeat rows are deleted after this long, so they do not pile up.
+HEARTBEAT_RESULTS_KEPT = datetime.timedelta(hours=1)
+
+
+@task
+def worker_heartbeat() -> None:
+    """Show the worker is alive, tell coordinators about stuck mail, and plan the next beat."""
+    from django_tasks_db.models import DBTaskResult
+
+    from support import operations
+
+    now = timezone.now()
+    try:
+        operations.beat(now)
+        operations.notify_mail_trouble(now)
+        DBTaskResult.objects.filter(
+            task_path=worker_heartbeat.module_path,
+            status__in=["SUCCESSFUL", "FAILED"],
+            finished_at__lt=now - HEARTBEAT_RESULTS_KEPT,
+        ).delete()
+    finally:
+        schedule_worker_heartbeat(after=now + HEARTBEAT_INTERVAL)
+
+
+def schedule_worker_heartbeat(*, after: datetime.datetime | None = None) -> bool:
+    """Queue the heartbeat unless one is already planned."""
+    from django_tasks_db.models import DBTaskResult
+
+    if DBTaskResult.objects.filter(task_path=worker_heartbeat.module_path, status="READY").exists():
+        return False
+    worker_heartbeat.using(run_after=after or timezone.now()).enqueue()
+    return True

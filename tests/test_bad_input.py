@@ -19,7 +19,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from support import services
+from support import operations, services
 from support.models import Offer
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,8 @@ URLS: dict[str, Entry] = {
     "privacy": Entry(post=False),
     "exit": Entry(),
     "healthz": Entry(),
+    "readyz": Entry(),
+    "metrics": Entry(post=False),
     "robots_txt": Entry(post=False),
     "sitemap": Entry(fields=("p", "section"), post=False),
     "articles:list": Entry(fields=("voor", "onderwerp", "pagina"), post=False),
@@ -185,6 +187,7 @@ def context(make_booking, make_group, make_account, real_content) -> dict:
     group = make_group("groep")
     signup = services.group_signup(group=group, name="Saskia", email="saskia@example.org").signup
     helper = make_account("helper", "anita.helper@example.org", helper=booking.helper)
+    operations.beat()  # the worker is running, so /readyz answers 200
     return {
         "booking": booking,
         "offer": Offer.objects.get(

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from support import services
-from support.tasks import schedule_retention_purge
+from support.tasks import schedule_retention_purge, schedule_worker_heartbeat
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--schedule",
             action="store_true",
-            help="also make sure the daily purge task is queued for the worker",
+            help="also make sure the purge and the worker's heartbeat are queued for the worker",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -19,3 +19,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Erased the intakes of {erased} booking(s).")
         if options["schedule"] and schedule_retention_purge():
             self.stdout.write("The daily purge is queued.")
+        if options["schedule"] and schedule_worker_heartbeat():
+            self.stdout.write("The worker's heartbeat is queued.")

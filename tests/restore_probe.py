@@ -1,0 +1,42 @@
+"""Run as a separate process against a restored database: the app started with the keys in
+its environment. Prints JSON: every intake's fields as read by the app (or the error), and
+what a visitor's private booking page and /healthz answer."""
+
+import json
+import os
+import sys
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+django.setup()
+
+from cryptography.fernet import InvalidToken  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from support import services  # noqa: E402
+from support.models import Booking, PartnerIntake, Signup  # noqa: E402
+from tests.backup_data import intake_values  # noqa: E402
+
+report: dict[str, object] = {}
+try:
+    report["intakes"] = intake_values()
+except InvalidToken:
+    report["intakes"] = "InvalidToken"
+
+client = Client(raise_request_exception=False)
+pages = {"healthz": "/healthz"}
+# The link holds ids only: it is made without reading an encrypted field.
+booking = Booking.objects.only("pk", "token_version").order_by("pk").first()
+if booking is not None:
+    pages["booking"] = services.booking_url(booking)
+report["pages"] = {}
+for name, url in pages.items():
+    response = client.get(url)
+    report["pages"][name] = {"status": response.status_code, "body": response.content.decode()}
+report["counts"] = {
+    "bookings": Booking.objects.count(),
+    "partner_intakes": PartnerIntake.objects.count(),
+    "signups": Signup.objects.count(),
+}
+json.dump(report, sys.stdout)
