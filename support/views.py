@@ -290,6 +290,15 @@ def _week_context(
     }
 
 
+def _week_key(kind: str, offer: Offer, monday: datetime.date) -> str:
+    """A shared-cache key of validated values only: the URL's language, the offer, a Monday in
+    range, the data version and the minute (so shown times are at most that old)."""
+    return (
+        f"{kind}:{get_language()}:{offer.pk}:{monday.isoformat()}:"
+        f"{data_version()}:{int(time.time() // 60)}"
+    )
+
+
 def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, datetime.datetime | None]:
     """The free times of one week, the same for every visitor: kept in the shared page cache
     until the data changes or a minute passes. Shown times may be that old; the locked check
@@ -299,10 +308,7 @@ def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, dateti
     the fragment is rendered without any request: no visitor's messages, user or token can be
     in it.
     """
-    key = (
-        f"week:{get_language()}:{offer.pk}:{monday.isoformat()}:"
-        f"{data_version()}:{int(time.time() // 60)}"
-    )
+    key = _week_key("week", offer, monday)
     page_cache = caches["pages"]
     cached = page_cache.get(key)
     if cached is None:
@@ -395,10 +401,7 @@ def _shared_week_page(request: HttpRequest, offer: Offer) -> str:
     request, with a placeholder where each visitor's CSRF token goes.
     """
     monday = _week_start(request, offer)
-    key = (
-        f"week-page:{get_language()}:{offer.pk}:{monday.isoformat()}:"
-        f"{data_version()}:{int(time.time() // 60)}"
-    )
+    key = _week_key("week-page", offer, monday)
     page_cache = caches["pages"]
     page = page_cache.get(key)
     if page is None:

@@ -19,7 +19,6 @@ from http import HTTPStatus
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
@@ -30,7 +29,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import ratelimit
 from support.fields import email_digest, fernet
-from support.models import Booking, BookingStatus, PartnerIntake, Signup
+from support.models import Booking, PartnerIntake, Signup
+from support.privacy import SUBMITTED
 
 SESSION_PENDING = "visitor-login"
 SESSION_VISITOR = "visitor"
@@ -38,14 +38,6 @@ CODE_LIFETIME = 15 * 60
 CODE_ATTEMPTS = 5
 # No 0/O or 1/I: read from a phone and typed by hand.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-SUBMITTED = (
-    BookingStatus.REQUESTED,
-    BookingStatus.CONFIRMED,
-    BookingStatus.DECLINED,
-    BookingStatus.CANCELLED,
-    BookingStatus.COMPLETED,
-    BookingStatus.NO_SHOW,
-)
 
 
 class EmailForm(forms.Form):
@@ -112,10 +104,6 @@ def visitor_digest(request: HttpRequest) -> str | None:
     """The digest of the address this session has proved, if any."""
     visitor = request.session.get(SESSION_VISITOR) or {}
     return visitor.get("digest") or None
-
-
-def visitor_rows(digest: str) -> Q:
-    return Q(email_digest=digest)
 
 
 # -- views ---------------------------------------------------------------------------------------
