@@ -20,16 +20,9 @@ from practice.models import AccessLogEntry, StaffMember
 from support.models import Helper
 
 
-@admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
-    """Read only, for everyone: the log is added to by the portal and never changed."""
+class ReadOnlyAdmin:
+    """Shown, never added to, changed or deleted in the admin."""
 
-    list_display = ("at", "user_email", "action", "record", "session")
-    list_filter = ("action",)
-    search_fields = ("user_email", "record")
-    date_hierarchy = "at"
-    fields = list_display
-    readonly_fields = list_display
     actions = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -40,6 +33,18 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read only, for everyone: the log is added to by the portal and never changed."""
+
+    list_display = ("at", "user_email", "action", "record", "session")
+    list_filter = ("action",)
+    search_fields = ("user_email", "record")
+    date_hierarchy = "at"
+    fields = list_display
+    readonly_fields = list_display
 
 
 class InvitationForm(forms.ModelForm):
@@ -227,37 +232,16 @@ class StaffUserAdmin(StaffOnlyMixin, auth_admin.UserAdmin):
 
 
 @admin.register(EmailAddress)
-class StaffEmailAddressAdmin(StaffOnlyMixin, account_admin.EmailAddressAdmin):
+class StaffEmailAddressAdmin(ReadOnlyAdmin, StaffOnlyMixin, account_admin.EmailAddressAdmin):
     """Addresses are read here; each person changes her own on her account page."""
-
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Authenticator)
-class StaffAuthenticatorAdmin(StaffOnlyMixin, mfa_admin.AuthenticatorAdmin):
+class StaffAuthenticatorAdmin(ReadOnlyAdmin, StaffOnlyMixin, mfa_admin.AuthenticatorAdmin):
     """Which second factors each account has; never their secrets, and nothing to change."""
 
     fields = ("user", "type", "created_at", "last_used_at")
     readonly_fields = fields
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(UserSession)
