@@ -31,7 +31,9 @@ from portal.accounts import helper_of, is_staff_member
 from practice.forms import DeclineForm, EraseForm, ExceptionForm, PersonForm, ProposeForm, RuleForm
 from practice.models import AccessAction
 from practice.services import access_log, has_explicit_permission
-from support import privacy, services
+from support import privacy
+from support.booking import selectors
+from support.booking import services as booking_services
 from support.fields import email_digest
 from support.models import (
     Booking,
@@ -166,7 +168,7 @@ def _free_choices(booking: Booking) -> list[tuple[str, str]]:
     offer = _offer_for(booking)
     zone = offer.helper.zone
     first_day = timezone.localdate(timezone=zone)
-    times = services.free_times(
+    times = selectors.free_times(
         offer=offer,
         first_day=first_day,
         last_day=first_day + datetime.timedelta(days=PREVIEW_DAYS * 2),
@@ -195,9 +197,9 @@ def _booking_page(
         "booking": booking,
         "error": error,
         "is_request": is_request,
-        "can_cancel": booking.status in services.PARTNER_ACTIVE,
+        "can_cancel": booking.is_open,
         "can_extend": bool(extended)
-        and booking.status in services.PARTNER_ACTIVE
+        and booking.is_open
         and booking.duration_minutes < extended,
         "extended_minutes": extended,
         "can_record_outcome": booking.status == BookingStatus.CONFIRMED
@@ -235,35 +237,37 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
     decline_form = propose_form = None
     try:
         if action == "bevestigen":
-            services.booking_confirm(booking=booking)
+            booking_services.booking_confirm(booking=booking)
         elif action == "afwijzen":
             decline_form = DeclineForm(request.POST)
             if not decline_form.is_valid():
                 return _booking_page(
                     request, booking, decline_form=decline_form, status=HTTPStatus.BAD_REQUEST
                 )
-            services.booking_decline(booking=booking, message=decline_form.cleaned_data["message"])
+            booking_services.booking_decline(
+                booking=booking, message=decline_form.cleaned_data["message"]
+            )
         elif action == "voorstellen":
             propose_form = ProposeForm(request.POST, times=_free_choices(booking))
             if not propose_form.is_valid():
                 return _booking_page(
                     request, booking, propose_form=propose_form, status=HTTPStatus.BAD_REQUEST
                 )
-            services.booking_propose(
+            booking_services.booking_propose(
                 booking=booking,
                 start=datetime.datetime.fromisoformat(propose_form.cleaned_data["start"]),
                 message=propose_form.cleaned_data["message"],
             )
         elif action == "verlengen":
-            services.booking_extend(booking=booking)
+            booking_services.booking_extend(booking=booking)
         elif action == "annuleren":
-            services.booking_cancel(booking=booking, by_visitor=False)
+            booking_services.booking_cancel(booking=booking, by_visitor=False)
         else:
             outcome = BookingStatus.COMPLETED if action == "afgerond" else BookingStatus.NO_SHOW
-            services.booking_record_outcome(booking=booking, outcome=outcome)
-    except services.BookingRefused as refused:
+            booking_services.booking_record_outcome(booking=booking, outcome=outcome)
+    except booking_services.BookingRefused as refused:
         error = refused.message
-    except services.SlotTaken:
+    except booking_services.SlotTaken:
         error = _("Deze tijd is net niet meer vrij. Kies een andere tijd.")
     else:
         messages.success(request, _("De afspraak is %(done)s.") % {"done": ACTIONS[action]})
@@ -318,7 +322,7 @@ def _preview(helper: Helper) -> list[dict[str, object]]:
     preview = []
     for offer in Offer.objects.filter(helper=helper).select_related("helper", "conversation_type"):
         days: dict[datetime.date, list[str]] = {}
-        for start in services.free_times(offer=offer, first_day=first_day, last_day=last_day):
+        for start in selectors.free_times(offer=offer, first_day=first_day, last_day=last_day):
             local = timezone.localtime(start, zone)
             days.setdefault(local.date(), []).append(local.strftime("%H:%M"))
         preview.append(
@@ -341,12 +345,14 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
         if what == "rule":
             rule_form = RuleForm(request.POST, prefix="rule")
             if rule_form.is_valid():
-                services.availability_rule_add(helper=helper, **rule_form.cleaned_data)
+                booking_services.availability_rule_add(helper=helper, **rule_form.cleaned_data)
                 return _saved(request)
         elif what == "exception":
             exception_form = ExceptionForm(request.POST, prefix="exception")
             if exception_form.is_valid():
-                services.availability_exception_add(helper=helper, **exception_form.cleaned_data)
+                booking_services.availability_exception_add(
+                    helper=helper, **exception_form.cleaned_data
+                )
                 return _saved(request)
         elif what in ("remove-rule", "remove-exception"):
             try:
@@ -354,9 +360,9 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
             except ValueError:
                 item = 0
             if what == "remove-rule":
-                services.availability_rule_remove(helper=helper, rule_id=item)
+                booking_services.availability_rule_remove(helper=helper, rule_id=item)
             else:
-                services.availability_exception_remove(helper=helper, exception_id=item)
+                booking_services.availability_exception_remove(helper=helper, exception_id=item)
             return _saved(request)
         status = HTTPStatus.BAD_REQUEST
     today = timezone.localdate(timezone=helper.zone)

@@ -5,7 +5,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from support import services
+from support import outbox
+from support.booking import services as booking_services
+from support.directory import services as directory_services
 from support.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -137,7 +139,8 @@ class SignupAdmin(admin.ModelAdmin):
     @admin.action(description=_("Plaats geven (als er plek is)"))
     def accept(self, request: HttpRequest, queryset: QuerySet[Signup]) -> None:
         done = sum(
-            services.signup_confirm(signup=s) for s in queryset.filter(status=SignupStatus.WAITING)
+            directory_services.signup_confirm(signup=s)
+            for s in queryset.filter(status=SignupStatus.WAITING)
         )
         self.message_user(
             request, _("%(count)d aanmelding(en) kregen een plaats.") % {"count": done}
@@ -145,7 +148,7 @@ class SignupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Naar de wachtlijst"))
     def move_to_waiting_list(self, request: HttpRequest, queryset: QuerySet[Signup]) -> None:
-        done = sum(services.signup_move_to_waiting_list(signup=s) for s in queryset)
+        done = sum(directory_services.signup_move_to_waiting_list(signup=s) for s in queryset)
         self.message_user(
             request, _("%(count)d aanmelding(en) staan nu op de wachtlijst.") % {"count": done}
         )
@@ -153,7 +156,7 @@ class SignupAdmin(admin.ModelAdmin):
     @admin.action(description=_("Annuleren"))
     def cancel(self, request: HttpRequest, queryset: QuerySet[Signup]) -> None:
         for signup in queryset:
-            services.group_signup_cancel(signup=signup)
+            directory_services.group_signup_cancel(signup=signup)
         self.message_user(request, _("De aanmeldingen zijn geannuleerd."), messages.SUCCESS)
 
 
@@ -214,7 +217,7 @@ class BookingAdmin(admin.ModelAdmin):
         for booking in queryset:
             try:
                 change(booking)
-            except (services.BookingRefused, services.SlotTaken) as error:
+            except (booking_services.BookingRefused, booking_services.SlotTaken) as error:
                 message = getattr(error, "message", _("Deze tijd is niet meer vrij."))
                 self.message_user(request, f"{booking}: {message}", messages.WARNING)
             else:
@@ -223,23 +226,23 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Bevestigen"))
     def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._apply(request, queryset, lambda b: services.booking_confirm(booking=b),
+        self._apply(request, queryset, lambda b: booking_services.booking_confirm(booking=b),
                     _("%(count)d afspraak/afspraken bevestigd."))  # fmt: skip
 
     @admin.action(description=_("Afwijzen"))
     def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._apply(request, queryset, lambda b: services.booking_decline(booking=b),
+        self._apply(request, queryset, lambda b: booking_services.booking_decline(booking=b),
                     _("%(count)d afspraak/afspraken afgewezen."))  # fmt: skip
 
     @admin.action(description=_("Verlengen tot 90 minuten"))
     def extend(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._apply(request, queryset, lambda b: services.booking_extend(booking=b),
+        self._apply(request, queryset, lambda b: booking_services.booking_extend(booking=b),
                     _("%(count)d afspraak/afspraken verlengd."))  # fmt: skip
 
     @admin.action(description=_("Annuleren"))
     def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         self._apply(request, queryset,
-                    lambda b: services.booking_cancel(booking=b, by_visitor=False),
+                    lambda b: booking_services.booking_cancel(booking=b, by_visitor=False),
                     _("%(count)d afspraak/afspraken geannuleerd."))  # fmt: skip
 
 
@@ -260,5 +263,5 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Opnieuw proberen"))
     def retry(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
         for email in queryset:
-            services.email_retry(email=email)
+            outbox.email_retry(email=email)
         self.message_user(request, _("De mislukte e-mails worden opnieuw verstuurd."))

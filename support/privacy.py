@@ -23,8 +23,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from support import services
+from support import retention
 from support.caching import bump_data_version
+from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import (
     Booking,
@@ -34,17 +35,6 @@ from support.models import (
     PartnerIntake,
     Signup,
 )
-
-# Requests that became real: a visitor's own list and account are about these, not about
-# abandoned holds.
-SUBMITTED = [
-    BookingStatus.REQUESTED,
-    BookingStatus.CONFIRMED,
-    BookingStatus.DECLINED,
-    BookingStatus.CANCELLED,
-    BookingStatus.COMPLETED,
-    BookingStatus.NO_SHOW,
-]
 
 
 @dataclass
@@ -88,7 +78,7 @@ def person_records(email: str) -> PersonRecords:
 def has_records(email: str) -> bool:
     digest = email_digest(email)
     return bool(digest) and (
-        Booking.objects.filter(email_digest=digest, status__in=SUBMITTED).exists()
+        Booking.objects.submitted().filter(email_digest=digest).exists()
         or PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False).exists()
         or Signup.objects.filter(email_digest=digest).exists()
     )
@@ -205,7 +195,9 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
         _scrub_admin_history(PartnerIntake, intake_ids)
         _count, deleted = PartnerIntake.objects.filter(pk__in=intake_ids).delete()
         for signup in records.signups:
-            services.group_signup_cancel(signup=signup)  # frees the seat for the waiting list
+            directory_services.group_signup_cancel(
+                signup=signup
+            )  # frees the seat for the waiting list
         _scrub_admin_history(Signup, [s.pk for s in records.signups])
         Signup.objects.filter(pk__in=[s.pk for s in records.signups]).delete()
         for user in records.accounts:
@@ -224,9 +216,8 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
 
 def _anonymise_booking(booking: Booking, *, now: datetime.datetime) -> None:
     current = Booking.objects.select_for_update().get(pk=booking.pk)
-    services.booking_erase_intake(booking=current, now=now)
-    live = (*services.PARTNER_ACTIVE, BookingStatus.HELD)
-    if current.status in live and current.starts_at > now:
+    retention.booking_erase_intake(booking=current, now=now)
+    if (current.is_open or current.status == BookingStatus.HELD) and current.starts_at > now:
         # Nobody can be reached about it any more: the time is given back.
         current.status = BookingStatus.CANCELLED
         current.token_version += 1

@@ -1,27 +1,27 @@
-"""Background tasks, worked by `manage.py task_worker`. Arguments carry ids only: task rows are
-stored in plain text."""
+"""Operations' background tasks, worked by `manage.py task_worker`: the retention purge and the
+worker's heartbeat, each planning its next run. The e-mail tasks live with the outbox
+(support/outbox.py). Arguments carry ids only: task rows are stored in plain text."""
 
 import datetime
 
 from django.tasks import task
-from django.utils import timezone, translation
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from support import services
+from portal.worker import recover_orphaned_tasks
+from support import operations, retention
 
+# Rows queued before the e-mail tasks moved to support/outbox.py name them by these paths.
+from support.outbox import send_email, send_visitor_code
 
-@task
-def send_email(email_id: int) -> None:
-    services.email_deliver(email_id=email_id)
-
-
-@task
-def send_visitor_code(digest: str, sealed_code: str, language: str) -> None:
-    """A login code asked for on the site: sent only where the digest has bookings or sign-ups.
-
-    The arguments hold no address: a keyed digest and the code encrypted.
-    """
-    with translation.override(language):
-        services.email_login_code(digest=digest, sealed_code=sealed_code)
+__all__ = [
+    "retention_purge",
+    "schedule_retention_purge",
+    "schedule_worker_heartbeat",
+    "send_email",
+    "send_visitor_code",
+    "worker_heartbeat",
+]
 
 
 # Every half hour: abandoned holds lose their answers within an hour of their expiry.
@@ -34,17 +34,13 @@ def retention_purge() -> None:
 
     It also queues again the tasks of a worker that died on another machine (portal/worker.py).
     """
-    from portal.worker import recover_orphaned_tasks
-
     recover_orphaned_tasks()
-    services.retention_purge()
+    retention.retention_purge()
     schedule_retention_purge(after=timezone.now() + RETENTION_INTERVAL)
 
 
 def schedule_retention_purge(*, after: datetime.datetime | None = None) -> bool:
     """Queue the purge unless a run is already planned."""
-    from django_tasks_db.models import DBTaskResult
-
     if DBTaskResult.objects.filter(task_path=retention_purge.module_path, status="READY").exists():
         return False
     retention_purge.using(run_after=after or timezone.now()).enqueue()
@@ -60,10 +56,6 @@ HEARTBEAT_RESULTS_KEPT = datetime.timedelta(hours=1)
 @task
 def worker_heartbeat() -> None:
     """Show the worker is alive, tell coordinators about stuck mail, and plan the next beat."""
-    from django_tasks_db.models import DBTaskResult
-
-    from support import operations
-
     now = timezone.now()
     try:
         operations.beat(now)
@@ -79,8 +71,6 @@ def worker_heartbeat() -> None:
 
 def schedule_worker_heartbeat(*, after: datetime.datetime | None = None) -> bool:
     """Queue the heartbeat unless one is already planned."""
-    from django_tasks_db.models import DBTaskResult
-
     if DBTaskResult.objects.filter(task_path=worker_heartbeat.module_path, status="READY").exists():
         return False
     worker_heartbeat.using(run_after=after or timezone.now()).enqueue()

@@ -26,11 +26,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from portal.middleware import reading_page
 from portal.ratelimit import client_digest
-from support import services, visitor
+from support import links, visitor
+from support.booking import partner as partner_services
+from support.booking import selectors
+from support.booking import services as booking_services
 from support.caching import data_version
+from support.directory import services as directory_services
 from support.forms import INTAKE_STEPS, DirectoryFilterForm, PartnerInviteForm, SignupForm
 from support.models import (
-    AUDIENCE_FIELDS,
     Booking,
     Entry,
     Kind,
@@ -39,36 +42,6 @@ from support.models import (
     PeerGroup,
     Signup,
 )
-from support.privacy import SUBMITTED
-
-# Kinds in the order a reader in need meets them.
-KIND_ORDER = [
-    Kind.PEER_GROUP,
-    Kind.FORUM,
-    Kind.HELPER,
-    Kind.ORGANISATION,
-    Kind.GROUP_PROVIDER,
-    Kind.PRACTICE,
-    Kind.MEDICAL,
-    Kind.CRISIS_LINE,
-]
-
-
-def filtered_entries(filters: dict[str, str]):
-    entries = Entry.objects.active()
-    if kind := filters.get("soort"):
-        entries = entries.filter(kind=kind)
-    if audience := filters.get("voor"):
-        entries = entries.filter(**{AUDIENCE_FIELDS[audience]: True})
-    if where := filters.get("waar"):
-        entries = entries.filter(online=True) if where == "online" else entries.in_province(where)
-    if faith := filters.get("geloof"):
-        entries = entries.filter(faith_based=faith == "ja")
-    if cost := filters.get("kosten"):
-        entries = entries.filter(cost=cost)
-    if filters.get("mannen"):
-        entries = entries.filter(for_men=True)
-    return entries
 
 
 @require_GET
@@ -76,10 +49,10 @@ def filtered_entries(filters: dict[str, str]):
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_filters() if request.GET else {}
-    entries = list(filtered_entries(filters).order_by("name"))
+    entries = list(Entry.objects.matching(filters).order_by("name"))
     groups = [
         (kind, [e for e in entries if e.kind == kind])
-        for kind in KIND_ORDER
+        for kind in Kind
         if any(e.kind == kind for e in entries)
     ]
     return render(
@@ -151,14 +124,14 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
             status = HTTPStatus.CONFLICT
         elif form.is_valid():
             try:
-                result = services.group_signup(
+                result = directory_services.group_signup(
                     group=group,
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
                     phone=form.cleaned_data["phone"],
                     message=form.cleaned_data["message"],
                 )
-            except services.GroupClosed:
+            except directory_services.GroupClosed:
                 form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
                 status = HTTPStatus.CONFLICT
             else:
@@ -178,11 +151,11 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
-    signup_ = services.signup_from_token(token)
+    signup_ = links.signup_from_token(token)
     if signup_ is None:
         raise Http404
     if request.method == "POST":
-        services.group_signup_cancel(signup=signup_)
+        directory_services.group_signup_cancel(signup=signup_)
         return render(request, "support/signup_cancelled.html", {"group": signup_.group})
     return render(
         request,
@@ -248,7 +221,7 @@ def _current_booking(request: HttpRequest) -> Booking | None:
     stored = request.session.get(SESSION_BOOKING) or {}
     if not stored:
         return None
-    return services.held_booking(stored.get("pk"), stored.get("key", ""))
+    return selectors.held_booking(stored.get("pk"), stored.get("key", ""))
 
 
 @never_cache
@@ -323,8 +296,8 @@ def _render_week(
 ) -> tuple[bool, str, datetime.datetime | None]:
     zone = offer.helper.zone
     # One computation covers this week and the nearest free time after it, if it is empty.
-    last_day = sunday + datetime.timedelta(days=services.NEAREST_SEARCH_DAYS)
-    times = services.free_times(offer=offer, first_day=monday, last_day=last_day, exclude=exclude)
+    last_day = sunday + datetime.timedelta(days=selectors.NEAREST_SEARCH_DAYS)
+    times = selectors.free_times(offer=offer, first_day=monday, last_day=last_day, exclude=exclude)
     this_week = [t for t in times if timezone.localtime(t, zone).date() <= sunday]
     later = [t for t in times if timezone.localtime(t, zone).date() > sunday]
     days = []
@@ -341,7 +314,9 @@ def _render_week(
     return bool(this_week), str(days_html), nearest
 
 
-def _local_times(taken: services.SlotTaken, zone: zoneinfo.ZoneInfo) -> list[datetime.datetime]:
+def _local_times(
+    taken: booking_services.SlotTaken, zone: zoneinfo.ZoneInfo
+) -> list[datetime.datetime]:
     """The free times offered instead of one just taken, on the helper's clock."""
     return [timezone.localtime(t, zone) for t in taken.nearest]
 
@@ -440,15 +415,15 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
             stored = request.session.get(SESSION_BOOKING) or {}
             key = stored.get("key") or secrets.token_urlsafe(24)
             try:
-                booking = services.booking_hold(
+                booking = booking_services.booking_hold(
                     offer=offer, start=start, hold_key=key, client=client_digest(request)
                 )
-            except services.TooManyHolds:
+            except booking_services.TooManyHolds:
                 error = _(
                     "Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten."
                 )
                 status = HTTPStatus.TOO_MANY_REQUESTS
-            except services.SlotTaken as taken:
+            except booking_services.SlotTaken as taken:
                 error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
                 nearest = _local_times(taken, offer.helper.zone)
                 status = HTTPStatus.CONFLICT
@@ -494,12 +469,12 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
         form = form_class(request.POST)
         if form.is_valid():
             try:
-                services.booking_save_intake(
+                booking_services.booking_save_intake(
                     booking=booking,
                     hold_key=request.session[SESSION_BOOKING]["key"],
                     answers=form.cleaned_data,
                 )
-            except services.BookingRefused as refused:
+            except booking_services.BookingRefused as refused:
                 form.add_error(None, refused.message)
             else:
                 if step < len(INTAKE_STEPS):
@@ -554,17 +529,17 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
         status = HTTPStatus.TOO_MANY_REQUESTS
     elif request.method == "POST":
         try:
-            submitted = services.booking_submit(booking=booking, hold_key=key)
-        except services.SlotTaken as taken:
+            submitted = booking_services.booking_submit(booking=booking, hold_key=key)
+        except booking_services.SlotTaken as taken:
             error = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
             nearest = _local_times(taken, booking.helper.zone)
             status = HTTPStatus.CONFLICT
-        except services.BookingRefused as refused:
+        except booking_services.BookingRefused as refused:
             error = refused.message
             status = HTTPStatus.BAD_REQUEST
         else:
             del request.session[SESSION_BOOKING]
-            return redirect(services.booking_url(submitted) + "?nieuw=1")
+            return redirect(links.booking_url(submitted) + "?nieuw=1")
     complete = all(
         form_class(_initial_for(form_class, booking)).is_valid() for form_class in INTAKE_STEPS
     )
@@ -593,8 +568,8 @@ def booking_switch_to_individual(request: HttpRequest) -> HttpResponse:
     if booking is None or offer is None:
         raise Http404
     # If the switch is not possible, the summary simply shows the booking as it still is.
-    with contextlib.suppress(services.SlotTaken, services.BookingRefused):
-        services.booking_switch_type(
+    with contextlib.suppress(booking_services.SlotTaken, booking_services.BookingRefused):
+        booking_services.booking_switch_type(
             booking=booking, hold_key=request.session[SESSION_BOOKING]["key"], offer=offer
         )
     return redirect("support:booking_summary")
@@ -603,7 +578,7 @@ def booking_switch_to_individual(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
-    booking = services.booking_from_token(token)
+    booking = links.booking_from_token(token)
     if booking is None:
         raise Http404
     error = None
@@ -612,8 +587,8 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
         return _invite_partner(request, booking, token)
     if request.method == "POST":
         try:
-            services.booking_cancel(booking=booking, by_visitor=True)
-        except services.BookingRefused as refused:
+            booking_services.booking_cancel(booking=booking, by_visitor=True)
+        except booking_services.BookingRefused as refused:
             error = refused.message
             status = HTTPStatus.CONFLICT
         else:
@@ -624,7 +599,7 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _manage_context(booking: Booking, token: str, partner_form: forms.Form) -> dict[str, object]:
-    deadline = services.cancellation_deadline(booking)
+    deadline = selectors.cancellation_deadline(booking)
     return {
         "booking": booking,
         "token": token,
@@ -657,17 +632,17 @@ def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpR
             request, "support/booking/manage.html", context, status=HTTPStatus.BAD_REQUEST
         )
     try:
-        intake = services.partner_invite(
+        intake = partner_services.partner_invite(
             booking=booking, email=form.cleaned_data["email"] if by_email else ""
         )
-    except services.BookingRefused as refused:
+    except booking_services.BookingRefused as refused:
         context["error"] = refused.message
         return render(request, "support/booking/manage.html", context, status=HTTPStatus.CONFLICT)
     if by_email:
         context["partner_invited"] = True
         context["partner_form"] = PartnerInviteForm()
     else:
-        context["partner_link"] = request.build_absolute_uri(services.partner_url(intake))
+        context["partner_link"] = request.build_absolute_uri(links.partner_url(intake))
     return render(request, "support/booking/manage.html", context)
 
 
@@ -677,7 +652,7 @@ SESSION_PARTNER = "partner-claims"
 
 
 def _partner(token: str) -> PartnerIntake:
-    intake = services.partner_from_token(token)
+    intake = links.partner_from_token(token)
     if intake is None:
         raise Http404
     return intake
@@ -710,7 +685,7 @@ def partner_start(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "support/partner/done.html", {"booking": intake.booking})
     if request.method == "POST":
         key = _claim_key(request, intake) or secrets.token_urlsafe(24)
-        if services.partner_claim(intake=intake, claim_key=key):
+        if partner_services.partner_claim(intake=intake, claim_key=key):
             claims = request.session.get(SESSION_PARTNER) or {}
             claims[str(intake.pk)] = key
             request.session[SESSION_PARTNER] = claims
@@ -741,12 +716,12 @@ def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
         form = form_class(request.POST)
         if form.is_valid():
             try:
-                services.partner_save_intake(
+                partner_services.partner_save_intake(
                     intake=intake,
                     claim_key=_claim_key(request, intake),
                     answers=form.cleaned_data,
                 )
-            except services.BookingRefused as refused:
+            except booking_services.BookingRefused as refused:
                 form.add_error(None, refused.message)
             else:
                 if step < len(INTAKE_STEPS):
@@ -786,8 +761,8 @@ def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.partner_submit(intake=intake, claim_key=_claim_key(request, intake))
-        except services.BookingRefused as refused:
+            partner_services.partner_submit(intake=intake, claim_key=_claim_key(request, intake))
+        except booking_services.BookingRefused as refused:
             error = refused.message
         else:
             return render(request, "support/partner/done.html", {"booking": intake.booking})
@@ -811,7 +786,7 @@ def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    booking = services.booking_from_token(token)
+    booking = links.booking_from_token(token)
     if booking is None:
         raise Http404
     offer = get_object_or_404(
@@ -824,17 +799,19 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
         start = _parse_start(request.POST.get("start", ""), offer)
         try:
             if start is None:
-                raise services.SlotTaken([])
-            moved = services.booking_reschedule(booking=booking, start=start, by_visitor=True)
-        except services.SlotTaken as taken:
+                raise booking_services.SlotTaken([])
+            moved = booking_services.booking_reschedule(
+                booking=booking, start=start, by_visitor=True
+            )
+        except booking_services.SlotTaken as taken:
             error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
             nearest = _local_times(taken, offer.helper.zone)
             status = HTTPStatus.CONFLICT
-        except services.BookingRefused as refused:
+        except booking_services.BookingRefused as refused:
             error = refused.message
             status = HTTPStatus.CONFLICT
         else:
-            return redirect(services.booking_url(moved) + "?verzet=1")
+            return redirect(links.booking_url(moved) + "?verzet=1")
     try:
         context = _week_context(request, offer, exclude=booking.pk)
     except WeekOutOfRange as out_of_range:
@@ -861,18 +838,19 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         return redirect("support:visitor_login")
     now = timezone.now()
     bookings = list(
-        Booking.objects.filter(email_digest=digest, status__in=SUBMITTED)
+        Booking.objects.submitted()
+        .filter(email_digest=digest)
         .select_related("helper", "conversation_type")
         .order_by("-starts_at")
     )
     for booking in bookings:
-        active = booking.status in services.PARTNER_ACTIVE and booking.starts_at > now
-        booking.manage_url = services.booking_url(booking) if active else None
+        active = booking.is_open and booking.starts_at > now
+        booking.manage_url = links.booking_url(booking) if active else None
     signups = list(
         Signup.objects.filter(email_digest=digest).select_related("group").order_by("-created_at")
     )
     for signup_ in signups:
-        signup_.manage_url = services.signup_url(signup_) if signup_.is_active else None
+        signup_.manage_url = links.signup_url(signup_) if signup_.is_active else None
     return render(
         request,
         "support/my_bookings.html",

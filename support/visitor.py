@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from http import HTTPStatus
@@ -28,9 +27,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import ratelimit
-from support.fields import email_digest, fernet
-from support.models import Booking, PartnerIntake, Signup
-from support.privacy import SUBMITTED
+from support.fields import email_digest
+from support.outbox import seal, send_visitor_code
 
 SESSION_PENDING = "visitor-login"
 SESSION_VISITOR = "visitor"
@@ -72,34 +70,6 @@ def new_code() -> str:
     return f"{letters[:4]}-{letters[4:]}"
 
 
-def recipient_for(digest: str) -> dict[str, object] | None:
-    """Where a code for this digest goes: the address and a row to hang the e-mail on."""
-    booking = (
-        Booking.objects.filter(email_digest=digest, status__in=SUBMITTED).order_by("-pk").first()
-    )
-    if booking is not None:
-        return {"booking": booking, "to": booking.email}
-    signup = Signup.objects.filter(email_digest=digest).order_by("-pk").first()
-    if signup is not None:
-        return {"signup": signup, "to": signup.email}
-    intake = (
-        PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False)
-        .order_by("-pk")
-        .first()
-    )
-    if intake is not None:
-        return {"partner": intake, "to": intake.email}
-    return None
-
-
-def seal(**values: str) -> str:
-    return fernet().encrypt(json.dumps(values).encode()).decode()
-
-
-def unseal(token: str) -> dict[str, str]:
-    return json.loads(fernet().decrypt(token.encode()))
-
-
 def visitor_digest(request: HttpRequest) -> str | None:
     """The digest of the address this session has proved, if any."""
     visitor = request.session.get(SESSION_VISITOR) or {}
@@ -113,8 +83,6 @@ def visitor_digest(request: HttpRequest) -> str | None:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
-    from support.tasks import send_visitor_code
-
     status = HTTPStatus.OK
     if request.method == "POST":
         form = EmailForm(request.POST)

@@ -7,7 +7,8 @@ from django.test import RequestFactory
 
 from practice import services as practice_services
 from practice.models import AccessAction
-from support import services
+from support.booking import partner as partner_services
+from support.directory import services as directory_services
 from support.fields import EncryptedTextField
 from support.models import Booking, PartnerIntake, Signup
 
@@ -35,9 +36,9 @@ def make_drill_data(make_booking, make_group, make_account) -> None:
         make_booking(days=3 + number, hour=10 + number, **answers)
         for number, answers in enumerate(ANSWERS)
     ]
-    intake = services.partner_invite(booking=bookings[0], email="partner.drill@example.org")
-    services.partner_claim(intake=intake, claim_key="partner-browser")
-    services.partner_save_intake(
+    intake = partner_services.partner_invite(booking=bookings[0], email="partner.drill@example.org")
+    partner_services.partner_claim(intake=intake, claim_key="partner-browser")
+    partner_services.partner_save_intake(
         intake=intake,
         claim_key="partner-browser",
         answers={
@@ -48,12 +49,14 @@ def make_drill_data(make_booking, make_group, make_account) -> None:
             "consent": True,
         },
     )
-    services.partner_submit(intake=intake, claim_key="partner-browser")
+    partner_services.partner_submit(intake=intake, claim_key="partner-browser")
     group = make_group("drill-groep")
-    services.group_signup(
+    directory_services.group_signup(
         group=group, name="Jolien", email="jolien.drill@example.org", message="Ik kom graag."
     )
-    services.group_signup(group=group, name="Piet", email="piet.drill@example.org", phone="010")
+    directory_services.group_signup(
+        group=group, name="Piet", email="piet.drill@example.org", phone="010"
+    )
     coordinator = make_account("coordinator", "coordinator.drill@example.org")
     request = RequestFactory().get("/")
     request.user = coordinator

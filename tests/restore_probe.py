@@ -14,7 +14,7 @@ django.setup()
 from cryptography.fernet import InvalidToken  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from support import services  # noqa: E402
+from support import links  # noqa: E402
 from support.models import Booking, PartnerIntake, Signup  # noqa: E402
 from tests.backup_data import intake_values  # noqa: E402
 
@@ -29,7 +29,7 @@ pages = {"healthz": "/healthz"}
 # The link holds ids only: it is made without reading an encrypted field.
 booking = Booking.objects.only("pk", "token_version").order_by("pk").first()
 if booking is not None:
-    pages["booking"] = services.booking_url(booking)
+    pages["booking"] = links.booking_url(booking)
 report["pages"] = {}
 for name, url in pages.items():
     response = client.get(url)

@@ -60,14 +60,14 @@ def make_account(db) -> Callable[..., User]:
 @pytest.fixture
 def booking_with_partner(make_booking) -> Callable[..., object]:
     """A requested couples' booking whose partner has submitted an intake of their own."""
-    from support import services
+    from support.booking import partner as partner_services
 
     def make(**answers: object):
         answers = {"what_happened": "Ik vond berichten op zijn telefoon.", **answers}
         booking = make_booking(**answers)
-        intake = services.partner_invite(booking=booking)
-        services.partner_claim(intake=intake, claim_key="partner-browser")
-        services.partner_save_intake(
+        intake = partner_services.partner_invite(booking=booking)
+        partner_services.partner_claim(intake=intake, claim_key="partner-browser")
+        partner_services.partner_save_intake(
             intake=intake,
             claim_key="partner-browser",
             answers={
@@ -77,7 +77,7 @@ def booking_with_partner(make_booking) -> Callable[..., object]:
                 "consent": True,
             },
         )
-        services.partner_submit(intake=intake, claim_key="partner-browser")
+        partner_services.partner_submit(intake=intake, claim_key="partner-browser")
         return booking
 
     return make

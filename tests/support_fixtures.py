@@ -136,7 +136,7 @@ def make_offer(db, make_helper) -> Callable[..., Offer]:
 @pytest.fixture
 def make_booking(make_offer) -> Callable[..., Booking]:
     """A booking requested through the real journey's services, with intake answers."""
-    from support import services
+    from support.booking import services as booking_services
 
     def make(
         offer: Offer | None = None, *, days: int = 5, hour: int = 10, submit: bool = True, **answers
@@ -146,12 +146,12 @@ def make_booking(make_offer) -> Callable[..., Booking]:
             hour=hour, minute=0, second=0, microsecond=0
         )
         key = f"k-{days}-{hour}"
-        booking = services.booking_hold(offer=offer, start=start, hold_key=key)
-        services.booking_save_intake(
+        booking = booking_services.booking_hold(offer=offer, start=start, hold_key=key)
+        booking_services.booking_save_intake(
             booking=booking,
             hold_key=key,
             answers={"name": "Saskia", "email": "saskia@example.org", "consent": True, **answers},
         )
-        return services.booking_submit(booking=booking, hold_key=key) if submit else booking
+        return booking_services.booking_submit(booking=booking, hold_key=key) if submit else booking
 
     return make

@@ -19,7 +19,9 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from support import operations, services
+from support import links, operations
+from support.booking import partner as partner_services
+from support.directory import services as directory_services
 from support.models import Offer
 
 pytestmark = pytest.mark.django_db
@@ -183,9 +185,11 @@ def test_every_named_url_has_an_entry() -> None:
 @pytest.fixture
 def context(make_booking, make_group, make_account, real_content) -> dict:
     booking = make_booking()
-    intake = services.partner_invite(booking=booking)
+    intake = partner_services.partner_invite(booking=booking)
     group = make_group("groep")
-    signup = services.group_signup(group=group, name="Saskia", email="saskia@example.org").signup
+    signup = directory_services.group_signup(
+        group=group, name="Saskia", email="saskia@example.org"
+    ).signup
     helper = make_account("helper", "anita.helper@example.org", helper=booking.helper)
     operations.beat()  # the worker is running, so /readyz answers 200
     return {
@@ -193,10 +197,10 @@ def context(make_booking, make_group, make_account, real_content) -> dict:
         "offer": Offer.objects.get(
             helper=booking.helper, conversation_type=booking.conversation_type
         ),
-        "booking_token": services.booking_token(booking),
-        "partner_token": services.partner_token(intake),
+        "booking_token": links.booking_token(booking),
+        "partner_token": links.partner_token(intake),
         "group": group,
-        "signup_token": services.signup_token(signup),
+        "signup_token": links.signup_token(signup),
         "article": sorted(p.stem for p in real_content.glob("*.md"))[0],
         "helper": helper,
         "officer": make_account("privacy_officer", "privacy@example.org"),

@@ -12,7 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from support import services
+from support.booking import services as booking_services
+from support.directory import services as directory_services
 from support.models import AvailabilityException
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_week_view_query_budget_whatever_the_bookings(client: Client, make_offer
     monday = day - datetime.timedelta(days=day.weekday())
     for hour in range(9, 17):
         start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=offer.helper.zone)
-        services.booking_hold(offer=offer, start=start, hold_key=f"k{hour}")
+        booking_services.booking_hold(offer=offer, start=start, hold_key=f"k{hour}")
     own, cache, _html = _queries(client, f"/afspraak/tijden/{offer.pk}/?week={monday}")
     assert len(own) <= 6 and len(cache) <= 6
     # From the page cache: the offer, the data version and the cached fragment.
@@ -73,7 +74,7 @@ def test_a_cached_directory_page_changes_as_soon_as_the_data_does(
 ) -> None:
     group = make_group("groep", capacity=3)
     assert "Nog 3 plaatsen vrij" in client.get("/steun/groep/").content.decode()
-    services.group_signup(group=group, name="A", email="a@example.org")
+    directory_services.group_signup(group=group, name="A", email="a@example.org")
     assert "Nog 2 plaatsen vrij" in client.get("/steun/groep/").content.decode()
 
 

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from support import services
+from support import links
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def test_edge_start_times_are_a_dutch_400_never_a_500(
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Kies een tijd uit de lijst." in response.content.decode()
     booking = make_booking()
-    url = services.booking_url(booking) + "verzetten/"
+    url = links.booking_url(booking) + "verzetten/"
     response = client.post(url, {"start": start})
     assert response.status_code == HTTPStatus.CONFLICT
     assert "Kies een andere tijd" in response.content.decode()

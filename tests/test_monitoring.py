@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from support import services
+from support import links
+from support.booking import services as booking_services
 from support.models import Booking, EmailStatus, OpsMarker, OutgoingEmail
 from support.tasks import schedule_worker_heartbeat
 from tests.support.test_emails import smtp  # noqa: F401
@@ -104,7 +105,7 @@ def test_metrics_name_views_never_urls_and_show_the_outbox_and_bookings(
 ) -> None:
     settings.METRICS_TOKEN = TOKEN
     booking = make_booking()
-    url = services.booking_url(booking)
+    url = links.booking_url(booking)
     token = url.rstrip("/").rsplit("/", 1)[1]
     assert client.get(url).status_code == 200
     client.get("/zoeken/?q=mijn+geheim")
@@ -115,7 +116,7 @@ def test_metrics_name_views_never_urls_and_show_the_outbox_and_bookings(
     Booking.objects.filter(pk=old.pk).update(
         requested_at=timezone.now() - datetime.timedelta(days=3)
     )
-    services.booking_hold(
+    booking_services.booking_hold(
         offer=make_offer(), start=booking.starts_at + datetime.timedelta(days=1), hold_key="h"
     )
     OutgoingEmail.objects.filter(booking=booking).update(status=EmailStatus.FAILED)

@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from support import services
+from support import outbox
+from support.booking import services as booking_services
 from support.models import AvailabilityRule, Booking, BookingStatus, OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def url(booking: Booking, action: str = "") -> str:
 
 def deliver_all() -> None:
     for email in OutgoingEmail.objects.filter(send_after__isnull=True):
-        services.email_deliver(email_id=email.pk)
+        outbox.email_deliver(email_id=email.pk)
 
 
 def test_the_dashboard_shows_requests_and_the_week_without_names(
@@ -112,7 +113,7 @@ def test_extending_and_cancelling(client: Client, anita, make_booking) -> None:
 
 def test_completed_or_no_show_only_after_the_start(client: Client, anita, make_booking) -> None:
     booking = make_booking(anita)
-    services.booking_confirm(booking=booking)
+    booking_services.booking_confirm(booking=booking)
     response = client.post(url(booking, "afgerond"))
     assert response.status_code == HTTPStatus.CONFLICT
     assert "Dit kan pas als een bevestigd gesprek is begonnen." in response.content.decode()

@@ -12,7 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from support import services
+from support import links, retention
+from support.booking import services as booking_services
+from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, Meeting, PartnerIntake, Signup, SignupStatus
 
@@ -33,7 +35,7 @@ def test_one_client_cannot_hold_a_whole_week(make_offer) -> None:
     answers = [Client().post(f"/afspraak/tijden/{offer.pk}/", {"start": s}) for s in apart]
     held = [r for r in answers if r.status_code == HTTPStatus.FOUND]
     refused = [r for r in answers if r.status_code == HTTPStatus.TOO_MANY_REQUESTS]
-    assert len(held) == services.MAX_LIVE_HOLDS_PER_CLIENT == 3
+    assert len(held) == booking_services.MAX_LIVE_HOLDS_PER_CLIENT == 3
     assert len(refused) == 3
     assert "Je houdt al een paar tijden vast" in refused[0].content.decode()
     assert Booking.objects.filter(status=BookingStatus.HELD).count() == 3
@@ -84,7 +86,7 @@ def test_a_new_partner_invitation_ends_the_old_link_and_invitations_are_limited(
 ) -> None:
     """Defect 10."""
     booking = make_booking()
-    manage = services.booking_url(booking)
+    manage = links.booking_url(booking)
     client = Client()
     first = client.post(manage, {"partner": "link"})
     old_link = re.search(r"/afspraak/partner/[^\"<\s]+/", first.content.decode())[0]
@@ -110,10 +112,10 @@ def test_an_abandoned_hold_loses_its_answers_within_an_hour(make_booking) -> Non
     held = make_booking(submit=False, what_happened="Berichten op zijn telefoon.")
     assert held.name == "Saskia"
     expiry = held.hold_expires_at
-    services.retention_purge(now=expiry + datetime.timedelta(minutes=5))
+    retention.retention_purge(now=expiry + datetime.timedelta(minutes=5))
     held.refresh_from_db()
     assert held.name == "Saskia"  # she may still be typing
-    services.retention_purge(now=expiry + datetime.timedelta(minutes=50))
+    retention.retention_purge(now=expiry + datetime.timedelta(minutes=50))
     held.refresh_from_db()
     assert (held.name, held.email, held.what_happened) == ("", "", "")
     assert held.status == BookingStatus.EXPIRED
@@ -121,7 +123,7 @@ def test_an_abandoned_hold_loses_its_answers_within_an_hour(make_booking) -> Non
 
 def test_a_submitted_booking_is_not_touched_by_the_hold_purge(make_booking) -> None:
     booking = make_booking()
-    services.retention_purge(now=timezone.now() + datetime.timedelta(hours=2))
+    retention.retention_purge(now=timezone.now() + datetime.timedelta(hours=2))
     booking.refresh_from_db()
     assert booking.name == "Saskia"
 
@@ -129,7 +131,7 @@ def test_a_submitted_booking_is_not_touched_by_the_hold_purge(make_booking) -> N
 def test_sign_ups_are_encrypted_at_rest_and_found_by_digest(make_group) -> None:
     """Defect 15: name, address, phone and message are not in the table in plain text."""
     group = make_group("groep")
-    services.group_signup(
+    directory_services.group_signup(
         group=group,
         name="Saskia Zonnebloem",
         email="saskia@example.org",
@@ -145,7 +147,7 @@ def test_sign_ups_are_encrypted_at_rest_and_found_by_digest(make_group) -> None:
     signup = Signup.objects.get(email_digest=email_digest("saskia@example.org"))
     assert (signup.name, signup.phone) == ("Saskia Zonnebloem", "0612345678")
     # One place per address per group still holds, whatever the case of the address.
-    again = services.group_signup(group=group, name="S", email="Saskia@Example.org")
+    again = directory_services.group_signup(group=group, name="S", email="Saskia@Example.org")
     assert not again.created and Signup.objects.count() == 1
 
 
@@ -156,16 +158,16 @@ def test_sign_ups_are_erased_after_the_group_ends_or_they_are_cancelled(make_gro
     last = now - datetime.timedelta(days=10)
     Meeting.objects.filter(group=group).delete()
     Meeting.objects.create(group=group, starts_at=last - datetime.timedelta(hours=2), ends_at=last)
-    kept = services.group_signup(group=group, name="A", email="a@example.org").signup
-    gone = services.group_signup(group=group, name="B", email="b@example.org").signup
-    services.group_signup_cancel(signup=gone)
+    kept = directory_services.group_signup(group=group, name="A", email="a@example.org").signup
+    gone = directory_services.group_signup(group=group, name="B", email="b@example.org").signup
+    directory_services.group_signup_cancel(signup=gone)
     gone.refresh_from_db()
     assert gone.status == SignupStatus.CANCELLED
     assert gone.erase_after.date() == (gone.changed_at + datetime.timedelta(days=90)).date()
     assert kept.erase_after == last + datetime.timedelta(days=90)
-    services.retention_purge(now=now + datetime.timedelta(days=79))
+    retention.retention_purge(now=now + datetime.timedelta(days=79))
     assert Signup.objects.count() == 2
-    services.retention_purge(now=now + datetime.timedelta(days=91))  # both are past
+    retention.retention_purge(now=now + datetime.timedelta(days=91))  # both are past
     assert not Signup.objects.exists()
     group.refresh_from_db()
     assert group.seats_taken == 0

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from support import services
+from support import retention
+from support.directory import services as directory_services
 from support.models import Booking, BookingStatus, Signup, SignupStatus
 from tests.staff_fixtures import give_totp
 
@@ -26,8 +27,12 @@ def admin_client_(client: Client) -> Client:
 
 def test_coordinator_moves_sign_ups_and_exports_a_group(admin_client_: Client, make_group) -> None:
     group = make_group("groep", capacity=1)
-    first = services.group_signup(group=group, name="Eerste", email="a@example.org").signup
-    second = services.group_signup(group=group, name="Tweede", email="b@example.org").signup
+    first = directory_services.group_signup(
+        group=group, name="Eerste", email="a@example.org"
+    ).signup
+    second = directory_services.group_signup(
+        group=group, name="Tweede", email="b@example.org"
+    ).signup
     changelist = "/beheer/support/signup/"
     admin_client_.post(
         changelist, {"action": "move_to_waiting_list", "_selected_action": [first.pk]}
@@ -111,5 +116,5 @@ def test_an_erased_intake_leaves_no_safety_flag(make_booking) -> None:
         blocked_from=booking.ends_at - datetime.timedelta(hours=1),
         blocked_until=booking.ends_at,
     )
-    assert services.retention_purge() == 1
+    assert retention.retention_purge() == 1
     assert not Booking.objects.get(pk=booking.pk).safety_flag

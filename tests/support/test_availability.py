@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from support.availability import (
+from support.booking.availability import (
     DateException,
     SlotRules,
     WeeklyRule,

@@ -9,7 +9,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from support import services
+from support import links
+from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Offer, OutgoingEmail
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -24,7 +25,7 @@ def at(days: int, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def fill_intake(booking: Booking, key: str) -> None:
-    services.booking_save_intake(
+    booking_services.booking_save_intake(
         booking=booking,
         hold_key=key,
         answers={"name": "Saskia", "email": "s@example.org", "feels_safe": "ja", "consent": True},
@@ -33,9 +34,9 @@ def fill_intake(booking: Booking, key: str) -> None:
 
 def request(offer: Offer, start: datetime.datetime) -> Booking:
     key = secrets.token_hex(8)
-    booking = services.booking_hold(offer=offer, start=start, hold_key=key)
+    booking = booking_services.booking_hold(offer=offer, start=start, hold_key=key)
     fill_intake(booking, key)
-    return services.booking_submit(booking=booking, hold_key=key)
+    return booking_services.booking_submit(booking=booking, hold_key=key)
 
 
 def run_concurrently(count: int, work) -> tuple[list, list[BaseException]]:
@@ -66,12 +67,13 @@ def test_fifty_concurrent_holds_for_one_time_give_one_booking(make_offer) -> Non
     start = at(3, 10)
 
     results, errors = run_concurrently(
-        50, lambda n: services.booking_hold(offer=offer, start=start, hold_key=f"visitor-{n}")
+        50,
+        lambda n: booking_services.booking_hold(offer=offer, start=start, hold_key=f"visitor-{n}"),
     )
 
     assert len(results) == 1
     assert len(errors) == 49
-    assert all(isinstance(e, services.SlotTaken) for e in errors), errors[:1]
+    assert all(isinstance(e, booking_services.SlotTaken) for e in errors), errors[:1]
     assert all(e.nearest and start not in e.nearest for e in errors)
     assert Booking.objects.blocking().count() == 1
 
@@ -83,18 +85,20 @@ def test_overlapping_times_give_at_most_one_booking(make_offer) -> None:
 
     results, errors = run_concurrently(
         len(starts),
-        lambda n: services.booking_hold(offer=offer, start=starts[n], hold_key=f"visitor-{n}"),
+        lambda n: booking_services.booking_hold(
+            offer=offer, start=starts[n], hold_key=f"visitor-{n}"
+        ),
     )
 
     assert len(results) == 1
-    assert all(isinstance(e, services.SlotTaken) for e in errors)
+    assert all(isinstance(e, booking_services.SlotTaken) for e in errors)
     assert Booking.objects.blocking().count() == 1
 
 
 def test_a_cancelled_time_can_be_booked_again(make_offer) -> None:
     offer = make_offer()
     booking = request(offer, at(5, 14))
-    services.booking_cancel(booking=booking, by_visitor=True)
+    booking_services.booking_cancel(booking=booking, by_visitor=True)
     again = request(offer, at(5, 14))
     assert again.status == BookingStatus.REQUESTED
 
@@ -102,44 +106,44 @@ def test_a_cancelled_time_can_be_booked_again(make_offer) -> None:
 def test_a_double_submit_gives_one_booking(make_offer) -> None:
     offer = make_offer()
     key = "visitor"
-    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key=key)
+    held = booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key=key)
     fill_intake(held, key)
-    first = services.booking_submit(booking=held, hold_key=key)
-    second = services.booking_submit(booking=held, hold_key=key)
+    first = booking_services.booking_submit(booking=held, hold_key=key)
+    second = booking_services.booking_submit(booking=held, hold_key=key)
     assert first.pk == second.pk
     assert Booking.objects.filter(status=BookingStatus.REQUESTED).count() == 1
 
 
 def test_choosing_another_time_lets_go_of_the_first(make_offer) -> None:
     offer = make_offer()
-    services.booking_hold(offer=offer, start=at(4, 11), hold_key="visitor")
-    services.booking_hold(offer=offer, start=at(4, 13), hold_key="visitor")
+    booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="visitor")
+    booking_services.booking_hold(offer=offer, start=at(4, 13), hold_key="visitor")
     assert Booking.objects.blocking().count() == 1
     # The first time is free for someone else again.
-    services.booking_hold(offer=offer, start=at(4, 11), hold_key="other")
+    booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="other")
 
 
 def test_an_expired_hold_no_longer_blocks(make_offer) -> None:
     offer = make_offer()
-    first = services.booking_hold(offer=offer, start=at(4, 11), hold_key="slow")
+    first = booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="slow")
     Booking.objects.filter(pk=first.pk).update(
         hold_expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    services.booking_hold(offer=offer, start=at(4, 11), hold_key="fast")
+    booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="fast")
     fill_intake(first, "slow")
-    with pytest.raises(services.SlotTaken) as taken:
-        services.booking_submit(booking=first, hold_key="slow")
+    with pytest.raises(booking_services.SlotTaken) as taken:
+        booking_services.booking_submit(booking=first, hold_key="slow")
     assert taken.value.nearest
 
 
 def test_an_expired_hold_can_still_be_submitted_when_nobody_took_the_time(make_offer) -> None:
     offer = make_offer()
-    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="slow")
+    held = booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="slow")
     fill_intake(held, "slow")
     Booking.objects.filter(pk=held.pk).update(
         hold_expires_at=timezone.now() - datetime.timedelta(minutes=5)
     )
-    assert services.booking_submit(booking=held, hold_key="slow").status == "aangevraagd"
+    assert booking_services.booking_submit(booking=held, hold_key="slow").status == "aangevraagd"
 
 
 @pytest.mark.parametrize(
@@ -155,24 +159,24 @@ def test_an_expired_hold_can_still_be_submitted_when_nobody_took_the_time(make_o
 )
 def test_times_outside_the_rules_are_refused(make_offer, start) -> None:
     offer = make_offer()
-    with pytest.raises(services.SlotTaken):
-        services.booking_hold(offer=offer, start=start(), hold_key="visitor")
+    with pytest.raises(booking_services.SlotTaken):
+        booking_services.booking_hold(offer=offer, start=start(), hold_key="visitor")
     assert not Booking.objects.exists()
 
 
 def test_submit_needs_consent_and_contact(make_offer) -> None:
     offer = make_offer()
-    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
-    with pytest.raises(services.BookingRefused):
-        services.booking_submit(booking=held, hold_key="v")
-    with pytest.raises(services.BookingRefused):
-        services.booking_submit(booking=held, hold_key="someone-else")
+    held = booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_submit(booking=held, hold_key="v")
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_submit(booking=held, hold_key="someone-else")
 
 
 def test_a_no_to_the_safety_question_flags_the_booking(make_offer) -> None:
     offer = make_offer()
-    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
-    services.booking_save_intake(
+    held = booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
+    booking_services.booking_save_intake(
         booking=held, hold_key="v", answers={"feels_safe": "nee", "consent": True}
     )
     held.refresh_from_db()
@@ -182,17 +186,17 @@ def test_a_no_to_the_safety_question_flags_the_booking(make_offer) -> None:
 def test_nothing_is_stored_before_consent(make_offer) -> None:
     """Defect 8: answers are stored only once she has agreed, which the first step asks."""
     offer = make_offer()
-    held = services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
-    with pytest.raises(services.BookingRefused):
-        services.booking_save_intake(
+    held = booking_services.booking_hold(offer=offer, start=at(4, 11), hold_key="v")
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_save_intake(
             booking=held, hold_key="v", answers={"name": "Saskia", "what_happened": "Berichten"}
         )
     held.refresh_from_db()
     assert (held.name, held.what_happened, held.consent_at) == ("", "", None)
-    services.booking_save_intake(
+    booking_services.booking_save_intake(
         booking=held, hold_key="v", answers={"name": "Saskia", "consent": True}
     )
-    services.booking_save_intake(booking=held, hold_key="v", answers={"what_happened": "B"})
+    booking_services.booking_save_intake(booking=held, hold_key="v", answers={"what_happened": "B"})
     held.refresh_from_db()
     assert (held.name, held.what_happened) == ("Saskia", "B")
 
@@ -200,24 +204,24 @@ def test_nothing_is_stored_before_consent(make_offer) -> None:
 def test_tokens_tampered_superseded_or_expired_are_refused(make_offer) -> None:
     offer = make_offer()
     booking = request(offer, at(4, 11))
-    token = services.booking_token(booking)
-    assert services.booking_from_token(token) == booking
-    assert services.booking_from_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert services.booking_from_token("nonsense") is None
-    assert services.booking_from_token(token, now=booking.starts_at) is None  # expired
-    services.booking_reschedule(booking=booking, start=at(4, 14))
-    assert services.booking_from_token(token) is None  # superseded
+    token = links.booking_token(booking)
+    assert links.booking_from_token(token) == booking
+    assert links.booking_from_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert links.booking_from_token("nonsense") is None
+    assert links.booking_from_token(token, now=booking.starts_at) is None  # expired
+    booking_services.booking_reschedule(booking=booking, start=at(4, 14))
+    assert links.booking_from_token(token) is None  # superseded
     booking.refresh_from_db()
-    assert services.booking_from_token(services.booking_token(booking)) == booking
+    assert links.booking_from_token(links.booking_token(booking)) == booking
 
 
 def test_cancelling_inside_the_window_is_refused(make_offer) -> None:
     offer = make_offer()
     booking = request(offer, at(4, 11))
     just_inside = booking.starts_at - datetime.timedelta(hours=48)
-    with pytest.raises(services.BookingRefused):
-        services.booking_cancel(booking=booking, by_visitor=True, now=just_inside)
-    services.booking_cancel(
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_cancel(booking=booking, by_visitor=True, now=just_inside)
+    booking_services.booking_cancel(
         booking=booking, by_visitor=True, now=just_inside - datetime.timedelta(seconds=1)
     )
     booking.refresh_from_db()
@@ -226,7 +230,7 @@ def test_cancelling_inside_the_window_is_refused(make_offer) -> None:
 
 def test_the_helper_may_cancel_inside_the_window(make_offer) -> None:
     booking = request(make_offer(), at(4, 11))
-    services.booking_cancel(
+    booking_services.booking_cancel(
         booking=booking, by_visitor=False, now=booking.starts_at - datetime.timedelta(hours=1)
     )
 
@@ -235,10 +239,10 @@ def test_extending_to_ninety_minutes_needs_the_next_half_hour_free(make_offer) -
     offer = make_offer()
     booking = request(offer, at(4, 10))
     blocker = request(offer, at(4, 11))
-    with pytest.raises(services.BookingRefused):
-        services.booking_extend(booking=booking)
-    services.booking_cancel(booking=blocker, by_visitor=True)
-    extended = services.booking_extend(booking=booking)
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_extend(booking=booking)
+    booking_services.booking_cancel(booking=blocker, by_visitor=True)
+    extended = booking_services.booking_extend(booking=booking)
     assert extended.duration_minutes == 90
     assert extended.ends_at - extended.starts_at == datetime.timedelta(minutes=90)
 
@@ -247,9 +251,9 @@ def test_reschedule_keeps_rules_and_one_booking(make_offer) -> None:
     offer = make_offer()
     booking = request(offer, at(4, 10))
     other = request(offer, at(4, 13))
-    with pytest.raises(services.SlotTaken):
-        services.booking_reschedule(booking=booking, start=at(4, 13))
-    moved = services.booking_reschedule(booking=booking, start=at(4, 15))
+    with pytest.raises(booking_services.SlotTaken):
+        booking_services.booking_reschedule(booking=booking, start=at(4, 13))
+    moved = booking_services.booking_reschedule(booking=booking, start=at(4, 15))
     assert moved.starts_at == at(4, 15)
     assert Booking.objects.blocking().count() == 2
     assert other.pk != moved.pk
@@ -258,16 +262,16 @@ def test_reschedule_keeps_rules_and_one_booking(make_offer) -> None:
 def test_a_visitor_cannot_move_a_session_inside_the_no_cancel_window(make_offer) -> None:
     """Defect 7: the window that stops a late cancellation stops a late move too."""
     offer = make_offer()
-    booking = services.booking_confirm(booking=request(offer, at(4, 10)))
+    booking = booking_services.booking_confirm(booking=request(offer, at(4, 10)))
     just_inside = booking.starts_at - datetime.timedelta(hours=48)
-    with pytest.raises(services.BookingRefused):
-        services.booking_reschedule(
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_reschedule(
             booking=booking, start=at(5, 15), now=just_inside, by_visitor=True
         )
     booking.refresh_from_db()
     assert (booking.starts_at, booking.status) == (at(4, 10), BookingStatus.CONFIRMED)
     # The helper may still move it (she agrees it with the visitor herself).
-    services.booking_reschedule(booking=booking, start=at(5, 15), now=just_inside)
+    booking_services.booking_reschedule(booking=booking, start=at(5, 15), now=just_inside)
 
 
 def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
@@ -276,8 +280,8 @@ def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
     """Defect 7: the helper confirmed one time; a new time waits for her answer again."""
     offer = make_offer()
     make_account("helper", "helper@example.org", helper=offer.helper)
-    booking = services.booking_confirm(booking=request(offer, at(4, 10)))
-    moved = services.booking_reschedule(booking=booking, start=at(6, 15), by_visitor=True)
+    booking = booking_services.booking_confirm(booking=request(offer, at(4, 10)))
+    moved = booking_services.booking_reschedule(booking=booking, start=at(6, 15), by_visitor=True)
     assert moved.status == BookingStatus.REQUESTED
     kinds = list(
         OutgoingEmail.objects.filter(booking=booking).order_by("pk").values_list("kind", flat=True)
@@ -288,10 +292,10 @@ def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
 def test_confirm_and_decline_only_requests(make_offer) -> None:
     offer = make_offer()
     booking = request(offer, at(4, 10))
-    services.booking_confirm(booking=booking)
-    with pytest.raises(services.BookingRefused):
-        services.booking_decline(booking=booking, message="nee")
-    declined = services.booking_decline(booking=request(offer, at(4, 14)), message="Sorry")
+    booking_services.booking_confirm(booking=booking)
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_decline(booking=booking, message="nee")
+    declined = booking_services.booking_decline(booking=request(offer, at(4, 14)), message="Sorry")
     assert declined.status == BookingStatus.DECLINED
 
 

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from support import services
+from support import links
+from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_a_time_outside_availability_is_refused_with_nearest_times(
 def test_a_taken_time_answers_just_taken_with_nearest(client: Client, make_offer) -> None:
     offer = make_offer()
     start = free_starts(client, offer.pk)[0]
-    services.booking_hold(
+    booking_services.booking_hold(
         offer=offer, start=datetime.datetime.fromisoformat(start), hold_key="someone-else"
     )
     response = client.post(f"/afspraak/tijden/{offer.pk}/", {"start": start})
@@ -235,7 +236,7 @@ def test_an_expired_hold_that_was_taken_explains_and_keeps_the_answers(
     start = hold(client, offer)
     complete_intake(client)
     Booking.objects.update(hold_expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    services.booking_hold(
+    booking_services.booking_hold(
         offer=offer, start=datetime.datetime.fromisoformat(start), hold_key="quicker"
     )
     response = client.post("/afspraak/controleren/")
@@ -273,7 +274,7 @@ def test_tampered_expired_and_superseded_links_get_the_same_404(client: Client, 
     assert main_content(client.get(tampered)) == main_content(not_found)
     assert client.get(tampered).status_code == HTTPStatus.NOT_FOUND
 
-    services.booking_reschedule(
+    booking_services.booking_reschedule(
         booking=booking, start=booking.starts_at + datetime.timedelta(hours=2)
     )
     superseded = client.get(url)
@@ -281,7 +282,7 @@ def test_tampered_expired_and_superseded_links_get_the_same_404(client: Client, 
     assert main_content(superseded) == main_content(not_found)
 
     booking.refresh_from_db()
-    fresh = services.booking_url(booking)
+    fresh = links.booking_url(booking)
     started = timezone.now() - datetime.timedelta(minutes=1)
     Booking.objects.filter(pk=booking.pk).update(
         starts_at=started,

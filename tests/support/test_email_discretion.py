@@ -20,7 +20,10 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from practice import services as practice_services
-from support import services
+from support import outbox
+from support.booking import partner as partner_services
+from support.booking import services as booking_services
+from support.directory import services as directory_services
 from support.models import OutgoingEmail, SignupStatus
 
 pytestmark = pytest.mark.django_db
@@ -106,10 +109,14 @@ def topic_laden(discreet_name, make_group, make_helper, make_offer, make_booking
     )
     offer = make_offer(helper=helper)
     booking = make_booking(offer)
-    services.booking_confirm(booking=booking)
-    intake = services.partner_invite(booking=booking, email="mark@example.org")
-    seat = services.group_signup(group=group, name="Saskia", email="saskia@example.org").signup
-    waiting = services.group_signup(group=group, name="Saskia", email="s2@example.org").signup
+    booking_services.booking_confirm(booking=booking)
+    intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
+    seat = directory_services.group_signup(
+        group=group, name="Saskia", email="saskia@example.org"
+    ).signup
+    waiting = directory_services.group_signup(
+        group=group, name="Saskia", email="s2@example.org"
+    ).signup
     assert (seat.status, waiting.status) == (SignupStatus.CONFIRMED, SignupStatus.WAITING)
     return {"booking": booking, "partner": intake, "signups": [seat, waiting]}
 
@@ -118,7 +125,7 @@ def compose(kind: str, language: str, **about) -> object:
     email = OutgoingEmail.objects.create(
         kind=kind, language=language, message_id=make_msgid(domain="example.org"), **about
     )
-    return services._compose(email)
+    return outbox._compose(email)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from support import services
+from support import outbox
+from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, EmailStatus, OutgoingEmail
 from tests.staff_fixtures import give_totp
 
@@ -104,7 +105,7 @@ def test_booking_survives_a_mail_outage_and_the_mail_is_sent_once(
     assert email.status == EmailStatus.SENT
 
     # A retry of a sent e-mail (say after a worker restart) sends nothing.
-    services.email_deliver(email_id=email.pk)
+    outbox.email_deliver(email_id=email.pk)
     assert len(smtp.messages) == 1
 
 
@@ -117,13 +118,13 @@ def test_a_rolled_back_change_queues_no_mail(make_offer, work_queue) -> None:
 
     def request_then_fail() -> None:
         with transaction.atomic():
-            held = services.booking_hold(offer=offer, start=start, hold_key="k")
-            services.booking_save_intake(
+            held = booking_services.booking_hold(offer=offer, start=start, hold_key="k")
+            booking_services.booking_save_intake(
                 booking=held,
                 hold_key="k",
                 answers={"name": "A", "email": "a@example.org", "consent": True},
             )
-            services.booking_submit(booking=held, hold_key="k")
+            booking_services.booking_submit(booking=held, hold_key="k")
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
@@ -161,13 +162,13 @@ def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_booking, work_
     smtp.start()
     booking = book(make_booking)
     work_queue()
-    services.booking_confirm(booking=booking)
+    booking_services.booking_confirm(booking=booking)
     work_queue()
-    services.booking_reschedule(
+    booking_services.booking_reschedule(
         booking=booking, start=booking.starts_at + datetime.timedelta(hours=3)
     )
     work_queue()
-    services.booking_cancel(booking=booking, by_visitor=True)
+    booking_services.booking_cancel(booking=booking, by_visitor=True)
     work_queue()
     assert len(smtp.messages) == 4
     day = timezone.localtime(booking.starts_at).day
@@ -202,7 +203,7 @@ def test_reminder_time_is_24_elapsed_hours_across_the_clock_change() -> None:
     ams = ZoneInfo("Europe/Amsterdam")
     # Sunday 2026-10-25 10:00 CET is 09:00 UTC; 24 hours earlier is Saturday 11:00 CEST.
     start = datetime.datetime(2026, 10, 25, 10, tzinfo=ams)
-    reminder = services.reminder_time(start)
+    reminder = outbox.reminder_time(start)
     assert reminder == datetime.datetime(2026, 10, 24, 9, tzinfo=datetime.UTC)
     assert reminder.astimezone(ams).hour == 11
     assert start - reminder == datetime.timedelta(hours=24)
@@ -213,14 +214,14 @@ def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
 ) -> None:
     smtp.start()
     booking = book(make_booking)
-    services.booking_confirm(booking=booking)
+    booking_services.booking_confirm(booking=booking)
     work_queue()
     reminder = OutgoingEmail.objects.get(kind="booking_reminder")
     task = DBTaskResult.objects.get(args_kwargs__args=[reminder.pk])
     assert task.run_after == booking.starts_at - datetime.timedelta(hours=24)
     assert reminder.status == EmailStatus.PENDING  # not yet due
 
-    moved = services.booking_reschedule(
+    moved = booking_services.booking_reschedule(
         booking=booking, start=booking.starts_at + datetime.timedelta(hours=2)
     )
     make_due()
@@ -235,7 +236,7 @@ def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
     }
     assert sum("herinnering" in text_of(m) for m in smtp.messages) == 1
 
-    services.booking_cancel(booking=moved, by_visitor=False)
+    booking_services.booking_cancel(booking=moved, by_visitor=False)
     assert not OutgoingEmail.objects.filter(
         kind="booking_reminder", status=EmailStatus.PENDING
     ).exists()
@@ -244,8 +245,8 @@ def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
 def test_a_cancelled_appointment_gets_no_reminder(smtp, make_booking, work_queue) -> None:
     smtp.start()
     booking = book(make_booking)
-    services.booking_confirm(booking=booking)
-    services.booking_cancel(booking=booking, by_visitor=True)
+    booking_services.booking_confirm(booking=booking)
+    booking_services.booking_cancel(booking=booking, by_visitor=True)
     make_due()
     work_queue()
     reminder = OutgoingEmail.objects.get(kind="booking_reminder")

@@ -8,7 +8,9 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 
-from support import services
+from support import links
+from support.booking import partner as partner_services
+from support.booking import services as booking_services
 from support.models import PartnerIntake
 
 BOOKER_SECRET = "BOEKER-GEHEIM verhaal"
@@ -29,7 +31,7 @@ ANSWERS = [
 @pytest.fixture
 def booked(make_booking) -> tuple:
     booking = make_booking(days=6, what_happened=BOOKER_SECRET, feels_safe="ja")
-    return booking, services.booking_url(booking)
+    return booking, links.booking_url(booking)
 
 
 def partner_link(booker: Client, manage_url: str) -> str:
@@ -121,7 +123,7 @@ def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
 @pytest.mark.django_db
 def test_an_individual_conversation_has_no_partner_intake(make_offer, make_booking) -> None:
     booking = make_booking(make_offer("individueel-gesprek"), days=6)
-    page = Client().get(services.booking_url(booking)).content.decode()
+    page = Client().get(links.booking_url(booking)).content.decode()
     assert "Je partner uitnodigen" not in page
-    with pytest.raises(services.BookingRefused):
-        services.partner_invite(booking=booking)
+    with pytest.raises(booking_services.BookingRefused):
+        partner_services.partner_invite(booking=booking)

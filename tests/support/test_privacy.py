@@ -13,7 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from practice.models import AccessAction, AccessLogEntry
-from support import privacy, services
+from support import privacy
+from support.booking import partner as partner_services
+from support.booking import services as booking_services
+from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, PartnerIntake, Signup
 
@@ -32,9 +35,9 @@ def person(
     a session; and someone else with data of their own."""
     booking = booking_with_partner(name=NAME, email=EMAIL, what_happened=STORY)
     group = make_group("groep")
-    services.group_signup(group=group, name=NAME, email=EMAIL, phone="0612345678")
+    directory_services.group_signup(group=group, name=NAME, email=EMAIL, phone="0612345678")
     other = make_booking(days=6, name="Bob Anders", email="bob@example.org", hopes="Rust.")
-    services.group_signup(group=group, name="Bob Anders", email="bob@example.org")
+    directory_services.group_signup(group=group, name="Bob Anders", email="bob@example.org")
     # An account from before visitors had none, and a session waiting for her login code.
     make_account("visitor", EMAIL)
     client.post("/mijn-afspraken/inloggen/", {"email": EMAIL})
@@ -163,7 +166,7 @@ def test_staff_addresses_are_not_erased_as_visitors(officer, make_account) -> No
 
 def test_a_partner_invited_by_email_is_found_by_that_address(make_booking) -> None:
     booking = make_booking()
-    services.partner_invite(booking=booking, email="Partner@Example.org")
+    partner_services.partner_invite(booking=booking, email="Partner@Example.org")
     (intake,) = privacy.person_records("partner@example.org").partner_intakes
     assert intake.booking_id == booking.pk
     assert not privacy.person_records("saskia@example.org").partner_intakes
@@ -171,7 +174,7 @@ def test_a_partner_invited_by_email_is_found_by_that_address(make_booking) -> No
 
 def test_erasure_keeps_the_status_of_a_session_that_already_took_place(make_booking) -> None:
     booking = make_booking(name=NAME, email=EMAIL)
-    services.booking_confirm(booking=booking)
+    booking_services.booking_confirm(booking=booking)
     began = timezone.now() - datetime.timedelta(days=2)
     ended = began + datetime.timedelta(hours=1)
     Booking.objects.filter(pk=booking.pk).update(

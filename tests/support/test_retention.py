@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from support import services
+from support import retention
 from support.models import Booking, BookingStatus
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,9 @@ def test_purge_erases_exactly_the_expired_intakes(make_booking, settings) -> Non
 def test_purge_follows_the_clock(make_booking, settings) -> None:
     settings.INTAKE_RETENTION_DAYS = 90
     recent = booking_that_ended(make_booking, days_ago=89, hour=12)
-    assert services.retention_purge() == 0
+    assert retention.retention_purge() == 0
     later = timezone.now() + datetime.timedelta(days=2)
-    assert services.retention_purge(now=later) == 1
+    assert retention.retention_purge(now=later) == 1
     recent.refresh_from_db()
     assert recent.what_happened == ""
     assert recent.erase_after == recent.ends_at + datetime.timedelta(days=90)

@@ -7,12 +7,13 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from support import services
+from support import links
+from support.directory import services as directory_services
 from support.models import PeerGroup, Signup, SignupStatus
 
 
-def sign_up(group: PeerGroup, email: str, name: str = "Iemand") -> services.SignupResult:
-    return services.group_signup(group=group, name=name, email=email)
+def sign_up(group: PeerGroup, email: str, name: str = "Iemand") -> directory_services.SignupResult:
+    return directory_services.group_signup(group=group, name=name, email=email)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,7 +48,7 @@ def test_fifty_concurrent_signups_for_eight_seats(make_group) -> None:
 def test_the_same_address_twice_at_once_gets_one_place(make_group) -> None:
     group = make_group(capacity=8)
     start = threading.Barrier(10)
-    results: list[services.SignupResult] = []
+    results: list[directory_services.SignupResult] = []
 
     def worker() -> None:
         try:
@@ -88,7 +89,7 @@ def test_full_group_puts_people_on_the_waiting_list(make_group) -> None:
 
 def test_closed_group_takes_no_signups(make_group) -> None:
     group = make_group(is_open=False)
-    with pytest.raises(services.GroupClosed):
+    with pytest.raises(directory_services.GroupClosed):
         sign_up(group, "a@example.org")
     assert not Signup.objects.exists()
 
@@ -101,7 +102,7 @@ def test_cancelling_a_seat_moves_the_first_waiting_person_up(make_group, work_qu
     work_queue()
     mail.outbox.clear()
 
-    promoted = services.group_signup_cancel(signup=seated)
+    promoted = directory_services.group_signup_cancel(signup=seated)
     work_queue()
 
     assert promoted is not None
@@ -122,10 +123,10 @@ def test_cancelling_twice_changes_nothing_more(make_group, work_queue) -> None:
     group = make_group(capacity=1)
     seated = sign_up(group, "a@example.org").signup
     sign_up(group, "b@example.org")
-    services.group_signup_cancel(signup=seated)
+    directory_services.group_signup_cancel(signup=seated)
     work_queue()
     mail.outbox.clear()
-    assert services.group_signup_cancel(signup=seated) is None
+    assert directory_services.group_signup_cancel(signup=seated) is None
     work_queue()
     assert mail.outbox == []
     assert Signup.objects.filter(status=SignupStatus.CONFIRMED).count() == 1
@@ -139,7 +140,7 @@ def test_signup_mail_is_discreet_and_has_the_private_link(make_group, work_queue
     assert message.subject == "Je aanmelding bij Houvast"
     assert message.from_email.startswith("Houvast")
     assert "bedrogen" not in message.subject.lower()
-    assert services.signup_url(signup) in message.body
+    assert links.signup_url(signup) in message.body
     first_lines = " ".join(message.body.splitlines()[:3]).lower()
     assert "bedrogen" not in first_lines
     assert "groep" not in first_lines
@@ -161,21 +162,21 @@ def test_a_mail_server_failure_never_loses_the_signup(make_group, settings, work
 def test_tokens_are_refused_when_tampered_or_used(make_group) -> None:
     group = make_group()
     signup = sign_up(group, "a@example.org").signup
-    token = services.signup_token(signup)
-    assert services.signup_from_token(token) == signup
-    assert services.signup_from_token(token[:-2] + "xx") is None
-    assert services.signup_from_token("garbage") is None
-    services.group_signup_cancel(signup=signup)
-    assert services.signup_from_token(token) is None
+    token = links.signup_token(signup)
+    assert links.signup_from_token(token) == signup
+    assert links.signup_from_token(token[:-2] + "xx") is None
+    assert links.signup_from_token("garbage") is None
+    directory_services.group_signup_cancel(signup=signup)
+    assert links.signup_from_token(token) is None
 
 
 def test_coordinator_actions_keep_the_seat_count_right(make_group) -> None:
     group = make_group(capacity=1)
     seated = sign_up(group, "a@example.org").signup
     waiting = sign_up(group, "b@example.org").signup
-    assert not services.signup_confirm(signup=waiting)  # no free seat
-    assert services.signup_move_to_waiting_list(signup=seated)
-    assert services.signup_confirm(signup=waiting)
+    assert not directory_services.signup_confirm(signup=waiting)  # no free seat
+    assert directory_services.signup_move_to_waiting_list(signup=seated)
+    assert directory_services.signup_confirm(signup=waiting)
     group.refresh_from_db()
     assert group.seats_taken == 1
     assert Signup.objects.get(pk=waiting.pk).status == SignupStatus.CONFIRMED

@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from support import services
+from support import links
+from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Cost, Signup, SignupStatus
 
@@ -125,7 +126,7 @@ def test_group_page_shows_meetings_seats_and_sign_up(
 
 def test_full_and_closed_groups_say_so(client: Client, make_group) -> None:
     full = make_group("vol", capacity=1)
-    services.group_signup(group=full, name="A", email="a@example.org")
+    directory_services.group_signup(group=full, name="A", email="a@example.org")
     assert ">Wachtlijst</a>" in client.get("/steun/vol/").content.decode()
     make_group("dicht", is_open=False)
     html = client.get("/steun/dicht/").content.decode()
@@ -205,7 +206,7 @@ def test_someone_typing_an_address_that_has_a_place_gets_no_link(
     # The owner gets her own link again, and nothing about the stranger's name.
     assert [m.to for m in mail.outbox] == [[VALID["email"]], [VALID["email"]]]
     first_link, second_link = (_link_in(m).split("/")[-2] for m in mail.outbox)
-    assert services.signup_from_token(first_link) == services.signup_from_token(second_link)
+    assert links.signup_from_token(first_link) == links.signup_from_token(second_link)
     assert "Kwaadwillige" not in mail.outbox[1].body
 
 
@@ -258,7 +259,7 @@ def test_closed_group_refuses_a_direct_post(client: Client, make_group) -> None:
 
 def test_waiting_list_result_is_shown(client: Client, make_group, work_queue) -> None:
     group = make_group("groep", capacity=1)
-    services.group_signup(group=group, name="A", email="a@example.org")
+    directory_services.group_signup(group=group, name="A", email="a@example.org")
     client.post("/steun/groep/aanmelden/", VALID)
     work_queue()
     html = client.get(_link_in(mail.outbox[-1])).content.decode()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from support import services
+from support import retention
 from support.tasks import schedule_retention_purge, schedule_worker_heartbeat
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        erased = services.retention_purge()
+        erased = retention.retention_purge()
         self.stdout.write(f"Erased the intakes of {erased} booking(s).")
         if options["schedule"] and schedule_retention_purge():
             self.stdout.write("The daily purge is queued.")

@@ -1,0 +1,456 @@
+"""Booking a conversation: every write, with its invariants and its e-mail."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from support.booking import availability
+from support.booking.selectors import (
+    busy,
+    cancellation_deadline,
+    held_booking,
+    nearest_free_times,
+    offer_for,
+    schedule,
+    slot_rules,
+)
+from support.caching import bump_data_version
+from support.models import (
+    INTAKE_FIELDS,
+    OUTCOME_STATUSES,
+    UNSUBMITTED_STATUSES,
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    Helper,
+    IntakeAnswers,
+    Offer,
+)
+from support.outbox import email_queue, queue_reminder
+
+# -- booking a conversation ---------------------------------------------------------------------
+#
+# Every write goes through one locked, re-checking transaction: the helper's row is locked
+# (PostgreSQL) or the whole database is (SQLite's IMMEDIATE transactions), every rule is checked
+# again against what is in the database now, and on PostgreSQL an exclusion constraint refuses
+# overlapping blocked ranges even if this code were wrong.
+
+
+HOLD_DURATION = datetime.timedelta(minutes=10)
+
+
+class SlotTaken(Exception):
+    """The time is no longer free. `nearest` holds the closest free times instead."""
+
+    def __init__(self, nearest: list[datetime.datetime]) -> None:
+        super().__init__("slot taken")
+        self.nearest = nearest
+
+
+class TooManyHolds(Exception):
+    """This client already holds as many times as one person can need."""
+
+
+# Live holds one client address may have at once (a couple deciding between two times, and
+# one more); beyond it a client could take a helper's whole week off the calendar.
+MAX_LIVE_HOLDS_PER_CLIENT = 3
+
+
+class BookingRefused(Exception):
+    """A change the rules do not allow; `message` says why, for the visitor."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def lock_helper(helper_id: int) -> Helper:
+    # On SQLite the IMMEDIATE transaction already holds the database's write lock.
+    return Helper.objects.select_for_update().get(pk=helper_id)
+
+
+def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
+    bump_data_version()
+    Booking.objects.filter(helper_id=helper_id).stale_holds(now).update(
+        status=BookingStatus.EXPIRED
+    )
+
+
+def _check_free(
+    offer: Offer,
+    start: datetime.datetime,
+    *,
+    now: datetime.datetime,
+    minutes: int | None = None,
+    exclude: int | None = None,
+) -> availability.SlotRules:
+    rules = slot_rules(offer, minutes=minutes)
+    blocked = availability.blocked_range(start, rules)
+    helper_rules, exceptions = schedule(offer.helper)
+    free = availability.is_free(
+        start,
+        zone=offer.helper.zone,
+        rules=helper_rules,
+        exceptions=exceptions,
+        busy=busy(offer.helper, *blocked, exclude=exclude),
+        slot_rules=rules,
+        now=now,
+    )
+    if not free:
+        raise SlotTaken([])
+    return rules
+
+
+def _taken(offer: Offer, start: datetime.datetime, **kwargs) -> SlotTaken:
+    """ "Just taken", with the free times nearest to the one she wanted."""
+    return SlotTaken(nearest_free_times(offer, after=start, **kwargs))
+
+
+def booking_hold(
+    *,
+    offer: Offer,
+    start: datetime.datetime,
+    hold_key: str,
+    client: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Keep a time for this visitor for ten minutes while she fills in the intake.
+
+    `client` is a keyed hash of the client's address (portal.ratelimit.client_digest): one
+    client holds at most MAX_LIVE_HOLDS_PER_CLIENT times at once, whatever its cookies.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            lock_helper(offer.helper_id)
+            _expire_stale_holds(offer.helper_id, now)
+            # One time at a time: choosing another time lets go of the previous one (the
+            # expiry above already counts as a change of the data).
+            Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
+                status=BookingStatus.EXPIRED
+            )
+            if (
+                client
+                and Booking.objects.filter(hold_client=client).live_holds(now).count()
+                >= MAX_LIVE_HOLDS_PER_CLIENT
+            ):
+                raise TooManyHolds
+            rules = _check_free(offer, start, now=now)
+            blocked_from, blocked_until = availability.blocked_range(start, rules)
+            return Booking.objects.create(
+                helper_id=offer.helper_id,
+                conversation_type_id=offer.conversation_type_id,
+                status=BookingStatus.HELD,
+                starts_at=start,
+                ends_at=start + rules.duration,
+                blocked_from=blocked_from,
+                blocked_until=blocked_until,
+                hold_key=hold_key,
+                hold_client=client,
+                hold_expires_at=now + HOLD_DURATION,
+            )
+    except (SlotTaken, IntegrityError) as error:
+        raise _taken(offer, start, now=now) from error
+
+
+def apply_answers(
+    target: IntakeAnswers, answers: dict[str, object], *, mirror: IntakeAnswers
+) -> None:
+    """Store one intake step's answers; `mirror` (the caller's copy) is brought up to date."""
+    unknown = set(answers) - set(INTAKE_FIELDS) - {"consent"}
+    if unknown:
+        raise ValueError(f"unknown intake fields: {sorted(unknown)}")
+    # Nothing is stored before she has agreed to it (the first step asks).
+    if target.consent_at is None and not answers.get("consent"):
+        raise BookingRefused(_("Zonder je toestemming kunnen we je antwoorden niet bewaren."))
+    for field, value in answers.items():
+        if field == "consent":
+            target.consent_at = timezone.now() if value else None
+        else:
+            setattr(target, field, value)
+    target.save()
+    for field in (*INTAKE_FIELDS, "consent_at"):
+        setattr(mirror, field, getattr(target, field))
+
+
+def booking_save_intake(*, booking: Booking, hold_key: str, answers: dict[str, object]) -> None:
+    """Store answers of one intake step on the visitor's own held booking."""
+    with transaction.atomic():
+        current = held_booking(booking.pk, hold_key)
+        if current is None:
+            raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+        apply_answers(current, answers, mirror=booking)
+
+
+def booking_switch_type(*, booking: Booking, hold_key: str, offer: Offer) -> Booking:
+    """Move a held booking to another conversation type of the same helper (same time)."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock_helper(offer.helper_id)
+        current = held_booking(booking.pk, hold_key)
+        if current is None or offer.helper_id != current.helper_id:
+            raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+        rules = _check_free(offer, current.starts_at, now=now, exclude=current.pk)
+        current.conversation_type_id = offer.conversation_type_id
+        current.ends_at = current.starts_at + rules.duration
+        current.blocked_from, current.blocked_until = availability.blocked_range(
+            current.starts_at, rules
+        )
+        current.save()
+    return current
+
+
+def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
+    """Turn the visitor's held time and intake into a request for the helper.
+
+    A second submit of the same booking returns it unchanged: one request, never two.
+    """
+    now = timezone.now()
+    offer = offer_for(booking)
+    try:
+        with transaction.atomic():
+            lock_helper(booking.helper_id)
+            current = Booking.objects.select_for_update().get(pk=booking.pk)
+            if current.hold_key != hold_key:
+                raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+            if current.is_open:
+                return current
+            if current.status not in UNSUBMITTED_STATUSES:
+                raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+            if current.consent_at is None or not (current.name and current.email):
+                raise BookingRefused(_("Vul eerst alle stappen in."))
+            _expire_stale_holds(current.helper_id, now)
+            if current.status == BookingStatus.EXPIRED or current.hold_expires_at <= now:
+                # The ten minutes are over: the time is hers only if nobody took it meanwhile.
+                _check_free(
+                    offer,
+                    current.starts_at,
+                    now=now,
+                    minutes=current.duration_minutes,
+                    exclude=current.pk,
+                )
+            current.status = BookingStatus.REQUESTED
+            current.requested_at = now
+            current.hold_expires_at = None
+            current.hold_client = ""
+            current.save()
+            email_queue(kind="booking_received", booking=current)
+            notify_helper(current, kind="helper_new_request")
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise _taken(offer, booking.starts_at, now=now) from error
+
+
+def notify_helper(booking: Booking, *, kind: str) -> None:
+    """Tell the helper there is something to read, if she has an account to read it with."""
+    if Helper.objects.filter(pk=booking.helper_id, user__isnull=False).exists():
+        email_queue(kind=kind, booking=booking)
+
+
+def locked_booking(booking: Booking) -> Booking:
+    lock_helper(booking.helper_id)
+    return (
+        Booking.objects.select_related("conversation_type").select_for_update().get(pk=booking.pk)
+    )
+
+
+def booking_confirm(*, booking: Booking) -> Booking:
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if current.status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
+        current.status = BookingStatus.CONFIRMED
+        current.save(update_fields=["status"])
+        email_queue(kind="booking_confirmed", booking=current)
+        queue_reminder(current)
+    return current
+
+
+def booking_decline(*, booking: Booking, message: str = "") -> Booking:
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if current.status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen een aanvraag kan worden afgewezen."))
+        current.status = BookingStatus.DECLINED
+        current.helper_message = message
+        current.token_version += 1
+        current.save(update_fields=["status", "helper_message", "token_version"])
+        email_queue(kind="booking_declined", booking=current)
+    return current
+
+
+def booking_cancel(
+    *, booking: Booking, by_visitor: bool, now: datetime.datetime | None = None
+) -> Booking:
+    """Cancel. A visitor may do so only before the cancellation window; the helper always."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if not current.is_open:
+            raise BookingRefused(_("Deze afspraak kan niet meer worden geannuleerd."))
+        if by_visitor and now >= cancellation_deadline(current):
+            raise BookingRefused(
+                _(
+                    "Zo kort van tevoren kun je hier niet meer annuleren. Neem contact op met je "
+                    "hulpverlener."
+                )
+            )
+        current.status = BookingStatus.CANCELLED
+        current.token_version += 1
+        current.save(update_fields=["status", "token_version"])
+        email_queue(kind="booking_cancelled", booking=current)
+    return current
+
+
+def booking_reschedule(
+    *,
+    booking: Booking,
+    start: datetime.datetime,
+    now: datetime.datetime | None = None,
+    notify: bool = True,
+    by_visitor: bool = False,
+) -> Booking:
+    """Move a request or confirmed booking to another free time; older links stop working.
+
+    A visitor may do so only before the cancellation window, as for cancelling. A confirmed
+    session she moves becomes a request again, and her helper is told that something waits.
+    """
+    now = now or timezone.now()
+    offer = offer_for(booking)
+    try:
+        with transaction.atomic():
+            current = locked_booking(booking)
+            if not current.is_open:
+                raise BookingRefused(_("Deze afspraak kan niet meer worden verzet."))
+            if by_visitor and now >= cancellation_deadline(current):
+                raise BookingRefused(
+                    _(
+                        "Zo kort van tevoren kun je hier niet meer verzetten. Neem contact op "
+                        "met je hulpverlener."
+                    )
+                )
+            _expire_stale_holds(current.helper_id, now)
+            minutes = current.duration_minutes
+            rules = _check_free(offer, start, now=now, minutes=minutes, exclude=current.pk)
+            current.starts_at = start
+            current.ends_at = start + rules.duration
+            current.blocked_from, current.blocked_until = availability.blocked_range(start, rules)
+            current.token_version += 1
+            moved_confirmed = by_visitor and current.status == BookingStatus.CONFIRMED
+            if moved_confirmed:
+                current.status = BookingStatus.REQUESTED
+            current.save()
+            if notify:
+                email_queue(kind="booking_rescheduled", booking=current)
+            if moved_confirmed:
+                notify_helper(current, kind="helper_new_request")
+            if current.status == BookingStatus.CONFIRMED:
+                queue_reminder(current)
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise _taken(offer, start, now=now, exclude=booking.pk) from error
+
+
+def booking_propose(
+    *,
+    booking: Booking,
+    start: datetime.datetime,
+    message: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Helper: move a request to another free time and say so; it stays a request until she
+    confirms, so the visitor can still choose another time or cancel with her link."""
+    with transaction.atomic():
+        # Checked under the lock: a request confirmed meanwhile is not moved.
+        if locked_booking(booking).status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen voor een aanvraag kun je een andere tijd voorstellen."))
+        current = booking_reschedule(booking=booking, start=start, now=now, notify=False)
+        current.helper_message = message
+        current.save(update_fields=["helper_message"])
+        email_queue(kind="booking_proposed", booking=current)
+    return current
+
+
+def booking_record_outcome(
+    *, booking: Booking, outcome: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Helper: after a confirmed session has begun, note that it took place or that nobody
+    came."""
+    now = now or timezone.now()
+    if outcome not in OUTCOME_STATUSES:
+        raise ValueError(f"not an outcome: {outcome}")
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if current.status != BookingStatus.CONFIRMED or current.starts_at > now:
+            raise BookingRefused(_("Dit kan pas als een bevestigd gesprek is begonnen."))
+        current.status = outcome
+        current.save(update_fields=["status"])
+    return current
+
+
+def booking_extend(*, booking: Booking, now: datetime.datetime | None = None) -> Booking:
+    """60 → 90 minutes by mutual agreement, only if the time after it is still free."""
+    now = now or timezone.now()
+    offer = offer_for(booking)
+    longer = offer.conversation_type.extended_minutes
+    if not longer:
+        raise BookingRefused(_("Dit soort gesprek kan niet langer duren."))
+    try:
+        with transaction.atomic():
+            current = locked_booking(booking)
+            if not current.is_open:
+                raise BookingRefused(_("Deze afspraak kan niet meer worden verlengd."))
+            if current.duration_minutes >= longer:
+                return current
+            # Notice does not apply to lengthening an existing booking, only the free time does.
+            rules = slot_rules(offer, minutes=longer)
+            blocked = availability.blocked_range(current.starts_at, rules)
+            if busy(current.helper, *blocked, exclude=current.pk):
+                raise SlotTaken([])
+            current.ends_at = current.starts_at + rules.duration
+            current.blocked_from, current.blocked_until = blocked
+            current.save()
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise BookingRefused(_("De tijd na dit gesprek is niet meer vrij.")) from error
+
+
+# -- the helper's availability ------------------------------------------------------------------
+
+
+def availability_rule_add(
+    *, helper: Helper, weekday: int, start: datetime.time, end: datetime.time
+) -> AvailabilityRule:
+    if end <= start:
+        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
+    return AvailabilityRule.objects.create(helper=helper, weekday=weekday, start=start, end=end)
+
+
+def availability_rule_remove(*, helper: Helper, rule_id: int) -> bool:
+    deleted, _rows = AvailabilityRule.objects.filter(helper=helper, pk=rule_id).delete()
+    return bool(deleted)
+
+
+def availability_exception_add(
+    *,
+    helper: Helper,
+    date: datetime.date,
+    start: datetime.time | None = None,
+    end: datetime.time | None = None,
+) -> AvailabilityException:
+    """Replace the weekly times on one date; without times she is not available that day."""
+    if (start is None) != (end is None):
+        raise BookingRefused(_("Vul een begintijd en een eindtijd in, of geen van beide."))
+    if start is not None and end <= start:
+        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
+    return AvailabilityException.objects.create(helper=helper, date=date, start=start, end=end)
+
+
+def availability_exception_remove(*, helper: Helper, exception_id: int) -> bool:
+    deleted, _rows = AvailabilityException.objects.filter(helper=helper, pk=exception_id).delete()
+    return bool(deleted)

@@ -1,0 +1,421 @@
+"""The directory: organisations, helpers, forums and peer groups, and group sign-ups.
+
+Every kind of entry shares one table (`Entry`) so the overview filters and counts all kinds in a
+single query; the details of each kind live in a child table (multi-table inheritance).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from support.fields import EncryptedTextField, email_digest
+
+PROVINCES = [
+    ("drenthe", "Drenthe"),
+    ("flevoland", "Flevoland"),
+    ("friesland", "Friesland"),
+    ("gelderland", "Gelderland"),
+    ("groningen", "Groningen"),
+    ("limburg", "Limburg"),
+    ("noord-brabant", "Noord-Brabant"),
+    ("noord-holland", "Noord-Holland"),
+    ("overijssel", "Overijssel"),
+    ("utrecht", "Utrecht"),
+    ("zeeland", "Zeeland"),
+    ("zuid-holland", "Zuid-Holland"),
+]
+PROVINCE_NAMES = dict(PROVINCES)
+
+
+class Kind(models.TextChoices):
+    # In the order a reader in need meets them: the directory lists them so.
+    PEER_GROUP = "groep", _("Lotgenotengroep")
+    FORUM = "forum", _("Forum")
+    HELPER = "hulpverlener", _("Hulpverlener")
+    ORGANISATION = "organisatie", _("Organisatie")
+    GROUP_PROVIDER = "groepsaanbieder", _("Aanbieder van groepen")
+    PRACTICE = "praktijk", _("Praktijk")
+    MEDICAL = "medisch", _("Medische hulp")
+    CRISIS_LINE = "hulplijn", _("Hulplijn")
+
+
+ORGANISATION_KINDS = [
+    Kind.ORGANISATION,
+    Kind.GROUP_PROVIDER,
+    Kind.PRACTICE,
+    Kind.MEDICAL,
+    Kind.CRISIS_LINE,
+]
+
+
+class Cost(models.TextChoices):
+    FREE = "gratis", _("Gratis")
+    OWN = "eigen", _("Eigen kosten")
+    INSURED = "vergoed", _("Vergoed door de zorgverzekering")
+    # For real organisations whose costs no stored source states: never guess "free".
+    UNKNOWN = "onbekend", _("Kosten: vraag het na")
+
+
+# Words that say what the portal is about (Dutch and English). A name used in e-mails may not
+# hold them: a mail client shows the first lines of an e-mail, often where others can see.
+TOPIC_WORDS = re.compile(
+    r"betray|verraa?d|bedr[oe]g|infidel|unfaithful|ontrouw|vreemd ?g[ai]|affaire|affair|cheat"
+    r"|adulter|addict|verslav|verslaaf|porn|sex|seks|therap|couple|\bkoppels?\b|\bstel(len)?\b"
+    r"|\bpeers?\b|lotgeno|herstel|recover|partner|trauma|relatie|relationship|huwelijk|marriage"
+    r"|hulpverlen|counsel|coach|psycholo|groep voor|group for",
+    re.IGNORECASE,
+)
+
+
+def validate_discreet(value: str) -> None:
+    found = TOPIC_WORDS.search(value)
+    if found:
+        raise ValidationError(
+            _(
+                "‘%(word)s’ zegt waar het over gaat. Kies een naam die dat niet doet, zoals "
+                "‘Groep op dinsdag’ of alleen een voornaam."
+            ),
+            params={"word": found.group(0)},
+        )
+
+
+class EntryQuerySet(models.QuerySet):
+    def active(self) -> EntryQuerySet:
+        return self.filter(active=True)
+
+    def matching(self, filters: dict[str, str]) -> EntryQuerySet:
+        """Active entries that fit the directory's filters (validated by DirectoryFilterForm)."""
+        entries = self.active()
+        if kind := filters.get("soort"):
+            entries = entries.filter(kind=kind)
+        if audience := filters.get("voor"):
+            entries = entries.filter(**{AUDIENCE_FIELDS[audience]: True})
+        if where := filters.get("waar"):
+            entries = (
+                entries.filter(online=True) if where == "online" else entries.in_province(where)
+            )
+        if faith := filters.get("geloof"):
+            entries = entries.filter(faith_based=faith == "ja")
+        if cost := filters.get("kosten"):
+            entries = entries.filter(cost=cost)
+        if filters.get("mannen"):
+            entries = entries.filter(for_men=True)
+        return entries
+
+    def in_province(self, province: str) -> EntryQuerySet:
+        # Provinces are stored as ",utrecht,zeeland," so one LIKE finds a whole name.
+        return self.filter(provinces__contains=f",{province},")
+
+
+class Entry(models.Model):
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, db_index=True)
+    name = models.CharField(_("naam"), max_length=150)
+    email_name = models.CharField(
+        _("naam in e-mails"),
+        max_length=60,
+        blank=True,
+        validators=[validate_discreet],
+        help_text=_(
+            "E-mails noemen deze naam in plaats van de naam hierboven. Mensen lezen het begin "
+            "van een e-mail soms op een scherm dat anderen zien. Kies dus een naam die niets "
+            "zegt over waar het over gaat, zoals ‘Groep op dinsdag’ of alleen een voornaam. "
+            "Leeg: de e-mails noemen geen naam."
+        ),
+    )
+    slug = models.SlugField(_("korte naam in de URL"), max_length=160, unique=True)
+    summary = models.CharField(_("korte omschrijving"), max_length=300)
+    description = models.TextField(_("omschrijving"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    phone = models.CharField(_("telefoon"), max_length=40, blank=True)
+    for_betrayed_partner = models.BooleanField(_("voor bedrogen partners"), default=False)
+    for_partner_who_betrayed = models.BooleanField(_("voor partners die bedrogen"), default=False)
+    for_couples = models.BooleanField(_("voor stellen"), default=False)
+    for_men = models.BooleanField(
+        _("ook voor mannen"),
+        default=False,
+        help_text=_("Alleen aanzetten als de organisatie zelf zegt dat mannen er terecht kunnen."),
+    )
+    online = models.BooleanField(_("online"), default=False)
+    provinces = models.CharField(
+        _("provincies"),
+        max_length=200,
+        blank=True,
+        help_text=_("Door komma's omgeven, bijvoorbeeld ,utrecht,zeeland, (leeg: geen)."),
+    )
+    faith_based = models.BooleanField(_("vanuit een geloof"), default=False)
+    cost = models.CharField(_("kosten"), max_length=10, choices=Cost.choices, default=Cost.FREE)
+    price = models.CharField(_("prijs"), max_length=100, blank=True)
+    is_example = models.BooleanField(
+        _("voorbeeld"), default=False, help_text=_("Verzonnen gegevens voor de demo.")
+    )
+    last_checked = models.DateField(_("gecontroleerd op"))
+    sources = models.TextField(
+        _("bronnen"),
+        blank=True,
+        help_text=_(
+            "Voor de redactie, niet op de site: per feit de openbare bron (adres) en de datum "
+            "waarop je die vond."
+        ),
+    )
+    active = models.BooleanField(_("actief"), default=True)
+    changed_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("vermelding")
+        verbose_name_plural = _("vermeldingen")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("support:entry", kwargs={"slug": self.slug})
+
+    @property
+    def province_names(self) -> list[str]:
+        return [PROVINCE_NAMES[p] for p in self.provinces.strip(",").split(",") if p]
+
+    @property
+    def audience_labels(self) -> list[str]:
+        return [label for field, label in AUDIENCE_LABELS.items() if getattr(self, field)]
+
+    def set_provinces(self, provinces: list[str]) -> None:
+        self.provinces = f",{','.join(provinces)}," if provinces else ""
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Onbekende tijdzone: %(zone)s"), params={"zone": value})
+
+
+AUDIENCE_FIELDS = {
+    "bedrogen-partner": "for_betrayed_partner",
+    "partner-die-bedroog": "for_partner_who_betrayed",
+    "stel": "for_couples",
+}
+AUDIENCE_LABELS = {
+    "for_betrayed_partner": _("bedrogen partners"),
+    "for_partner_who_betrayed": _("partners die bedrogen"),
+    "for_couples": _("stellen"),
+}
+
+
+class Organisation(Entry):
+    class Meta:
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+
+
+class Forum(Entry):
+    who_for = models.CharField(_("voor wie"), max_length=200)
+    moderated = models.BooleanField(_("gemodereerd"), default=True)
+
+    class Meta:
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+
+
+class Helper(Entry):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="helper",
+        help_text=_("Het account waarmee deze hulpverlener haar afspraken en intakes ziet."),
+    )
+    practice = models.ForeignKey(
+        Organisation,
+        verbose_name=_("praktijk of organisatie"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="helpers",
+    )
+    profession = models.CharField(_("beroep"), max_length=120)
+    approach = models.TextField(_("werkwijze"), blank=True)
+    betrayal_trauma_model = models.BooleanField(_("werkt met het traumamodel"), default=False)
+    sex_addiction_experience = models.BooleanField(
+        _("ervaring met partners van mensen met een seksverslaving"), default=False
+    )
+    languages = models.CharField(_("talen"), max_length=120, default="Nederlands")
+    in_person = models.BooleanField(_("gesprekken op locatie"), default=True)
+    takes_bookings = models.BooleanField(_("neemt afspraken aan via deze site"), default=False)
+    time_zone = models.CharField(
+        _("tijdzone"),
+        max_length=50,
+        default="Europe/Amsterdam",
+        validators=[validate_time_zone],
+    )
+
+    class Meta:
+        verbose_name = _("hulpverlener")
+        verbose_name_plural = _("hulpverleners")
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class GroupFor(models.TextChoices):
+    BETRAYED_WOMEN = "bedrogen-vrouwen", _("bedrogen vrouwen")
+    BETRAYED_MEN = "bedrogen-mannen", _("bedrogen mannen")
+    BETRAYED_PARTNERS = "bedrogen-partners", _("bedrogen partners")
+    PARTNERS_WHO_BETRAYED = "partners-die-bedrogen", _("partners die bedrogen")
+    COUPLES = "stellen", _("stellen")
+    MEN = "mannen", _("mannengroep")
+
+
+class PeerGroup(Entry):
+    organiser = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisator"),
+        on_delete=models.PROTECT,
+        related_name="groups",
+    )
+    group_for = models.CharField(_("groep voor"), max_length=30, choices=GroupFor.choices)
+    city = models.CharField(_("plaats"), max_length=80, blank=True)
+    schedule = models.CharField(
+        _("wanneer"), max_length=120, help_text=_("Bijvoorbeeld: elke tweede dinsdag 19.30-21.30")
+    )
+    start_date = models.DateField(_("startdatum"))
+    capacity = models.PositiveIntegerField(_("aantal plaatsen"))
+    seats_taken = models.PositiveIntegerField(_("bezette plaatsen"), default=0, editable=False)
+    is_open = models.BooleanField(_("open voor aanmelding"), default=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lotgenotengroep")
+        verbose_name_plural = _("lotgenotengroepen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")), name="peer_group_not_overbooked"
+            )
+        ]
+
+    @property
+    def open_seats(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_taken >= self.capacity
+
+
+class MeetingQuerySet(models.QuerySet):
+    def upcoming(self) -> MeetingQuerySet:
+        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
+
+
+class Meeting(models.Model):
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField(_("begint"))
+    ends_at = models.DateTimeField(_("eindigt"))
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("bijeenkomst")
+        verbose_name_plural = _("bijeenkomsten")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+
+class SignupStatus(models.TextChoices):
+    CONFIRMED = "bevestigd", _("Plaats")
+    WAITING = "wachtlijst", _("Wachtlijst")
+    CANCELLED = "geannuleerd", _("Geannuleerd")
+
+
+# A place that counts: a seat or one on the waiting list.
+ACTIVE_SIGNUP_STATUSES = [SignupStatus.CONFIRMED, SignupStatus.WAITING]
+ACTIVE_SIGNUP = Q(status__in=ACTIVE_SIGNUP_STATUSES)
+
+
+class SignupQuerySet(models.QuerySet):
+    def active(self) -> SignupQuerySet:
+        return self.filter(ACTIVE_SIGNUP)
+
+    def past_retention(self, now: datetime.datetime | None = None) -> SignupQuerySet:
+        """Sign-ups cancelled more than the retention period ago, and those of groups whose last
+        meeting ended that long ago."""
+        cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+        return self.annotate(group_end=models.Max("group__meetings__ends_at")).filter(
+            Q(status=SignupStatus.CANCELLED, changed_at__lt=cutoff) | Q(group_end__lt=cutoff)
+        )
+
+
+class Signup(models.Model):
+    """A place in a peer group. Contact details and message are encrypted at rest, like an
+    intake; the keyed digest of the address finds a person's places and keeps one place per
+    address per group."""
+
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="signups")
+    name = EncryptedTextField(_("naam of schuilnaam"))
+    email = EncryptedTextField(_("e-mailadres"))
+    phone = EncryptedTextField(_("telefoon"), blank=True)
+    message = EncryptedTextField(_("bericht"), blank=True)
+    email_digest = models.CharField(max_length=64, db_index=True, editable=False, default="")
+    status = models.CharField(_("status"), max_length=12, choices=SignupStatus.choices)
+    consent_at = models.DateTimeField(_("toestemming gegeven op"))
+    created_at = models.DateTimeField(_("aangemeld op"), default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    objects = SignupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("aanmelding")
+        verbose_name_plural = _("aanmeldingen")
+        constraints = [
+            # One active place (seat or waiting list) per address per group.
+            models.UniqueConstraint(
+                fields=["group", "email_digest"],
+                condition=ACTIVE_SIGNUP,
+                name="one_signup_per_address_digest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_digest = email_digest(self.email or "")
+        if (update_fields := kwargs.get("update_fields")) is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_digest"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_SIGNUP_STATUSES
+
+    @property
+    def erase_after(self) -> datetime.datetime | None:
+        """When the retention purge erases this sign-up: the retention period after it was
+        cancelled, or after the group's last meeting. None while the group has no meetings."""
+        retention = datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+        if self.status == SignupStatus.CANCELLED:
+            return self.changed_at + retention
+        last = self.group.meetings.aggregate(last=models.Max("ends_at"))["last"]
+        return last + retention if last is not None else None

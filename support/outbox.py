@@ -1,0 +1,287 @@
+"""The e-mail outbox: queue, deliver, retry, and the tasks that do it, side by side.
+
+Every e-mail is an OutgoingEmail row plus a task, both written in the transaction of the change
+that causes them: they commit or roll back with it, so a booking never fails because of e-mail
+and no e-mail is sent about a change that did not happen. The worker sends with retries. Task
+arguments carry ids only (task rows are stored in plain text); a login code's address and code
+travel sealed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import smtplib
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from support.booking.calendar import booking_ics
+from support.fields import fernet
+from support.links import booking_url, partner_url, signup_url
+from support.models import (
+    Booking,
+    BookingStatus,
+    EmailStatus,
+    OutgoingEmail,
+    PartnerIntake,
+    Signup,
+)
+
+logger = logging.getLogger(__name__)
+
+REMINDER_BEFORE = datetime.timedelta(hours=24)
+# E-mails to the booking's helper: they say that something is waiting, never what.
+HELPER_KIND_PREFIX = "helper_"
+# E-mails that carry a calendar file: the booking was (or still is) confirmed.
+CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled"}
+EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
+EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
+
+
+def email_queue(
+    *,
+    kind: str,
+    booking: Booking | None = None,
+    signup: Signup | None = None,
+    partner: PartnerIntake | None = None,
+    send_after: datetime.datetime | None = None,
+    sealed: str = "",
+) -> None:
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    # Staff read the portal in its own language; a visitor gets the language she booked in.
+    language = settings.LANGUAGE_CODE if kind.startswith(HELPER_KIND_PREFIX) else None
+    email = OutgoingEmail.objects.create(
+        kind=kind,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        booking=booking,
+        signup=signup,
+        partner=partner,
+        send_after=send_after,
+        message_id=make_msgid(domain=domain),
+        sealed=sealed,
+    )
+    if send_after is None:
+        send_email.enqueue(email.pk)
+    else:
+        send_email.using(run_after=send_after).enqueue(email.pk)
+
+
+def email_login_code(*, digest: str, sealed_code: str) -> bool:
+    """Queue a visitor's login code for the address behind `digest`, if it has records here."""
+    found = recipient_for(digest)
+    if found is None:
+        return False
+    code = unseal(sealed_code)["code"]
+    with transaction.atomic():
+        email_queue(
+            kind="visitor_code",
+            booking=found.get("booking"),
+            signup=found.get("signup"),
+            partner=found.get("partner"),
+            sealed=seal(to=found["to"], code=code),
+        )
+    return True
+
+
+def reminder_time(starts_at: datetime.datetime) -> datetime.datetime:
+    """24 elapsed hours before the session, whatever the clocks do in between."""
+    return starts_at.astimezone(datetime.UTC) - REMINDER_BEFORE
+
+
+def queue_reminder(booking: Booking) -> None:
+    # A reminder for an earlier time is skipped when its turn comes (see email_deliver).
+    when = reminder_time(booking.starts_at)
+    if when > timezone.now():
+        email_queue(kind="booking_reminder", booking=booking, send_after=when)
+
+
+def _reminder_is_stale(email: OutgoingEmail) -> bool:
+    booking = Booking.objects.filter(pk=email.booking_id).first()
+    return (
+        booking is None
+        or booking.status != BookingStatus.CONFIRMED
+        or reminder_time(booking.starts_at) != email.send_after
+    )
+
+
+def _retry_delay(attempts: int) -> datetime.timedelta:
+    return min(EMAIL_RETRY_FIRST * 2 ** (attempts - 1), EMAIL_RETRY_MAX)
+
+
+def email_deliver(*, email_id: int) -> None:
+    """Send one queued e-mail: once, or again later with backoff, or mark it failed."""
+    with transaction.atomic():
+        # The row lock keeps two workers from sending the same e-mail.
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != EmailStatus.PENDING:
+            return
+        if email.kind == "booking_reminder" and _reminder_is_stale(email):
+            email.status = EmailStatus.SKIPPED  # cancelled, or moved to another time
+            email.save(update_fields=["status"])
+            return
+        try:
+            _compose(email).send()
+        except smtplib.SMTPRecipientsRefused as error:
+            # The address itself is refused: trying again will not help.
+            email.attempts += 1
+            email.status = EmailStatus.FAILED
+            email.last_error = _describe(error)
+        except Exception as error:  # any other failure of the mail server: try again later
+            email.attempts += 1
+            email.last_error = _describe(error)
+            if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+                email.status = EmailStatus.FAILED
+            else:
+                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
+                send_email.using(run_after=email.next_attempt_at).enqueue(email.pk)
+        else:
+            email.attempts += 1
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.next_attempt_at = None
+        if email.status != EmailStatus.PENDING:
+            email.sealed = ""  # a login code's address and code are kept no longer than needed
+        email.save()
+        if email.status == EmailStatus.FAILED:
+            logger.error("E-mail %s failed for good: %s", email.pk, email.last_error)
+
+
+def email_retry(*, email: OutgoingEmail) -> None:
+    """Staff: try a failed e-mail again now."""
+    with transaction.atomic():
+        current = OutgoingEmail.objects.select_for_update().get(pk=email.pk)
+        if current.status != EmailStatus.FAILED:
+            return
+        current.status = EmailStatus.PENDING
+        current.next_attempt_at = None
+        current.save(update_fields=["status", "next_attempt_at"])
+        send_email.enqueue(current.pk)
+
+
+def _describe(error: Exception) -> str:
+    # The class and SMTP code only: server messages may repeat the address.
+    code = getattr(error, "smtp_code", "") or ""
+    return f"{type(error).__name__} {code}".strip()[:200]
+
+
+def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
+    with translation.override(email.language):
+        if email.sealed:
+            sealed = unseal(email.sealed)
+            recipient = sealed["to"]
+            context = {"code": sealed["code"]}
+        elif email.partner_id:
+            intake = PartnerIntake.objects.select_related(
+                "booking__helper", "booking__conversation_type"
+            ).get(pk=email.partner_id)
+            recipient = intake.invite_email
+            context = {
+                "booking": intake.booking,
+                "helper_name": intake.booking.helper.email_name,
+                "manage_url": settings.SITE_URL + partner_url(intake),
+            }
+        elif email.signup_id:
+            signup = Signup.objects.select_related("group").get(pk=email.signup_id)
+            recipient = signup.email
+            context = {
+                "signup": signup,
+                "group": signup.group,
+                "group_name": signup.group.email_name,
+                "manage_url": settings.SITE_URL + signup_url(signup),
+            }
+        elif email.kind.startswith(HELPER_KIND_PREFIX):
+            booking = Booking.objects.select_related("helper__user").get(pk=email.booking_id)
+            recipient = booking.helper.user.email if booking.helper.user else ""
+            path = reverse("practice:booking", kwargs={"pk": booking.pk})
+            context = {"manage_url": settings.SITE_URL + path}
+        else:
+            booking = Booking.objects.select_related("helper", "conversation_type").get(
+                pk=email.booking_id
+            )
+            recipient = booking.email
+            context = {"booking": booking, "helper_name": booking.helper.email_name}
+            if booking.is_open:
+                context["manage_url"] = settings.SITE_URL + booking_url(booking)
+        # Names in e-mails are the discreet ones (`email_name`), never the directory's: a mail
+        # client shows the subject, the sender and the first lines, often where others see them.
+        context["site_name"] = settings.SITE_NAME
+        subject = render_to_string(f"support/emails/{email.kind}_subject.txt", context)
+        body = render_to_string(f"support/emails/{email.kind}.txt", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient],
+            headers={"Message-ID": email.message_id},
+        )
+        if (
+            email.booking_id
+            and email.kind in CALENDAR_KINDS
+            and (email.kind != "booking_rescheduled" or booking.status == BookingStatus.CONFIRMED)
+        ):
+            # In the e-mail's language, like the text.
+            cancel = email.kind == "booking_cancelled"
+            message.attach(
+                "afspraak.ics",
+                booking_ics(booking, cancel=cancel),
+                f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
+            )
+    return message
+
+
+# -- a visitor's login code ----------------------------------------------------------------------
+
+
+def seal(**values: str) -> str:
+    """Encrypt what an e-mail must carry until it is sent (a login code's address and code)."""
+    return fernet().encrypt(json.dumps(values).encode()).decode()
+
+
+def unseal(token: str) -> dict[str, str]:
+    return json.loads(fernet().decrypt(token.encode()))
+
+
+def recipient_for(digest: str) -> dict[str, object] | None:
+    """Where a code for this digest goes: the address and a row to hang the e-mail on."""
+    booking = Booking.objects.submitted().filter(email_digest=digest).order_by("-pk").first()
+    if booking is not None:
+        return {"booking": booking, "to": booking.email}
+    signup = Signup.objects.filter(email_digest=digest).order_by("-pk").first()
+    if signup is not None:
+        return {"signup": signup, "to": signup.email}
+    intake = (
+        PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    if intake is not None:
+        return {"partner": intake, "to": intake.email}
+    return None
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+# Queued rows name a task by its dotted path; support/tasks.py keeps the old paths importable.
+
+
+@task
+def send_email(email_id: int) -> None:
+    email_deliver(email_id=email_id)
+
+
+@task
+def send_visitor_code(digest: str, sealed_code: str, language: str) -> None:
+    """A login code asked for on the site: sent only where the digest has bookings or sign-ups.
+
+    The arguments hold no address: a keyed digest and the code encrypted.
+    """
+    with translation.override(language):
+        email_login_code(digest=digest, sealed_code=sealed_code)
