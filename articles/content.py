@@ -18,6 +18,7 @@ import threading
 import time
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ import nh3
 import yaml
 from defusedxml import ElementTree as SafeElementTree
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
@@ -430,8 +431,6 @@ class Article:
         return [(t, TOPICS[t]) for t in self.topics]
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
 
@@ -450,9 +449,7 @@ _WORD = re.compile(r"\w+")
 
 
 def html_to_text(html: str) -> str:
-    import html as html_module
-
-    return _SPACE.sub(" ", html_module.unescape(_TAG.sub(" ", html))).strip()
+    return _SPACE.sub(" ", unescape(_TAG.sub(" ", html))).strip()
 
 
 def _toc_entries(tokens: list[dict[str, Any]]) -> tuple[TocEntry, ...]:

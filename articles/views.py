@@ -86,3 +86,17 @@ def search(request: HttpRequest) -> HttpResponse:
             "topics": library.topics_in_use(),
         },
     )
+
+
+@require_GET
+@reading_page
+def home(request: HttpRequest) -> HttpResponse:
+    library = content.get_library()
+    situations = [
+        {
+            "audience": audience,
+            "articles": library.published(audience=audience.slug)[:3],
+        }
+        for audience in content.AUDIENCES.values()
+    ]
+    return render(request, "pages/home.html", {"situations": situations})

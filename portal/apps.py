@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
+from portal import checks  # noqa: F401 - registers the system checks
+
 
 def create_cache_tables(app_config: AppConfig, using: str = "default", **kwargs: object) -> None:
     """Also after every later `migrate`: a cache switched to the database later gets its table.
@@ -19,6 +21,4 @@ class PortalConfig(AppConfig):
     name = "portal"
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401 - registers the system checks
-
         post_migrate.connect(create_cache_tables, dispatch_uid="houvast-cache-tables")

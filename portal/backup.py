@@ -33,7 +33,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
 from django.db import connections
 
 PREFIX = "houvast-"
@@ -239,8 +241,6 @@ def _backup_sqlite(alias: str, target: Path) -> tuple[dict[str, int], dict[str, 
 
 
 def _backup_postgresql(alias: str, target: Path) -> tuple[dict[str, int], dict[str, str]]:
-    import psycopg
-
     env = _pg_conninfo(alias)
     conninfo = {
         "host": env.get("PGHOST"),
@@ -417,13 +417,11 @@ def prune(directory: Path, *, keep_daily: int, keep_weekly: int) -> list[Path]:
 
 def unreadable_encrypted_fields(alias: str = "default") -> list[str]:
     """Models whose stored encrypted values no configured key opens (checked on one row each)."""
-    from django.apps import apps
-
-    from support.fields import EncryptedTextField
-
     unreadable = []
     for model in apps.get_models():
-        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        fields = [
+            f.name for f in model._meta.concrete_fields if getattr(f, "encrypted_at_rest", False)
+        ]
         if not fields:
             continue
         try:

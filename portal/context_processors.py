@@ -3,8 +3,6 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-from portal.accounts import helper_of
-
 # The language search engines get when none of the page's languages fits the reader.
 DEFAULT_LANGUAGE = "nl"
 
@@ -22,6 +20,4 @@ def site(request: HttpRequest) -> dict[str, object]:
         "canonical_url": settings.SITE_URL + language_urls.get(current, request.path),
         "alternate_urls": [(code, settings.SITE_URL + url) for code, url in language_urls.items()],
         "default_language_url": settings.SITE_URL + language_urls[DEFAULT_LANGUAGE],
-        # Called only by templates that ask (the account menu): no query on reading pages.
-        "account_helper": lambda: helper_of(request.user),
     }

@@ -7,9 +7,9 @@ stop counting (its counters stay in the totals, as Prometheus expects).
 
 import os
 
+from prometheus_client import multiprocess
+
 
 def child_exit(server, worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

@@ -7,12 +7,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
 from whitenoise.middleware import WhiteNoiseFileResponse
@@ -131,11 +132,10 @@ class ReadingPageCache:
         self.size = 0
         self.lock = threading.Lock()
         self.data_version = import_string(settings.PAGE_CACHE_DATA_VERSION)
+        self.get_library = import_string(settings.PAGE_CACHE_LIBRARY)
 
     def version(self, uses_data: bool) -> tuple:
-        from articles.content import get_library
-
-        library = get_library()
+        library = self.get_library()
         content = (id(library), library.version)
         return (content, self.data_version()) if uses_data else (content,)
 
@@ -276,48 +276,6 @@ def reading_page(
     return decorate(view) if view is not None else decorate
 
 
-# Where a staff member without a second factor may still go: setting one up, and leaving.
-MFA_SETUP_VIEWS = {
-    "mfa_index",
-    "mfa_activate_totp",
-    "mfa_add_webauthn",
-    "account_logout",
-    "account_reauthenticate",
-    "mfa_reauthenticate",
-    "exit",
-    "healthz",
-    "robots_txt",
-}
-
-
-class RequireStaffSecondFactor:
-    """allauth offers a second factor but never demands one: we do, for every staff account.
-
-    A staff member (admin user or helper) logged in without TOTP or a passkey sees nothing but
-    the page to set one up, so neither the dashboard nor the admin is reachable without it.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict
-    ) -> HttpResponse | None:
-        # Imported here: this module is loaded with the settings, before the models are.
-        from portal.accounts import has_second_factor, is_staff_member
-
-        match = request.resolver_match
-        if match is None or match.url_name in MFA_SETUP_VIEWS:
-            return None
-        user = request.user
-        if not is_staff_member(user) or has_second_factor(user):
-            return None
-        return redirect("mfa_activate_totp")
-
-
 class UnreadableDataPage:
     """Stored data that no configured key opens gets a clear page, never a 500 or ciphertext.
 
@@ -334,8 +292,6 @@ class UnreadableDataPage:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from cryptography.fernet import InvalidToken
-
         if not isinstance(exception, InvalidToken):
             return None
         match = getattr(request, "resolver_match", None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import functools
 import hmac
 import ipaddress
 import json
@@ -32,6 +33,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -41,7 +43,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -140,65 +141,14 @@ class JsonFormatter(logging.Formatter):
 # -- the metrics endpoint -------------------------------------------------------------------------
 
 
-class DatabaseGauges:
-    """Gauges read from the database at each scrape: right with any number of processes."""
-
-    def describe(self) -> list:
-        return []  # no database query when registered
-
-    def collect(self):
-        from django.utils import timezone
-        from django_tasks_db.models import DBTaskResult
-
-        from support import operations
-
-        now = timezone.now()
-        state = operations.mail_state(now)
-        emails = GaugeMetricFamily(
-            "houvast_emails", "E-mails in the outbox, per status.", labels=["status"]
-        )
-        from support.models import EmailStatus
-
-        names = {
-            EmailStatus.PENDING: "queued",
-            EmailStatus.SENT: "sent",
-            EmailStatus.FAILED: "failed",
-            EmailStatus.SKIPPED: "skipped",
-        }
-        for status, count in state.counts.items():
-            emails.add_metric([names.get(status, status)], count)
-        yield emails
-        oldest = state.oldest_unsent_age
-        yield GaugeMetricFamily(
-            "houvast_email_oldest_unsent_age_seconds",
-            "How long the oldest e-mail that is due has waited (0: none waiting).",
-            value=oldest.total_seconds() if oldest else 0,
-        )
-        yield GaugeMetricFamily(
-            "houvast_task_backlog",
-            "Background tasks due now and not yet started.",
-            value=DBTaskResult.objects.ready().count(),
-        )
-        age = operations.heartbeat_age(now)
-        yield GaugeMetricFamily(
-            "houvast_worker_heartbeat_age_seconds",
-            "Seconds since the worker's last heartbeat (-1: never).",
-            value=age.total_seconds() if age is not None else -1,
-        )
-        yield GaugeMetricFamily(
-            "houvast_live_holds",
-            "Times held by visitors right now.",
-            value=operations.live_holds(now),
-        )
-        yield GaugeMetricFamily(
-            "houvast_bookings_waiting_over_48h",
-            "Requests a helper has not answered within 48 hours.",
-            value=operations.bookings_waiting_too_long(now),
-        )
-
-
-DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
-DATABASE_REGISTRY.register(DatabaseGauges())
+@functools.cache
+def database_registry() -> CollectorRegistry:
+    """The apps' gauges read from the database at each scrape (METRICS_COLLECTORS): right with
+    any number of processes. Made at the first scrape, so no database query happens earlier."""
+    registry = CollectorRegistry(auto_describe=False)
+    for path in settings.METRICS_COLLECTORS:
+        registry.register(import_string(path)())
+    return registry
 
 
 def _networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -229,7 +179,7 @@ def metrics_text() -> bytes:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return generate_latest(registry) + generate_latest(DATABASE_REGISTRY)
+    return generate_latest(registry) + generate_latest(database_registry())
 
 
 __all__ = ["CONTENT_TYPE_LATEST", "JsonFormatter", "RequestLog", "metrics_allowed", "metrics_text"]

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from articles import views as articles_views
 from articles.sitemaps import ArticleSitemap, PageSitemap
 from portal import views
 
@@ -27,7 +28,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", views.home, name="home"),
+    path("", articles_views.home, name="home"),
     path("hulp-nu/", views.crisis_help, name="crisis_help"),
     path("veilig-surfen/", views.safe_browsing, name="safe_browsing"),
     path("privacy/", views.privacy, name="privacy"),

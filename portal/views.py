@@ -1,4 +1,5 @@
-"""Pages of the frame that belong to no app: home, crisis help, safety, privacy, quick exit."""
+"""Pages of the frame that belong to no app: crisis help, safety, privacy, quick exit, and the
+operator's health, readiness and metrics."""
 
 import sys
 
@@ -9,27 +10,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpRes
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from articles import content
 from portal import observability
 from portal.middleware import reading_page
-from support import operations
-
-
-@require_GET
-@reading_page
-def home(request: HttpRequest) -> HttpResponse:
-    library = content.get_library()
-    situations = [
-        {
-            "audience": audience,
-            "articles": library.published(audience=audience.slug)[:3],
-        }
-        for audience in content.AUDIENCES.values()
-    ]
-    return render(request, "pages/home.html", {"situations": situations})
 
 
 @require_GET
@@ -67,9 +55,6 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
 
 def unavailable(error: BaseException | None) -> bool:
     """Whether an error means that the database or Redis cannot be reached (not a bug of ours)."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
     kinds = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
     seen = set()
     while error is not None and id(error) not in seen:
@@ -119,24 +104,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready to serve: database and caches answer, and the worker (e-mail, reminders, purge)
-    has beaten within the last two minutes. 503 with the reason otherwise."""
+    """Ready to serve: database and caches answer, and every check in READINESS_CHECKS (the
+    worker has beaten within the last two minutes) passes. 503 with the reason otherwise."""
     if problem := _storage_problem():
         return HttpResponse(problem + "\n", status=503, content_type="text/plain")
-    age = operations.heartbeat_age()
-    if age is None:
-        return HttpResponse(
-            "worker never seen (is `manage.py task_worker` running, and `purge_intakes "
-            "--schedule` done?)\n",
-            status=503,
-            content_type="text/plain",
-        )
-    if age >= operations.HEARTBEAT_MAX_AGE:
-        return HttpResponse(
-            f"worker silent for {int(age.total_seconds())} s\n",
-            status=503,
-            content_type="text/plain",
-        )
+    for path in settings.READINESS_CHECKS:
+        if problem := import_string(path)():
+            return HttpResponse(problem + "\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
 
 

@@ -17,8 +17,10 @@ import os
 import socket
 
 from django.db import transaction
+from django.tasks.base import TaskResultStatus
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django_tasks_db.models import DBTaskResult
 
 # Far longer than any task takes (an e-mail gives up on the mail server after 20 s).
 ORPHANED_AFTER = datetime.timedelta(minutes=15)
@@ -48,9 +50,6 @@ def is_orphaned(worker_ids: list[str], started_at: datetime.datetime | None, now
 
 def recover_orphaned_tasks() -> int:
     """Put the RUNNING tasks of dead workers back in the queue; returns how many."""
-    from django.tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     now = timezone.now()
     recovered = 0
     with transaction.atomic():

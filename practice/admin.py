@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts import has_second_factor, helper_of
 from practice import services
+from practice.accounts import has_second_factor, helper_of
 from practice.models import AccessLogEntry, StaffMember
 from support.models import Helper
 
@@ -51,8 +51,11 @@ class InvitationForm(forms.ModelForm):
     role = forms.ChoiceField(
         label=_("Rol"),
         choices=[
-            (services.Role.HELPER, _("Hulpverlener: eigen afspraken en intakes")),
-            (services.Role.COORDINATOR, _("Coördinator: overzicht en aanmeldingen, geen intakes")),
+            (services.StaffRole.HELPER, _("Hulpverlener: eigen afspraken en intakes")),
+            (
+                services.StaffRole.COORDINATOR,
+                _("Coördinator: overzicht en aanmeldingen, geen intakes"),
+            ),
         ],
     )
     helper = forms.ModelChoiceField(
@@ -77,7 +80,7 @@ class InvitationForm(forms.ModelForm):
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
-        if data.get("role") == services.Role.HELPER and not data.get("helper"):
+        if data.get("role") == services.StaffRole.HELPER and not data.get("helper"):
             self.add_error("helper", _("Kies bij welke hulpverlener dit account hoort."))
         return data
 

@@ -1,11 +1,7 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-
-def _invitation_accepted(sender: object, request: object, user: object, **kwargs: object) -> None:
-    from practice.services import invitation_accepted
-
-    invitation_accepted(user=user)
 
 
 class PracticeConfig(AppConfig):
@@ -13,6 +9,6 @@ class PracticeConfig(AppConfig):
     verbose_name = _("Praktijk")
 
     def ready(self) -> None:
-        from allauth.account.signals import password_reset
-
-        password_reset.connect(_invitation_accepted, dispatch_uid="practice.invitation_accepted")
+        # The receivers need the models, which cannot be imported while the app registry
+        # loads this module: their module is imported now that the registry is ready.
+        import_module("practice.signals")

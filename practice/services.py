@@ -11,19 +11,18 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from portal.accounts import is_staff_member
+from practice.accounts import is_staff_member
 from practice.models import AccessAction, AccessLogEntry
 from support.models import Helper
+from support.operations import COORDINATORS
+from support.outbox import staff_email_send
 
-COORDINATORS = "Coördinatoren"
 # What a coordinator may do in the admin: keep the directory and the group sign-ups, follow
 # bookings by time and status, read the access log. Intake answers are in none of these.
 COORDINATOR_PERMISSIONS = {
@@ -75,7 +74,7 @@ def coordinator_group() -> Group:
     return group
 
 
-class Role:
+class StaffRole:
     HELPER = "helper"
     COORDINATOR = "coordinator"
 
@@ -83,15 +82,18 @@ class Role:
 def staff_invite(*, email: str, role: str, helper: Helper | None = None) -> User:
     """Make a staff account without a password and e-mail an invitation to choose one.
 
-    The second factor is asked for at the first login (portal.middleware.require_staff_mfa).
+    The second factor is asked for at the first login
+    (practice.middleware.RequireStaffSecondFactor).
     """
     email = email.strip()
     with transaction.atomic():
-        user = User(username=email.lower()[:150], email=email, is_staff=role == Role.COORDINATOR)
+        user = User(
+            username=email.lower()[:150], email=email, is_staff=role == StaffRole.COORDINATOR
+        )
         user.set_unusable_password()
         user.save()
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-        if role == Role.COORDINATOR:
+        if role == StaffRole.COORDINATOR:
             user.groups.add(coordinator_group())
         elif helper is not None:
             Helper.objects.filter(pk=helper.pk).update(user=user)
@@ -103,20 +105,6 @@ def invitation_url(user: User) -> str:
     key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
     return settings.SITE_URL + path.replace("UID-KEY", key)
-
-
-def staff_email_send(*, user: User, kind: str, context: dict[str, object]) -> None:
-    """E-mail a staff member in the portal's language (templates/practice/emails/<kind>)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"site_name": settings.SITE_NAME, **context}
-        subject = render_to_string(f"practice/emails/{kind}_subject.txt", context)
-        body = render_to_string(f"practice/emails/{kind}.txt", context)
-    EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    ).send()
 
 
 def staff_invitation_send(*, user: User) -> None:

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accounts import helper_of, is_staff_member
+from practice.accounts import helper_of, is_staff_member
 from practice.forms import DeclineForm, EraseForm, ExceptionForm, PersonForm, ProposeForm, RuleForm
 from practice.models import AccessAction
 from practice.services import access_log, has_explicit_permission
@@ -198,9 +198,7 @@ def _booking_page(
         "error": error,
         "is_request": is_request,
         "can_cancel": booking.is_open,
-        "can_extend": bool(extended)
-        and booking.is_open
-        and booking.duration_minutes < extended,
+        "can_extend": bool(extended) and booking.is_open and booking.duration_minutes < extended,
         "extended_minutes": extended,
         "can_record_outcome": booking.status == BookingStatus.CONFIRMED
         and booking.starts_at <= now,

@@ -7,6 +7,9 @@ is_example=True, so nobody mistakes them for real people or real groups.
 import datetime
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -547,10 +550,6 @@ DEMO_HELPER_PASSWORD = "houvast-demo-sanne"  # development only: load_demo_accou
 
 def load_demo_account() -> None:
     """A login for the example helper, to try the dashboard in development."""
-    from allauth.account.models import EmailAddress
-    from django.conf import settings
-    from django.contrib.auth.models import User
-
     if not settings.DEBUG:
         raise RuntimeError("the demo account is for development only")
     user, created = User.objects.get_or_create(

@@ -13,11 +13,16 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from prometheus_client.core import GaugeMetricFamily
 
 from support.models import Booking, BookingStatus, EmailStatus, OpsMarker, OutgoingEmail
+from support.outbox import staff_email_send
 
 logger = logging.getLogger(__name__)
 
+# The staff group of coordinators: they keep the directory and hear about mail trouble.
+COORDINATORS = "Coördinatoren"
 HEARTBEAT = "worker-heartbeat"
 MAIL_NOTICE = "mail-notice"
 # /readyz fails when the worker has not beaten for this long.
@@ -42,6 +47,19 @@ def heartbeat_age(now: datetime.datetime | None = None) -> datetime.timedelta | 
 def worker_alive(now: datetime.datetime | None = None) -> bool:
     age = heartbeat_age(now)
     return age is not None and age < HEARTBEAT_MAX_AGE
+
+
+def worker_problem() -> str | None:
+    """Why the worker (e-mail, reminders, purge) does not count as running, for /readyz."""
+    age = heartbeat_age()
+    if age is None:
+        return (
+            "worker never seen (is `manage.py task_worker` running, and `purge_intakes "
+            "--schedule` done?)"
+        )
+    if age >= HEARTBEAT_MAX_AGE:
+        return f"worker silent for {int(age.total_seconds())} s"
+    return None
 
 
 @dataclass(frozen=True)
@@ -85,9 +103,7 @@ def mail_state(now: datetime.datetime | None = None) -> MailState:
 
 
 def live_holds(now: datetime.datetime | None = None) -> int:
-    return Booking.objects.filter(
-        status=BookingStatus.HELD, hold_expires_at__gt=now or timezone.now()
-    ).count()
+    return Booking.objects.live_holds(now).count()
 
 
 def bookings_waiting_too_long(now: datetime.datetime | None = None) -> int:
@@ -99,8 +115,6 @@ def bookings_waiting_too_long(now: datetime.datetime | None = None) -> int:
 
 
 def coordinators() -> list[User]:
-    from practice.services import COORDINATORS
-
     return list(
         User.objects.filter(groups__name=COORDINATORS, is_active=True)
         .exclude(email="")
@@ -128,8 +142,6 @@ def notify_mail_trouble(now: datetime.datetime | None = None) -> bool:
     OpsMarker.objects.update_or_create(
         name=MAIL_NOTICE, defaults={"at": now, "value": state.newest_failed_id}
     )
-    from practice.services import staff_email_send
-
     minutes = int(state.oldest_unsent_age.total_seconds() // 60) if state.stuck else 0
     context = {"failed": state.failed, "stuck_minutes": minutes}
     for user in coordinators():
@@ -139,3 +151,56 @@ def notify_mail_trouble(now: datetime.datetime | None = None) -> bool:
             logger.warning("The notice about stuck e-mail could not be sent.", exc_info=True)
             break
     return True
+
+
+# -- /metrics ------------------------------------------------------------------------------------
+
+
+class DatabaseGauges:
+    """Gauges read from the database at each scrape (/metrics, METRICS_COLLECTORS)."""
+
+    def describe(self) -> list:
+        return []  # no database query when registered
+
+    def collect(self):
+        now = timezone.now()
+        state = mail_state(now)
+        emails = GaugeMetricFamily(
+            "houvast_emails", "E-mails in the outbox, per status.", labels=["status"]
+        )
+        names = {
+            EmailStatus.PENDING: "queued",
+            EmailStatus.SENT: "sent",
+            EmailStatus.FAILED: "failed",
+            EmailStatus.SKIPPED: "skipped",
+        }
+        for status, count in state.counts.items():
+            emails.add_metric([names.get(status, status)], count)
+        yield emails
+        oldest = state.oldest_unsent_age
+        yield GaugeMetricFamily(
+            "houvast_email_oldest_unsent_age_seconds",
+            "How long the oldest e-mail that is due has waited (0: none waiting).",
+            value=oldest.total_seconds() if oldest else 0,
+        )
+        yield GaugeMetricFamily(
+            "houvast_task_backlog",
+            "Background tasks due now and not yet started.",
+            value=DBTaskResult.objects.ready().count(),
+        )
+        age = heartbeat_age(now)
+        yield GaugeMetricFamily(
+            "houvast_worker_heartbeat_age_seconds",
+            "Seconds since the worker's last heartbeat (-1: never).",
+            value=age.total_seconds() if age is not None else -1,
+        )
+        yield GaugeMetricFamily(
+            "houvast_live_holds",
+            "Times held by visitors right now.",
+            value=live_holds(now),
+        )
+        yield GaugeMetricFamily(
+            "houvast_bookings_waiting_over_48h",
+            "Requests a helper has not answered within 48 hours.",
+            value=bookings_waiting_too_long(now),
+        )

@@ -17,6 +17,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
@@ -236,6 +237,24 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
             )
     return message
+
+
+def staff_email_send(*, user: User, kind: str, context: dict[str, object]) -> None:
+    """E-mail a staff member now, in the portal's language (templates/practice/emails/<kind>).
+
+    Past the outbox on purpose, for the notices that must not wait on it: the one about stuck
+    mail (the outbox may be what is stuck) and those about a second factor being reset.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"site_name": settings.SITE_NAME, **context}
+        subject = render_to_string(f"practice/emails/{kind}_subject.txt", context)
+        body = render_to_string(f"practice/emails/{kind}.txt", context)
+    EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    ).send()
 
 
 # -- a visitor's login code ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Accounts with django-allauth: who counts as staff, the adapter, the visitor's code login.
+"""Accounts with django-allauth: who counts as staff, and the adapter.
 
 Staff (helpers, coordinators, administrators) log in with e-mail address, password and a second
-factor; `portal.middleware.RequireStaffSecondFactor` sends a staff member without one to set it up.
+factor; `practice.middleware.RequireStaffSecondFactor` sends a staff member without one to set it
+up.
 Visitors have no account: they reach "Mijn afspraken" with an e-mail code (support/visitor.py).
 """
 
@@ -19,16 +20,16 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 
+from support.models import Helper
+
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def helper_of(user: AbstractBaseUser | AnonymousUser):
+def helper_of(user: AbstractBaseUser | AnonymousUser) -> Helper | None:
     """The directory's helper entry this account belongs to, or None (cached on the user)."""
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_houvast_helper"):
-        from support.models import Helper
-
         user._houvast_helper = Helper.objects.filter(user=user).first()
     return user._houvast_helper
 

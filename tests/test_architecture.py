@@ -1,0 +1,101 @@
+"""The layering of the apps, read from the import statements of the code.
+
+    portal  ←  articles  ←  support  ←  practice
+
+`portal` holds what belongs to no app (middleware, rate limits, the worker, observability,
+backups) and imports no app; `articles` knows only `portal`; `support` may use `articles`
+(directory entries in the site search) and `portal`; `practice`, the helper's side, may use
+all three. The composition root, `portal/settings.py` and `portal/urls.py`, names every app and
+is imported by none, so it stands above the layers and is left out. An import at module top
+that breaks the order is a cycle waiting to happen: this test names it.
+"""
+
+import ast
+import itertools
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ["portal", "articles", "support", "practice"]
+COMPOSITION_ROOT = {"portal/settings.py", "portal/urls.py"}
+
+
+def app_modules() -> list[Path]:
+    return sorted(
+        path
+        for package in LAYERS
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and path.relative_to(ROOT).as_posix() not in COMPOSITION_ROOT
+    )
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The packages of ours that a module imports, anywhere in it."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found.update(name.split(".")[0] for name in names if name.split(".")[0] in LAYERS)
+    return found
+
+
+def package_graph() -> dict[str, dict[str, list[str]]]:
+    """package -> imported package -> the modules that import it."""
+    graph: dict[str, dict[str, list[str]]] = {package: {} for package in LAYERS}
+    for path in app_modules():
+        source = path.relative_to(ROOT).parts[0]
+        for target in imported_packages(path) - {source}:
+            graph[source].setdefault(target, []).append(path.relative_to(ROOT).as_posix())
+    return graph
+
+
+def find_cycle(graph: dict[str, dict[str, list[str]]]) -> list[str] | None:
+    state: dict[str, str] = {}
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        state[node] = "open"
+        for target in graph[node]:
+            if state.get(target) == "open":
+                return [*trail[trail.index(target) :], target] if target in trail else [target]
+            if target not in state and (cycle := visit(target, [*trail, target])):
+                return cycle
+        state[node] = "done"
+        return None
+
+    for start in graph:
+        if start not in state and (cycle := visit(start, [start])):
+            return cycle
+    return None
+
+
+def test_the_apps_import_each_other_without_a_cycle() -> None:
+    graph = package_graph()
+    cycle = find_cycle(graph)
+    assert cycle is None, (
+        " → ".join(cycle)
+        + "\n"
+        + "\n".join(f"{a} → {b}: {graph[a][b]}" for a, b in itertools.pairwise(cycle))
+    )
+
+
+@pytest.mark.parametrize("package", LAYERS)
+def test_each_app_imports_only_the_layers_below_it(package: str) -> None:
+    allowed = set(LAYERS[: LAYERS.index(package)])
+    upward = {
+        target: modules
+        for target, modules in package_graph()[package].items()
+        if target not in allowed
+    }
+    assert not upward, f"{package} imports a layer above it: {upward}"
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {"a": {"b": ["a.py"]}, "b": {"c": ["b.py"]}, "c": {"a": ["c.py"]}}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": []}, "b": {}}) is None
