@@ -2,7 +2,7 @@
 
 These rules read an already validated article: its front matter texts, the plain text of each
 block of its body, and the links it makes. They know nothing about the database; the caller
-passes the organisations an article may name (support.demo.article_organisations()).
+passes the organisations an article may name (support.organisations.article_organisations()).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from articles.content import Article, ContentError, html_to_text
+from articles.content import Article
+from articles.frontmatter import ContentError
+from articles.rendering import html_to_text
 
 # Rule 4: do not pathologise the reader.
 BANNED_WORDS = re.compile(r"medeafhankelijk\w*|seksverslaafden|co-?dependen\w*", re.IGNORECASE)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from articles import content
 from articles import search as site_search
+from articles.frontmatter import AUDIENCES, TOPICS
 from portal.middleware import reading_page
 
 AUDIENCE_PARAM = "voor"
@@ -24,8 +25,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
     audience = request.GET.get(AUDIENCE_PARAM)
     topic = request.GET.get(TOPIC_PARAM)
     # Unknown filter values are ignored rather than answered with an error.
-    audience = audience if audience in content.AUDIENCES else None
-    topic = topic if topic in content.TOPICS else None
+    audience = audience if audience in AUDIENCES else None
+    topic = topic if topic in TOPICS else None
     articles = library.published(audience=audience, topic=topic)
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get(PAGE_PARAM))
     return render(
@@ -38,11 +39,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "query_prefix": urlencode(
                 {k: v for k, v in ((AUDIENCE_PARAM, audience), (TOPIC_PARAM, topic)) if v}
             ),
-            "audiences": content.AUDIENCES.values(),
+            "audiences": AUDIENCES.values(),
             "topics": library.topics_in_use(),
-            "current_audience": content.AUDIENCES.get(audience) if audience else None,
+            "current_audience": AUDIENCES.get(audience) if audience else None,
             "current_topic": topic,
-            "current_topic_label": content.TOPICS.get(topic) if topic else None,
+            "current_topic_label": TOPICS.get(topic) if topic else None,
         },
     )
 
@@ -97,6 +98,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "audience": audience,
             "articles": library.published(audience=audience.slug)[:3],
         }
-        for audience in content.AUDIENCES.values()
+        for audience in AUDIENCES.values()
     ]
     return render(request, "pages/home.html", {"situations": situations})

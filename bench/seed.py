@@ -30,7 +30,7 @@ from django.utils import timezone  # noqa: E402
 
 from articles import checklist  # noqa: E402
 from support import services  # noqa: E402
-from support.demo import article_organisations, load_demo  # noqa: E402
+from support.demo import load_demo  # noqa: E402
 from support.models import (  # noqa: E402
     AvailabilityRule,
     ConversationType,
@@ -44,6 +44,7 @@ from support.models import (  # noqa: E402
     Organisation,
     PeerGroup,
 )
+from support.organisations import article_organisations  # noqa: E402
 
 SCALE = int(os.environ.get("BENCH_SCALE", "1"))
 SYNTHETIC_ARTICLES = 1000 * SCALE

@@ -29,31 +29,33 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_flag("DJANGO_DEBUG")
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
+
+def required_secret[T: (str, list[str])](name: str, development: T) -> T:
+    """A secret from the environment (a list: comma-separated). Production refuses to start
+    without it; with debug on, a fixed development value stands in."""
+    value = env_list(name) if isinstance(development, list) else os.environ.get(name, "")
+    if value:
+        return value
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
-    SECRET_KEY = "development-only-not-secret"
+        raise ImproperlyConfigured(f"{name} is required when DJANGO_DEBUG is off.")
+    return development
+
+
+SECRET_KEY = required_secret("DJANGO_SECRET_KEY", "development-only-not-secret")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
 
-# Keys for intake answers and contact details at rest (support/fields.py): Fernet keys,
-# comma-separated, newest first. Never derived from SECRET_KEY.
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # Key for the keyed hashes (HMAC) of e-mail addresses that let us find a person's encrypted
 # bookings (for "Mijn afspraken", export and erasure) without decrypting every row. It must stay
 # the same for as long as the data exists; it is separate from SECRET_KEY, which may be rotated.
-EMAIL_DIGEST_KEY = os.environ.get("EMAIL_DIGEST_KEY", "")
-if not EMAIL_DIGEST_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("EMAIL_DIGEST_KEY is required when DJANGO_DEBUG is off.")
-    EMAIL_DIGEST_KEY = "development-only-email-digest-key"
-if not FIELD_ENCRYPTION_KEYS:
-    if not DEBUG:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required when DJANGO_DEBUG is off.")
-    FIELD_ENCRYPTION_KEYS = ["FfHjpS4IZpLHf9kIpCTZv6ZIGGw8rtRd-JikpJv8d2g="]  # development only
+EMAIL_DIGEST_KEY = required_secret("EMAIL_DIGEST_KEY", "development-only-email-digest-key")
+# Keys for intake answers and contact details at rest (support/fields.py): Fernet keys,
+# comma-separated, newest first. Never derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = required_secret(
+    "FIELD_ENCRYPTION_KEYS", ["FfHjpS4IZpLHf9kIpCTZv6ZIGGw8rtRd-JikpJv8d2g="]
+)
 
 SITE_NAME = os.environ.get("SITE_NAME", "Houvast")
 # The public address, for links in e-mails (no trailing slash).

@@ -16,7 +16,6 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from practice.accounts import helper_of, is_staff_member
 from practice.forms import DeclineForm, EraseForm, ExceptionForm, PersonForm, ProposeForm, RuleForm
 from practice.models import AccessAction
+from practice.selectors import open_bookings, own_booking, week_bookings
 from practice.services import access_log, has_explicit_permission
 from support import privacy
 from support.booking import selectors
@@ -43,16 +43,7 @@ from support.models import (
     PartnerIntake,
 )
 
-ON_CALENDAR = [
-    BookingStatus.REQUESTED,
-    BookingStatus.CONFIRMED,
-    BookingStatus.COMPLETED,
-    BookingStatus.NO_SHOW,
-]
 PREVIEW_DAYS = 14
-PARTNER_INTAKE_SUBMITTED = Exists(
-    PartnerIntake.objects.filter(booking=OuterRef("pk"), submitted_at__isnull=False)
-)
 
 
 def helper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -69,18 +60,6 @@ def helper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, helper, *args, **kwargs)
 
     return wrapper
-
-
-def _own_booking(helper: Helper, pk: int) -> Booking:
-    # Another helper's booking does not exist, as far as this helper can tell.
-    return get_object_or_404(
-        Booking.objects.select_related("conversation_type", "helper").annotate(
-            has_partner_intake=PARTNER_INTAKE_SUBMITTED
-        ),
-        pk=pk,
-        helper=helper,
-        status__in=[*ON_CALENDAR, BookingStatus.DECLINED, BookingStatus.CANCELLED],
-    )
 
 
 # How far back and ahead the week calendar goes: beyond any booking's horizon or retention.
@@ -108,18 +87,7 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
         monday = wanted
     week_start = datetime.datetime.combine(monday, datetime.time(), tzinfo=zone)
     week_end = week_start + datetime.timedelta(days=7)
-    # Only what the calendar shows: of the encrypted intake columns only the safety answer is
-    # read, for the helper's own safety badge.
-    bookings = (
-        Booking.objects.filter(helper=helper)
-        .only("status", "starts_at", "ends_at", "feels_safe", "conversation_type__name")
-        .annotate(has_partner_intake=PARTNER_INTAKE_SUBMITTED)
-    )
-    in_week = list(
-        bookings.filter(
-            status__in=ON_CALENDAR, starts_at__lt=week_end, ends_at__gt=week_start
-        ).select_related("conversation_type")
-    )
+    in_week = week_bookings(helper, week_start, week_end)
     days = []
     for offset in range(7):
         day = monday + datetime.timedelta(days=offset)
@@ -133,21 +101,14 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
                 ],
             }
         )
-    now = timezone.now()
-    upcoming = list(
-        bookings.filter(
-            status__in=[BookingStatus.REQUESTED, BookingStatus.CONFIRMED], ends_at__gt=now
-        )
-        .select_related("conversation_type")
-        .order_by("starts_at")[:50]
-    )
+    requests, upcoming = open_bookings(helper, timezone.now())
     return render(
         request,
         "practice/dashboard.html",
         {
             "helper": helper,
-            "requests": [b for b in upcoming if b.status == BookingStatus.REQUESTED],
-            "upcoming": [b for b in upcoming if b.status == BookingStatus.CONFIRMED],
+            "requests": requests,
+            "upcoming": upcoming,
             "days": days,
             "monday": monday,
             "previous_week": monday - datetime.timedelta(days=7),
@@ -157,15 +118,9 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
     )
 
 
-def _offer_for(booking: Booking) -> Offer:
-    return Offer.objects.select_related("helper", "conversation_type").get(
-        helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
-    )
-
-
 def _free_choices(booking: Booking) -> list[tuple[str, str]]:
     """Free times for another proposal, on the helper's clock, over the next weeks."""
-    offer = _offer_for(booking)
+    offer = selectors.offer_for(booking)
     zone = offer.helper.zone
     first_day = timezone.localdate(timezone=zone)
     times = selectors.free_times(
@@ -212,7 +167,7 @@ def _booking_page(
 @require_GET
 @helper_required
 def booking_detail(request: HttpRequest, helper: Helper, pk: int) -> HttpResponse:
-    return _booking_page(request, _own_booking(helper, pk))
+    return _booking_page(request, own_booking(helper, pk))
 
 
 ACTIONS = {
@@ -231,7 +186,7 @@ ACTIONS = {
 def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
-    booking = _own_booking(helper, pk)
+    booking = own_booking(helper, pk)
     decline_form = propose_form = None
     try:
         if action == "bevestigen":
@@ -272,7 +227,7 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
         return redirect("practice:booking", pk=booking.pk)
     return _booking_page(
         request,
-        _own_booking(helper, pk),
+        own_booking(helper, pk),
         error=error,
         decline_form=decline_form,
         propose_form=propose_form,
@@ -283,7 +238,7 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
 @require_GET
 @helper_required
 def booking_intake(request: HttpRequest, helper: Helper, pk: int) -> HttpResponse:
-    booking = _own_booking(helper, pk)
+    booking = own_booking(helper, pk)
     access_log(request=request, action=AccessAction.VIEW_INTAKE, record=f"booking {booking.pk}")
     return render(
         request,
@@ -295,7 +250,7 @@ def booking_intake(request: HttpRequest, helper: Helper, pk: int) -> HttpRespons
 @require_GET
 @helper_required
 def partner_intake(request: HttpRequest, helper: Helper, pk: int) -> HttpResponse:
-    booking = _own_booking(helper, pk)
+    booking = own_booking(helper, pk)
     intake = get_object_or_404(PartnerIntake, booking=booking, submitted_at__isnull=False)
     access_log(
         request=request,

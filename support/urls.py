@@ -21,7 +21,7 @@ urlpatterns = [
         views.booking_reschedule,
         name="booking_reschedule",
     ),
-    path("mijn-afspraken/", views.my_bookings, name="my_bookings"),
+    path("mijn-afspraken/", visitor.my_bookings, name="my_bookings"),
     path("mijn-afspraken/inloggen/", visitor.login, name="visitor_login"),
     path("mijn-afspraken/code/", visitor.code, name="visitor_code"),
     path("mijn-afspraken/uitloggen/", visitor.logout, name="visitor_logout"),

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from portal.middleware import reading_page
 from portal.ratelimit import client_digest
-from support import links, visitor
+from support import links
 from support.booking import partner as partner_services
 from support.booking import selectors
 from support.booking import services as booking_services
@@ -40,7 +40,6 @@ from support.models import (
     Offer,
     PartnerIntake,
     PeerGroup,
-    Signup,
 )
 
 
@@ -820,43 +819,3 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
         {"error": error, "taken_nearest": nearest, "rescheduling": booking, "token": token}
     )
     return render(request, "support/booking/week.html", context, status=status)
-
-
-# -- a visitor's own bookings and sign-ups ------------------------------------------------------
-
-
-@never_cache
-@require_GET
-def my_bookings(request: HttpRequest) -> HttpResponse:
-    """ "Mijn afspraken": what this address booked or signed up for, with the private links.
-
-    Only for a session that proved the address with an e-mail code (support/visitor.py);
-    rows are found by the address's digest.
-    """
-    digest = visitor.visitor_digest(request)
-    if digest is None:
-        return redirect("support:visitor_login")
-    now = timezone.now()
-    bookings = list(
-        Booking.objects.submitted()
-        .filter(email_digest=digest)
-        .select_related("helper", "conversation_type")
-        .order_by("-starts_at")
-    )
-    for booking in bookings:
-        active = booking.is_open and booking.starts_at > now
-        booking.manage_url = links.booking_url(booking) if active else None
-    signups = list(
-        Signup.objects.filter(email_digest=digest).select_related("group").order_by("-created_at")
-    )
-    for signup_ in signups:
-        signup_.manage_url = links.signup_url(signup_) if signup_.is_active else None
-    return render(
-        request,
-        "support/my_bookings.html",
-        {
-            "upcoming": [b for b in bookings if b.ends_at > now],
-            "past": [b for b in bookings if b.ends_at <= now],
-            "signups": signups,
-        },
-    )

@@ -20,14 +20,17 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import ratelimit
+from support import links
 from support.fields import email_digest
+from support.models import Booking, Signup
 from support.outbox import seal, send_visitor_code
 
 SESSION_PENDING = "visitor-login"
@@ -68,6 +71,22 @@ def _code_hash(code: str) -> str:
 def new_code() -> str:
     letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     return f"{letters[:4]}-{letters[4:]}"
+
+
+def visitor_bookings(digest: str) -> list[Booking]:
+    """What this address sent to a helper, the latest first."""
+    return list(
+        Booking.objects.submitted()
+        .filter(email_digest=digest)
+        .select_related("helper", "conversation_type")
+        .order_by("-starts_at")
+    )
+
+
+def visitor_signups(digest: str) -> list[Signup]:
+    return list(
+        Signup.objects.filter(email_digest=digest).select_related("group").order_by("-created_at")
+    )
 
 
 def visitor_digest(request: HttpRequest) -> str | None:
@@ -157,3 +176,36 @@ def code(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
     return redirect("home")
+
+
+# -- a visitor's own bookings and sign-ups ------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    """ "Mijn afspraken": what this address booked or signed up for, with the private links.
+
+    Only for a session that proved the address with an e-mail code (support/visitor.py);
+    rows are found by the address's digest.
+    """
+    digest = visitor_digest(request)
+    if digest is None:
+        return redirect("support:visitor_login")
+    now = timezone.now()
+    bookings = visitor_bookings(digest)
+    for booking in bookings:
+        active = booking.is_open and booking.starts_at > now
+        booking.manage_url = links.booking_url(booking) if active else None
+    signups = visitor_signups(digest)
+    for signup_ in signups:
+        signup_.manage_url = links.signup_url(signup_) if signup_.is_active else None
+    return render(
+        request,
+        "support/my_bookings.html",
+        {
+            "upcoming": [b for b in bookings if b.ends_at > now],
+            "past": [b for b in bookings if b.ends_at <= now],
+            "signups": signups,
+        },
+    )

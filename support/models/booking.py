@@ -201,6 +201,16 @@ class BookingQuerySet(models.QuerySet):
     def upcoming(self) -> BookingQuerySet:
         return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
 
+    def with_partner_intake(self) -> BookingQuerySet:
+        """Annotated with `has_partner_intake`: whether the partner submitted her intake."""
+        return self.annotate(
+            has_partner_intake=models.Exists(
+                PartnerIntake.objects.filter(
+                    booking=models.OuterRef("pk"), submitted_at__isnull=False
+                )
+            )
+        )
+
     def past_retention(self, now: datetime.datetime | None = None) -> BookingQuerySet:
         """Sessions that ended more than the retention period ago, intake not yet erased."""
         return self.filter(ends_at__lt=retention_cutoff(now), erased_at__isnull=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles import content
+from articles import content, rendering
 
 VALID_FRONT_MATTER = {
     "title": '"Een geldig artikel"',
@@ -249,7 +249,7 @@ HOSTILE = """
 
 
 def test_hostile_markdown_is_rendered_harmless() -> None:
-    html = content.render_markdown(HOSTILE).html.lower()
+    html = rendering.render_markdown(HOSTILE).html.lower()
     for forbidden in (
         "<script",
         "onerror",
@@ -265,7 +265,7 @@ def test_hostile_markdown_is_rendered_harmless() -> None:
 
 
 def test_boxes_say_their_kind_in_words() -> None:
-    html = content.render_markdown(
+    html = rendering.render_markdown(
         "/// doen | Zoek steun\nPraat met iemand.\n///\n\n"
         "/// niet-doen\nNiet alleen blijven.\n///\n"
         "\n/// let-op\nPas op.\n///\n\n/// oefening | Ademen\n1. In.\n2. Uit.\n///\n"
@@ -280,7 +280,7 @@ def test_boxes_say_their_kind_in_words() -> None:
 
 
 def test_external_links_are_marked_and_send_no_referrer() -> None:
-    html = content.render_markdown("[Elders](https://example.org/) en [hier](/hulp-nu/).").html
+    html = rendering.render_markdown("[Elders](https://example.org/) en [hier](/hulp-nu/).").html
     assert (
         '<a class="external" href="https://example.org/" rel="external noopener noreferrer">'
         in html
@@ -290,7 +290,7 @@ def test_external_links_are_marked_and_send_no_referrer() -> None:
 
 
 def test_table_of_contents_footnotes_and_tables() -> None:
-    rendered = content.render_markdown(
+    rendered = rendering.render_markdown(
         "## Eerste deel\n\nTekst[^1].\n\n### Een stukje\n\n## Tweede deel\n\n"
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n[^1]: Voetnoot.\n"
     )

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from articles import checklist, content
-from support.demo import REAL_ORGANISATIONS, article_organisations
+from support.organisations import REAL_ORGANISATIONS, article_organisations
 from tests.articles import readability
 from tests.conftest import REAL_CONTENT
 

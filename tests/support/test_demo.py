@@ -5,8 +5,9 @@ import re
 import pytest
 from django.test import Client
 
-from support.demo import REAL_ORGANISATIONS, article_organisations, load_demo
+from support.demo import load_demo
 from support.models import Entry
+from support.organisations import REAL_ORGANISATIONS, article_organisations
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.checklist import check_article
 from articles.content import Library
-from support.demo import article_organisations
+from support.organisations import article_organisations
 
 
 class Command(BaseCommand):
