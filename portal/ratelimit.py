@@ -13,6 +13,7 @@ from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 # The actions of our own forms, as named in settings.ACCOUNT_RATE_LIMITS.
 HOLD = "houvast_hold"
@@ -26,6 +27,13 @@ LOGIN_CODE_CONFIRM = "houvast_login_code_confirm"
 def allowed(request: HttpRequest, action: str, *, key: str | None = None) -> bool:
     """Count one attempt; False when this client (or this key) has used up its rate."""
     return ratelimit.consume(request, action=action, key=key)
+
+
+def refusal(request: HttpRequest, action: str, *, key: str | None = None) -> str | None:
+    """Count one attempt of this client; the message to show when it has tried too often."""
+    if allowed(request, action, key=key):
+        return None
+    return _("Je hebt dit vaak geprobeerd. Wacht tien minuten en probeer het dan opnieuw.")
 
 
 def client_digest(request: HttpRequest) -> str:

@@ -127,3 +127,60 @@ def test_an_individual_conversation_has_no_partner_intake(make_offer, make_booki
     assert "Je partner uitnodigen" not in page
     with pytest.raises(booking_services.BookingRefused):
         partner_services.partner_invite(booking=booking)
+
+
+EVERY_ANSWER = [
+    {
+        "name": "Mark",
+        "email": "mark@example.org",
+        "phone": "0612345678",
+        "contact_preference": "bellen",
+        "consent": "on",
+    },
+    {
+        "role": "partner-die-bedroog",
+        "what_happened": PARTNER_SECRET,
+        "disclosure": "ontdekt",
+        "disclosure_when": "in maart",
+    },
+    {
+        "partner_knows": "ja",
+        "partner_joins": "weet-niet",
+        "hopes": "Eerlijkheid.",
+        "wants_longer": "on",
+    },
+    {"feels_safe": "nee"},
+]
+
+
+def summary_rows(html: str) -> dict[str, str]:
+    """The summary's answers: each <dt> with its <dd>, tags left out."""
+    summary = re.search(r'<dl class="summary">(.*?)</dl>', html, re.DOTALL).group(1)
+    rows = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", summary, re.DOTALL)
+    return {label.strip(): re.sub(r"<[^>]+>", " ", value).strip() for label, value in rows}
+
+
+@pytest.mark.django_db
+def test_the_partner_summary_lists_everything_she_answered_in_her_four_steps(booked) -> None:
+    _booking, manage_url = booked
+    partner = Client()
+    link = partner_link(Client(), manage_url)
+    assert partner.post(link).status_code == HTTPStatus.FOUND
+    shown = []  # every answer as the summary should show it: the text, or the chosen label
+    for step, data in enumerate(EVERY_ANSWER, start=1):
+        form = partner.get(f"{link}stap/{step}/").context["form"]
+        response = partner.post(f"{link}stap/{step}/", data)
+        assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:500]
+        for name, field in form.fields.items():
+            if name == "consent":
+                continue
+            if name == "wants_longer":
+                shown.append("graag")
+            elif choices := dict(getattr(field, "choices", ())):
+                shown.append(str(choices[data[name]]))
+            else:
+                shown.append(data[name])
+    rows = summary_rows(partner.get(f"{link}controleren/").content.decode())
+    values = list(rows.values())
+    for answer in shown:
+        assert any(answer in value for value in values), (answer, rows)

@@ -1,3 +1,10 @@
+"""The visitor's booking journey: choose a conversation and a free time, hold it, manage the
+request through its private link. The intake's steps are in support/booking/intake.py.
+
+Every page sends Cache-Control: no-store. Answers are stored on the visitor's own held booking,
+never in the URL or the session; the session only remembers which booking is hers.
+"""
+
 import contextlib
 import datetime
 import secrets
@@ -13,162 +20,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import ratelimit
-from portal.middleware import reading_page
 from portal.ratelimit import client_digest
 from support import links
 from support.booking import partner as partner_services
 from support.booking import selectors
 from support.booking import services as booking_services
 from support.caching import data_version
-from support.directory import services as directory_services
-from support.forms import INTAKE_STEPS, DirectoryFilterForm, PartnerInviteForm, SignupForm
-from support.models import (
-    Booking,
-    Entry,
-    Kind,
-    Offer,
-    PartnerIntake,
-    PeerGroup,
-)
-
-
-@require_GET
-@reading_page(uses_data=True, params=DirectoryFilterForm.base_fields)
-def directory(request: HttpRequest) -> HttpResponse:
-    form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_filters() if request.GET else {}
-    entries = list(Entry.objects.matching(filters).order_by("name"))
-    groups = [
-        (kind, [e for e in entries if e.kind == kind])
-        for kind in Kind
-        if any(e.kind == kind for e in entries)
-    ]
-    return render(
-        request,
-        "support/directory.html",
-        {"form": form, "groups": groups, "count": len(entries), "filtered": bool(filters)},
-    )
-
-
-def _entry_or_404(slug: str) -> Entry:
-    entry = get_object_or_404(
-        Entry.objects.active().select_related(
-            "organisation",
-            "forum",
-            "helper__practice",
-            "peergroup__organiser",
-        ),
-        slug=slug,
-    )
-    return entry
-
-
-@require_GET
-@reading_page(uses_data=True)
-def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    entry = _entry_or_404(slug)
-    context: dict[str, object] = {"entry": entry}
-    if entry.kind == Kind.PEER_GROUP:
-        group = entry.peergroup
-        context["group"] = group
-        context["meetings"] = list(group.meetings.upcoming()[:6])
-    elif entry.kind == Kind.HELPER:
-        context["helper"] = entry.helper
-    elif entry.kind == Kind.FORUM:
-        context["forum"] = entry.forum
-    return render(request, "support/entry_detail.html", context)
-
-
-RATE_LIMIT_ACTIONS = {
-    "hold": ratelimit.HOLD,
-    "submit": ratelimit.SUBMIT,
-    "signup": ratelimit.SIGNUP,
-    "partner_invite": ratelimit.PARTNER_INVITE,
-}
-
-
-def _rate_limited(request: HttpRequest, action: str, *, key: str | None = None) -> str | None:
-    """Count one attempt of this client; the message to show when it has tried too often."""
-    if ratelimit.allowed(request, RATE_LIMIT_ACTIONS[action], key=key):
-        return None
-    return _("Je hebt dit vaak geprobeerd. Wacht tien minuten en probeer het dan opnieuw.")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-def signup(request: HttpRequest, slug: str) -> HttpResponse:
-    group = get_object_or_404(PeerGroup.objects.active().select_related("organiser"), slug=slug)
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        form = SignupForm(request.POST)
-        if limited := _rate_limited(request, "signup"):
-            form.is_valid()
-            form.add_error(None, limited)
-            status = HTTPStatus.TOO_MANY_REQUESTS
-        elif not group.is_open:
-            form.is_valid()
-            form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
-            status = HTTPStatus.CONFLICT
-        elif form.is_valid():
-            try:
-                result = directory_services.group_signup(
-                    group=group,
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    phone=form.cleaned_data["phone"],
-                    message=form.cleaned_data["message"],
-                )
-            except directory_services.GroupClosed:
-                form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
-                status = HTTPStatus.CONFLICT
-            else:
-                # The same answer whether the address was new here or already had a place:
-                # the link to the place goes only to the address, never to whoever typed it.
-                del result
-                return render(request, "support/signup_sent.html", {"group": group})
-        else:
-            status = HTTPStatus.BAD_REQUEST
-    else:
-        form = SignupForm()
-    return render(
-        request, "support/signup_form.html", {"group": group, "form": form}, status=status
-    )
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
-    signup_ = links.signup_from_token(token)
-    if signup_ is None:
-        raise Http404
-    if request.method == "POST":
-        directory_services.group_signup_cancel(signup=signup_)
-        return render(request, "support/signup_cancelled.html", {"group": signup_.group})
-    return render(
-        request,
-        "support/signup_manage.html",
-        {
-            "signup": signup_,
-            "group": signup_.group,
-        },
-    )
-
-
-# -- booking journey ----------------------------------------------------------------------------
-# Every page sends Cache-Control: no-store. Answers are stored on the visitor's own held booking,
-# never in the URL or the session; the session only remembers which booking is hers.
+from support.forms import PartnerInviteForm
+from support.models import Booking, Offer, PartnerIntake
 
 SESSION_BOOKING = "booking"
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
@@ -216,7 +84,7 @@ def _week_start(request: HttpRequest, offer: Offer) -> datetime.date:
     return monday
 
 
-def _current_booking(request: HttpRequest) -> Booking | None:
+def current_booking(request: HttpRequest) -> Booking | None:
     stored = request.session.get(SESSION_BOOKING) or {}
     if not stored:
         return None
@@ -313,7 +181,7 @@ def _render_week(
     return bool(this_week), str(days_html), nearest
 
 
-def _local_times(
+def local_times(
     taken: booking_services.SlotTaken, zone: zoneinfo.ZoneInfo
 ) -> list[datetime.datetime]:
     """The free times offered instead of one just taken, on the helper's clock."""
@@ -402,7 +270,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     error = None
     nearest: list[datetime.datetime] = []
     if request.method == "POST":
-        limited = _rate_limited(request, "hold")
+        limited = ratelimit.refusal(request, ratelimit.HOLD)
         start = _parse_start(request.POST.get("start", ""), offer)
         if limited:
             error = limited
@@ -424,7 +292,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
                 status = HTTPStatus.TOO_MANY_REQUESTS
             except booking_services.SlotTaken as taken:
                 error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
-                nearest = _local_times(taken, offer.helper.zone)
+                nearest = local_times(taken, offer.helper.zone)
                 status = HTTPStatus.CONFLICT
             else:
                 request.session[SESSION_BOOKING] = {"pk": booking.pk, "key": key}
@@ -441,68 +309,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     return render(request, "support/booking/week.html", context, status=status)
 
 
-def _initial_for(
-    form_class: type[forms.Form], booking: Booking | PartnerIntake
-) -> dict[str, object]:
-    initial = {}
-    for name in form_class.base_fields:
-        if name == "consent":
-            initial[name] = booking.consent_at is not None
-        else:
-            initial[name] = getattr(booking, name)
-    return initial
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
-    booking = _current_booking(request)
-    if booking is None:
-        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
-    if not 1 <= step <= len(INTAKE_STEPS):
-        raise Http404
-    form_class = INTAKE_STEPS[step - 1]
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            try:
-                booking_services.booking_save_intake(
-                    booking=booking,
-                    hold_key=request.session[SESSION_BOOKING]["key"],
-                    answers=form.cleaned_data,
-                )
-            except booking_services.BookingRefused as refused:
-                form.add_error(None, refused.message)
-            else:
-                if step < len(INTAKE_STEPS):
-                    return redirect("support:booking_intake", step=step + 1)
-                return redirect("support:booking_summary")
-        status = HTTPStatus.BAD_REQUEST
-    else:
-        form = form_class(initial=_initial_for(form_class, booking))
-    if "wants_longer" in form.fields and not booking.conversation_type.extended_minutes:
-        del form.fields["wants_longer"]
-    return render(
-        request,
-        "support/booking/intake.html",
-        {
-            "booking": booking,
-            "answers": booking,
-            "form": form,
-            "step": step,
-            "steps": len(INTAKE_STEPS),
-            "previous_url": reverse("support:booking_intake", kwargs={"step": step - 1})
-            if step > 1
-            else None,
-            "choose_url": reverse("support:booking_choose"),
-        },
-        status=status,
-    )
-
-
-def _individual_offer(booking: Booking) -> Offer | None:
+def individual_offer(booking: Booking) -> Offer | None:
     return (
         _offers()
         .filter(helper_id=booking.helper_id, conversation_type__both_partners=False)
@@ -511,59 +318,10 @@ def _individual_offer(booking: Booking) -> Offer | None:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
-@sensitive_post_parameters()
-def booking_summary(request: HttpRequest) -> HttpResponse:
-    # Every submit counts against the client's limit, whether or not it holds a booking.
-    limited = _rate_limited(request, "submit") if request.method == "POST" else None
-    booking = _current_booking(request)
-    if booking is None:
-        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
-    status = HTTPStatus.OK
-    error = None
-    nearest: list[datetime.datetime] = []
-    key = request.session[SESSION_BOOKING]["key"]
-    if limited:
-        error = limited
-        status = HTTPStatus.TOO_MANY_REQUESTS
-    elif request.method == "POST":
-        try:
-            submitted = booking_services.booking_submit(booking=booking, hold_key=key)
-        except booking_services.SlotTaken as taken:
-            error = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
-            nearest = _local_times(taken, booking.helper.zone)
-            status = HTTPStatus.CONFLICT
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-            status = HTTPStatus.BAD_REQUEST
-        else:
-            del request.session[SESSION_BOOKING]
-            return redirect(links.booking_url(submitted) + "?nieuw=1")
-    complete = all(
-        form_class(_initial_for(form_class, booking)).is_valid() for form_class in INTAKE_STEPS
-    )
-    individual = _individual_offer(booking)
-    return render(
-        request,
-        "support/booking/summary.html",
-        {
-            "booking": booking,
-            "complete": complete,
-            "error": error,
-            "taken_nearest": nearest,
-            "individual_offer": individual
-            if booking.conversation_type.both_partners and booking.safety_flag
-            else None,
-        },
-        status=status,
-    )
-
-
-@never_cache
 @require_POST
 def booking_switch_to_individual(request: HttpRequest) -> HttpResponse:
-    booking = _current_booking(request)
-    offer = _individual_offer(booking) if booking else None
+    booking = current_booking(request)
+    offer = individual_offer(booking) if booking else None
     if booking is None or offer is None:
         raise Http404
     # If the switch is not possible, the summary simply shows the booking as it still is.
@@ -615,7 +373,7 @@ def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpR
     """The booker invites her partner: by e-mail, or by a link she passes on herself."""
     form = PartnerInviteForm(request.POST)
     context = _manage_context(booking, token, form)
-    if limited := _rate_limited(request, "partner_invite", key=f"booking:{booking.pk}"):
+    if limited := ratelimit.refusal(request, ratelimit.PARTNER_INVITE, key=f"booking:{booking.pk}"):
         context["error"] = limited
         return render(
             request,
@@ -645,143 +403,6 @@ def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpR
     return render(request, "support/booking/manage.html", context)
 
 
-# -- the partner's intake -----------------------------------------------------------------------
-
-SESSION_PARTNER = "partner-claims"
-
-
-def _partner(token: str) -> PartnerIntake:
-    intake = links.partner_from_token(token)
-    if intake is None:
-        raise Http404
-    return intake
-
-
-def _claim_key(request: HttpRequest, intake: PartnerIntake) -> str:
-    return (request.session.get(SESSION_PARTNER) or {}).get(str(intake.pk), "")
-
-
-def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpResponse | None:
-    """Submitted, or being filled in elsewhere: a page without any answers."""
-    if intake.submitted_at is not None:
-        return render(request, "support/partner/done.html", {"booking": intake.booking})
-    key = _claim_key(request, intake)
-    if not key or key != intake.claim_key:
-        return render(
-            request,
-            "support/partner/elsewhere.html",
-            {"booking": intake.booking},
-            status=HTTPStatus.CONFLICT,
-        )
-    return None
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def partner_start(request: HttpRequest, token: str) -> HttpResponse:
-    intake = _partner(token)
-    if intake.submitted_at is not None:
-        return render(request, "support/partner/done.html", {"booking": intake.booking})
-    if request.method == "POST":
-        key = _claim_key(request, intake) or secrets.token_urlsafe(24)
-        if partner_services.partner_claim(intake=intake, claim_key=key):
-            claims = request.session.get(SESSION_PARTNER) or {}
-            claims[str(intake.pk)] = key
-            request.session[SESSION_PARTNER] = claims
-            return redirect("support:partner_intake", token=token, step=1)
-        return render(
-            request,
-            "support/partner/elsewhere.html",
-            {"booking": intake.booking},
-            status=HTTPStatus.CONFLICT,
-        )
-    return render(
-        request, "support/partner/start.html", {"booking": intake.booking, "token": token}
-    )
-
-
-@never_cache
-@sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
-    intake = _partner(token)
-    if (refusal := _partner_refusal(request, intake)) is not None:
-        return refusal
-    if not 1 <= step <= len(INTAKE_STEPS):
-        raise Http404
-    form_class = INTAKE_STEPS[step - 1]
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            try:
-                partner_services.partner_save_intake(
-                    intake=intake,
-                    claim_key=_claim_key(request, intake),
-                    answers=form.cleaned_data,
-                )
-            except booking_services.BookingRefused as refused:
-                form.add_error(None, refused.message)
-            else:
-                if step < len(INTAKE_STEPS):
-                    return redirect("support:partner_intake", token=token, step=step + 1)
-                return redirect("support:partner_summary", token=token)
-        status = HTTPStatus.BAD_REQUEST
-    else:
-        form = form_class(initial=_initial_for(form_class, intake))
-    if "wants_longer" in form.fields and not intake.booking.conversation_type.extended_minutes:
-        del form.fields["wants_longer"]
-    return render(
-        request,
-        "support/booking/intake.html",
-        {
-            "booking": intake.booking,
-            "answers": intake,
-            "form": form,
-            "step": step,
-            "steps": len(INTAKE_STEPS),
-            "previous_url": reverse(
-                "support:partner_intake", kwargs={"token": token, "step": step - 1}
-            )
-            if step > 1
-            else None,
-        },
-        status=status,
-    )
-
-
-@never_cache
-@sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
-    intake = _partner(token)
-    if (refusal := _partner_refusal(request, intake)) is not None:
-        return refusal
-    error = None
-    if request.method == "POST":
-        try:
-            partner_services.partner_submit(intake=intake, claim_key=_claim_key(request, intake))
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-        else:
-            return render(request, "support/partner/done.html", {"booking": intake.booking})
-    complete = all(
-        form_class(_initial_for(form_class, intake)).is_valid() for form_class in INTAKE_STEPS
-    )
-    return render(
-        request,
-        "support/partner/summary.html",
-        {
-            "intake": intake,
-            "booking": intake.booking,
-            "token": token,
-            "complete": complete,
-            "error": error,
-        },
-        status=HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
-    )
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
@@ -804,7 +425,7 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
             )
         except booking_services.SlotTaken as taken:
             error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
-            nearest = _local_times(taken, offer.helper.zone)
+            nearest = local_times(taken, offer.helper.zone)
             status = HTTPStatus.CONFLICT
         except booking_services.BookingRefused as refused:
             error = refused.message

@@ -1,0 +1,125 @@
+"""The directory's pages and the sign-up for a peer group."""
+
+from http import HTTPStatus
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal import ratelimit
+from portal.middleware import reading_page
+from support import links
+from support.directory import services as directory_services
+from support.forms import DirectoryFilterForm, SignupForm
+from support.models import Entry, Kind, PeerGroup
+
+
+@require_GET
+@reading_page(uses_data=True, params=DirectoryFilterForm.base_fields)
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_filters() if request.GET else {}
+    entries = list(Entry.objects.matching(filters).order_by("name"))
+    groups = [
+        (kind, [e for e in entries if e.kind == kind])
+        for kind in Kind
+        if any(e.kind == kind for e in entries)
+    ]
+    return render(
+        request,
+        "support/directory.html",
+        {"form": form, "groups": groups, "count": len(entries), "filtered": bool(filters)},
+    )
+
+
+def _entry_or_404(slug: str) -> Entry:
+    entry = get_object_or_404(
+        Entry.objects.active().select_related(
+            "organisation",
+            "forum",
+            "helper__practice",
+            "peergroup__organiser",
+        ),
+        slug=slug,
+    )
+    return entry
+
+
+@require_GET
+@reading_page(uses_data=True)
+def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    entry = _entry_or_404(slug)
+    context: dict[str, object] = {"entry": entry}
+    if entry.kind == Kind.PEER_GROUP:
+        group = entry.peergroup
+        context["group"] = group
+        context["meetings"] = list(group.meetings.upcoming()[:6])
+    elif entry.kind == Kind.HELPER:
+        context["helper"] = entry.helper
+    elif entry.kind == Kind.FORUM:
+        context["forum"] = entry.forum
+    return render(request, "support/entry_detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
+def signup(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(PeerGroup.objects.active().select_related("organiser"), slug=slug)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if limited := ratelimit.refusal(request, ratelimit.SIGNUP):
+            form.is_valid()
+            form.add_error(None, limited)
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        elif not group.is_open:
+            form.is_valid()
+            form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
+            status = HTTPStatus.CONFLICT
+        elif form.is_valid():
+            try:
+                result = directory_services.group_signup(
+                    group=group,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    phone=form.cleaned_data["phone"],
+                    message=form.cleaned_data["message"],
+                )
+            except directory_services.GroupClosed:
+                form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
+                status = HTTPStatus.CONFLICT
+            else:
+                # The same answer whether the address was new here or already had a place:
+                # the link to the place goes only to the address, never to whoever typed it.
+                del result
+                return render(request, "support/signup_sent.html", {"group": group})
+        else:
+            status = HTTPStatus.BAD_REQUEST
+    else:
+        form = SignupForm()
+    return render(
+        request, "support/signup_form.html", {"group": group, "form": form}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
+    signup_ = links.signup_from_token(token)
+    if signup_ is None:
+        raise Http404
+    if request.method == "POST":
+        directory_services.group_signup_cancel(signup=signup_)
+        return render(request, "support/signup_cancelled.html", {"group": signup_.group})
+    return render(
+        request,
+        "support/signup_manage.html",
+        {
+            "signup": signup_,
+            "group": signup_.group,
+        },
+    )
