@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "portal.middleware.security_headers",
     "portal.middleware.client_error_pages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.middleware.ReadingPageCache",
+    "portal.pagecache.ReadingPageCache",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -130,8 +130,6 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-# The version of the database's support data, for pages cached by portal.middleware.
-PAGE_CACHE_DATA_VERSION = "support.caching.data_version"
 # How long a shared cache (the reverse proxy in deploy/) may keep a reading page fetched without
 # cookies: changes to content and the directory show within this many seconds. While one request
 # refreshes an expired copy, others get the old one (stale-while-revalidate); while the app

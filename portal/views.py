@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from articles import content
 from portal import observability
-from portal.middleware import reading_page
+from portal.pagecache import reading_page
 from support import operations
 
 

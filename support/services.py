@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import pagecache
 from support import availability
-from support.caching import bump_data_version
 from support.fields import email_digest
 from support.models import (
     AvailabilityException,
@@ -88,7 +88,7 @@ def signup_url(signup: Signup) -> str:
 
 
 def _take_seat(group_id: int) -> bool:
-    bump_data_version()  # bulk updates send no save signal
+    pagecache.bump(pagecache.DIRECTORY)  # bulk updates send no save signal
     return bool(
         PeerGroup.objects.filter(pk=group_id, is_open=True, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1
@@ -97,7 +97,7 @@ def _take_seat(group_id: int) -> bool:
 
 
 def _free_seat(group_id: int) -> None:
-    bump_data_version()
+    pagecache.bump(pagecache.DIRECTORY)
     PeerGroup.objects.filter(pk=group_id, seats_taken__gt=0).update(
         seats_taken=F("seats_taken") - 1
     )
@@ -558,7 +558,7 @@ def _lock_helper(helper_id: int) -> Helper:
 
 
 def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
-    bump_data_version()
+    pagecache.bump(pagecache.AVAILABILITY)
     Booking.objects.filter(
         helper_id=helper_id, status=BookingStatus.HELD, hold_expires_at__lte=now
     ).update(status=BookingStatus.EXPIRED)
