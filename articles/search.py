@@ -30,15 +30,29 @@ TEXT_WEIGHT = 1.0
 SNIPPET_WORDS = 30
 RECENT_QUERIES = 256
 
-_WORD = re.compile(r"\w+")
+# A word of two or more characters, or a single digit: `\w{2,}` takes a whole run of word
+# characters, so `\d` only ever matches a run of one.
+_INDEXED_WORD = re.compile(r"\w{2,}|\d")
 _stemmer_lock = threading.Lock()
 _stemmer = snowballstemmer.stemmer("dutch")
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics: 'Één' -> 'een'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=10_000)
+def _fold_run(run: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", run)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Één' -> 'een'.
+
+    ASCII is its own decomposition, so only runs of other characters are decomposed (a
+    combining mark is never ASCII, whatever precedes it): most Dutch text is ASCII.
+    """
+    return _NON_ASCII.sub(lambda match: _fold_run(match.group()), text.casefold())
 
 
 @lru_cache(maxsize=100_000)
@@ -55,7 +69,16 @@ def stem(word: str) -> str:
 
 
 def folded_words(text: str) -> list[str]:
-    return [word for word in _WORD.findall(fold(text)) if len(word) > 1 or word.isdigit()]
+    """The words of a text, folded; single letters are left out, single digits kept."""
+    return _INDEXED_WORD.findall(fold(text))
+
+
+# Repetition of a term in a field counts a little, not linearly: 1 + log(count).
+_REPETITION = [0.0, *(1 + math.log(count) for count in range(1, 64))]
+
+
+def _repetition(count: int) -> float:
+    return _REPETITION[count] if count < len(_REPETITION) else 1 + math.log(count)
 
 
 def terms(text: str) -> list[str]:
@@ -92,25 +115,26 @@ class SearchIndex:
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
         # Every folded word form seen for a stem, to find and mark matches in snippets.
         self.forms: dict[str, set[str]] = defaultdict(set)
+        # Built at start-up over every article, so the loops that run in Python go over the
+        # distinct terms of a document; stemming and counting its words run in C.
+        stems: dict[str, str] = {}
         for number, document in enumerate(self.documents):
-            weights: Counter[str] = Counter()
+            weights: dict[str, float] = defaultdict(float)
             for weight, field in (
                 (TITLE_WEIGHT, document.title),
                 (SUMMARY_WEIGHT, document.summary),
                 (TEXT_WEIGHT, document.text),
             ):
                 words = folded_words(field)
-                field_terms = []
-                for word in words:
-                    term = stem(word)
-                    self.forms[term].add(word)
-                    field_terms.append(term)
-                counts = Counter(field_terms)
-                for term, count in counts.items():
+                for word in set(words).difference(stems):
+                    stems[word] = stem(word)
+                for term, count in Counter(map(stems.__getitem__, words)).items():
                     # Repetition helps a little, not linearly.
-                    weights[term] += weight * (1 + math.log(count))
+                    weights[term] += weight * _repetition(count)
             for term, weight in weights.items():
                 self.postings[term][number] = weight
+        for word, term in stems.items():
+            self.forms[term].add(word)
 
     def search(self, query: str, limit: int = 50) -> list[Result]:
         key = (query, limit)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from articles import content
 from articles import search as site_search
 from articles.frontmatter import AUDIENCES, TOPICS
-from portal.middleware import reading_page
+from portal.pagecache import DIRECTORY, reading_page
 
 AUDIENCE_PARAM = "voor"
 TOPIC_PARAM = "onderwerp"
@@ -69,7 +69,7 @@ def boundary_worksheet(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@reading_page(uses_data=True, params=("q", PAGE_PARAM))
+@reading_page(domains=(DIRECTORY,), params=("q", PAGE_PARAM))
 def search(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[: site_search.MAX_QUERY_LENGTH]
     results = site_search.search(query) if query else []

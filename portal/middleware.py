@@ -1,21 +1,18 @@
-"""Cross-cutting middleware: extra security headers, CSRF without a referrer, page cache."""
+"""Cross-cutting middleware: extra security headers, CSRF without a referrer, shared-cache headers.
 
-import functools
+The page cache itself is portal/pagecache.py.
+"""
+
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from urllib.parse import urlencode
+from collections.abc import Callable
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.module_loading import import_string
+from django.utils.cache import patch_vary_headers
 from whitenoise.middleware import WhiteNoiseFileResponse
 
 
@@ -103,98 +100,6 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
         super()._check_referer(request)
 
 
-class ReadingPageCache:
-    """Serve pages that are the same for every reader from memory, with all their headers.
-
-    Only GET requests without cookies (readers who only read) and only responses that the view
-    marked with `reading_page` and that set no cookie. Such a request has no session, no
-    messages and no CSRF token, so nothing of one reader can be in the page another gets.
-
-    The key is the path plus only the query parameters the view declared (`params`), sorted:
-    `?utm=…` or a random parameter never makes a new entry. The host is validated before a
-    stored page is served, as it would be for a page made anew. The entry holds the version of
-    what the page is built from: the Markdown content (checked in process, no query) and, for
-    pages built from the database, the data version (one small query), so it is never stale.
-    It sits below SecurityMiddleware, so HTTPS redirects and HSTS still apply to every hit.
-
-    The same pages, under the same conditions, may be kept by a shared cache (the reverse
-    proxy in deploy/) for a few seconds: `shared_cacheable`.
-    """
-
-    MAX_ENTRIES = 1000
-    MAX_BYTES = 32 * 1024 * 1024  # per process; the least recently used pages go first
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.entries: OrderedDict[str, tuple[tuple, int, list, bytes]] = OrderedDict()
-        # The query parameters each cached path's view reads, learnt from its first response.
-        self.params: dict[str, tuple[str, ...]] = {}
-        self.size = 0
-        self.lock = threading.Lock()
-        self.data_version = import_string(settings.PAGE_CACHE_DATA_VERSION)
-        self.get_library = import_string(settings.PAGE_CACHE_LIBRARY)
-
-    def version(self, uses_data: bool) -> tuple:
-        library = self.get_library()
-        content = (id(library), library.version)
-        return (content, self.data_version()) if uses_data else (content,)
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "GET" or request.COOKIES:
-            return self.get_response(request)
-        try:
-            request.get_host()
-        except DisallowedHost:
-            return self.get_response(request)  # answered 400 by the stack, never from here
-        params = self.params.get(request.path)
-        key = self._key(request, params) if params is not None else None
-        entry = self.entries.get(key) if key is not None else None
-        version = None
-        if entry is not None:
-            version = self.version(uses_data=len(entry[0]) == 2)
-        if entry is not None and entry[0] == version:
-            _version, status, headers, body = entry
-            response = HttpResponse(body, status=status)
-            for name, value in headers:
-                response.headers[name] = value
-            response.shared_cache = True
-            return response
-        response = self.get_response(request)
-        scope = getattr(response, "reading_page", None)
-        if (
-            scope is not None
-            and response.status_code == 200
-            and not response.cookies
-            and not response.streaming
-        ):
-            shared_cacheable(response)
-            uses_data = scope == "data"
-            if version is None or (len(version) == 2) != uses_data:
-                version = self.version(uses_data=uses_data)
-            params = tuple(sorted(response.reading_page_params))
-            key = self._key(request, params)
-            with self.lock:
-                self.params[request.path] = params
-                if (old := self.entries.pop(key, None)) is not None:
-                    self.size -= len(old[3])
-                self.entries[key] = (
-                    version,
-                    response.status_code,
-                    list(response.headers.items()),
-                    response.content,
-                )
-                self.size += len(response.content)
-                while len(self.entries) > self.MAX_ENTRIES or self.size > self.MAX_BYTES:
-                    _key, dropped = self.entries.popitem(last=False)
-                    self.size -= len(dropped[3])
-        return response
-
-    @staticmethod
-    def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
-        values = [(name, value) for name in params for value in request.GET.getlist(name)]
-        return f"{request.path}?{urlencode(values)}" if values else request.path
-
-
 def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
     """Only reading pages for everyone and static files may be kept by a shared cache.
 
@@ -212,32 +117,6 @@ def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
-def shared_cacheable(response: HttpResponse) -> HttpResponse:
-    """A reading page, asked for without cookies and setting none: the same for everyone.
-
-    A shared cache may keep it for a few seconds and serve a stale copy while one request
-    refreshes it (or while the app cannot answer); `Vary: Cookie` keeps that copy from a
-    request that carries cookies in any cache that does not bypass those itself. The language
-    comes from the path, so `Accept-Language` is no part of the key. Browsers keep no copy
-    (`max-age=0`): on a shared device the browser's cache should not hold what was read.
-    """
-    seconds = settings.READING_PAGE_SHARED_SECONDS
-    del response.headers["Cache-Control"]
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=seconds,
-        stale_while_revalidate=settings.READING_PAGE_STALE_SECONDS,
-        stale_if_error=settings.READING_PAGE_STALE_IF_ERROR_SECONDS,
-    )
-    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
-    vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
-    response.headers["Vary"] = ", ".join([*vary, "Cookie"])
-    response.shared_cache = True
-    return response
-
-
 def only_private(response: HttpResponse) -> HttpResponse:
     """Anything but a reading page for everyone: no shared cache may store it."""
     control = response.get("Cache-Control", "")
@@ -251,29 +130,6 @@ def only_private(response: HttpResponse) -> HttpResponse:
     response.headers["Cache-Control"] = ", ".join(["private", *directives])
     patch_vary_headers(response, ("Cookie",))
     return response
-
-
-def reading_page(
-    view: Callable[..., HttpResponse] | None = None,
-    *,
-    uses_data: bool = False,
-    params: Iterable[str] = (),
-) -> Callable[..., HttpResponse]:
-    """Mark a view whose page depends only on the path, the query parameters named in
-    `params`, the Markdown content and (with `uses_data`) the database's data version: the
-    same for every reader."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            response = view(request, *args, **kwargs)
-            response.reading_page = "data" if uses_data else "content"
-            response.reading_page_params = tuple(params)
-            return response
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
 
 
 class UnreadableDataPage:

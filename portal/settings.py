@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "portal.middleware.security_headers",
     "portal.middleware.client_error_pages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.middleware.ReadingPageCache",
+    "portal.pagecache.ReadingPageCache",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,14 +133,10 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-# The version of the database's support data, for pages cached by portal.middleware.
-PAGE_CACHE_DATA_VERSION = "support.caching.data_version"
 # Checks /readyz makes after the database and caches: each returns a problem or None.
 READINESS_CHECKS = ["support.operations.worker_problem"]
 # Prometheus collectors read from the database at each scrape of /metrics.
 METRICS_COLLECTORS = ["support.operations.DatabaseGauges"]
-# The article library, whose version is part of every cached page's.
-PAGE_CACHE_LIBRARY = "articles.content.get_library"
 # How long a shared cache (the reverse proxy in deploy/) may keep a reading page fetched without
 # cookies: changes to content and the directory show within this many seconds. While one request
 # refreshes an expired copy, others get the old one (stale-while-revalidate); while the app

@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from portal import observability
-from portal.middleware import reading_page
+from portal.pagecache import reading_page
 
 
 @require_GET

@@ -2,6 +2,34 @@ from importlib import import_module
 
 from django.apps import AppConfig
 
+from portal import pagecache
+
+# What each model's rows show on cached pages (portal/pagecache.py). A model absent here shows
+# on none (e-mails, intakes of a partner, operations markers): saving it empties no cache.
+# tests/test_cache_safety.py fails when a model is missing from this table.
+PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
+    "Entry": (pagecache.DIRECTORY,),
+    "Organisation": (pagecache.DIRECTORY,),
+    "Forum": (pagecache.DIRECTORY,),
+    "Helper": (pagecache.DIRECTORY, pagecache.AVAILABILITY),
+    "PeerGroup": (pagecache.DIRECTORY,),
+    "Meeting": (pagecache.DIRECTORY,),
+    "Signup": (pagecache.DIRECTORY,),
+    "ConversationType": (pagecache.DIRECTORY, pagecache.AVAILABILITY),
+    "Offer": (pagecache.DIRECTORY, pagecache.AVAILABILITY),
+    "AvailabilityRule": (pagecache.AVAILABILITY,),
+    "AvailabilityException": (pagecache.AVAILABILITY,),
+    "Booking": (pagecache.AVAILABILITY,),
+    "OutgoingEmail": (),
+    "PartnerIntake": (),
+    "OpsMarker": (),
+}
+
+
+def count_change(sender: type, **kwargs: object) -> None:
+    if domains := PAGE_DOMAINS.get(sender.__name__):
+        pagecache.bump(*domains)
+
 
 class SupportConfig(AppConfig):
     name = "support"

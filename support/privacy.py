@@ -23,8 +23,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import pagecache
 from support import retention
-from support.caching import bump_data_version
 from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import (
@@ -185,7 +185,7 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
     if any(u.is_staff or u.is_superuser or hasattr(u, "helper") for u in records.accounts):
         raise StaffAccount
     with transaction.atomic():
-        bump_data_version()
+        pagecache.bump(pagecache.DIRECTORY, pagecache.AVAILABILITY)
         for booking in records.bookings:
             _anonymise_booking(booking, now=now)
         intake_ids = [i.pk for i in records.partner_intakes]

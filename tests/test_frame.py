@@ -309,7 +309,7 @@ def test_readers_with_a_cookie_and_form_pages_are_not_cached(client: Client, mak
 
 
 def test_page_cache_stays_within_its_memory_bounds(rf) -> None:
-    from portal.middleware import ReadingPageCache, reading_page
+    from portal.pagecache import ReadingPageCache, reading_page
 
     @reading_page(params=("q",))
     def page(request):

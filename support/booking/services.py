@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import pagecache
 from support.booking import availability
 from support.booking.selectors import (
     busy,
@@ -18,7 +19,6 @@ from support.booking.selectors import (
     schedule,
     slot_rules,
 )
-from support.caching import bump_data_version
 from support.models import (
     INTAKE_FIELDS,
     OUTCOME_STATUSES,
@@ -75,7 +75,7 @@ def lock_helper(helper_id: int) -> Helper:
 
 
 def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
-    bump_data_version()
+    pagecache.bump(pagecache.AVAILABILITY)
     Booking.objects.filter(helper_id=helper_id).stale_holds(now).update(
         status=BookingStatus.EXPIRED
     )

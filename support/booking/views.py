@@ -8,16 +8,13 @@ never in the URL or the session; the session only remembers which booking is her
 import contextlib
 import datetime
 import secrets
-import time
 import zoneinfo
 from http import HTTPStatus
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,18 +25,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import ratelimit
+from portal import pagecache, ratelimit
+from portal.pagecache import reading_page
 from portal.ratelimit import client_digest
 from support import links
 from support.booking import partner as partner_services
 from support.booking import selectors
 from support.booking import services as booking_services
-from support.caching import data_version
 from support.forms import PartnerInviteForm
 from support.models import Booking, Offer, PartnerIntake
 
 SESSION_BOOKING = "booking"
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
+# The week page shows the offer and its helper (directory) and the free times (availability).
+WEEK_DOMAINS = (pagecache.DIRECTORY, pagecache.AVAILABILITY)
 
 
 def _offers():
@@ -130,32 +129,28 @@ def _week_context(
     }
 
 
-def _week_key(kind: str, offer: Offer, monday: datetime.date) -> str:
-    """A shared-cache key of validated values only: the URL's language, the offer, a Monday in
-    range, the data version and the minute (so shown times are at most that old)."""
-    return (
-        f"{kind}:{get_language()}:{offer.pk}:{monday.isoformat()}:"
-        f"{data_version()}:{int(time.time() // 60)}"
-    )
+def _week_parts(offer: Offer, monday: datetime.date) -> tuple[str, int, str]:
+    """The key of a week in the shared page cache: validated values only (the URL's language,
+    the offer, a Monday within its horizon)."""
+    return (get_language(), offer.pk, monday.isoformat())
 
 
 def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, datetime.datetime | None]:
     """The free times of one week, the same for every visitor: kept in the shared page cache
-    until the data changes or a minute passes. Shown times may be that old; the locked check
-    when a time is chosen decides.
+    until the offer or its free times change or a minute passes. Shown times may be that old;
+    the locked check when a time is chosen decides.
 
-    The key holds only validated values (a Monday within the horizon, the URL's language), and
-    the fragment is rendered without any request: no visitor's messages, user or token can be
+    The fragment is rendered without any request: no visitor's messages, user or token can be
     in it.
     """
-    key = _week_key("week", offer, monday)
-    page_cache = caches["pages"]
-    cached = page_cache.get(key)
-    if cached is None:
-        sunday = monday + datetime.timedelta(days=6)
-        cached = _render_week(offer, monday, sunday, None)
-        page_cache.set(key, cached, 120)
-    return cached
+    sunday = monday + datetime.timedelta(days=6)
+    return pagecache.fragment(
+        "week",
+        _week_parts(offer, monday),
+        domains=WEEK_DOMAINS,
+        per_minute=True,
+        render=lambda: _render_week(offer, monday, sunday, None),
+    )
 
 
 def _render_week(
@@ -213,7 +208,6 @@ def _week_redirect(request: HttpRequest, monday: datetime.date) -> HttpResponse:
 
 # A visitor without a session has nothing of her own on the week page but her CSRF token: she
 # gets the page from the shared cache, rendered for an empty request, with her token put in.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9c1e"
 
 
 def _without_session(request: HttpRequest) -> bool:
@@ -243,21 +237,28 @@ def _shared_week_page(request: HttpRequest, offer: Offer) -> str:
     request, with a placeholder where each visitor's CSRF token goes.
     """
     monday = _week_start(request, offer)
-    key = _week_key("week-page", offer, monday)
-    page_cache = caches["pages"]
-    page = page_cache.get(key)
-    if page is None:
+
+    def render_page() -> str:
         context = _week_context(request, offer, shared=False)
-        context.update({"error": None, "taken_nearest": [], "csrf_token": CSRF_PLACEHOLDER})
-        page = render_to_string(
+        context.update(
+            {"error": None, "taken_nearest": [], "csrf_token": pagecache.CSRF_PLACEHOLDER}
+        )
+        return render_to_string(
             "support/booking/week.html", context, request=_anonymous_copy(request)
         )
-        page_cache.set(key, page, 120)
-    return page
+
+    return pagecache.fragment(
+        "week-page",
+        _week_parts(offer, monday),
+        domains=WEEK_DOMAINS,
+        per_minute=True,
+        render=render_page,
+    )
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
 def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = get_object_or_404(_offers(), pk=offer_id)
     if request.method == "GET" and _without_session(request):
@@ -265,7 +266,9 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
             page = _shared_week_page(request, offer)
         except WeekOutOfRange as out_of_range:
             return _week_redirect(request, out_of_range.monday)
-        return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        response = HttpResponse(pagecache.put_csrf_token(request, page))
+        response.shared_page = page  # kept by the page cache for the next visitor like her
+        return response
     status = HTTPStatus.OK
     error = None
     nearest: list[datetime.datetime] = []

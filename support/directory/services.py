@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from support.caching import bump_data_version
+from portal import pagecache
 from support.fields import email_digest
 from support.models import PeerGroup, Signup, SignupStatus
 from support.outbox import email_queue
@@ -30,7 +30,7 @@ class SignupResult:
 
 
 def _take_seat(group_id: int) -> bool:
-    bump_data_version()  # bulk updates send no save signal
+    pagecache.bump(pagecache.DIRECTORY)  # bulk updates send no save signal
     return bool(
         PeerGroup.objects.filter(pk=group_id, is_open=True, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1
@@ -39,7 +39,7 @@ def _take_seat(group_id: int) -> bool:
 
 
 def free_seat(group_id: int) -> None:
-    bump_data_version()
+    pagecache.bump(pagecache.DIRECTORY)
     PeerGroup.objects.filter(pk=group_id, seats_taken__gt=0).update(
         seats_taken=F("seats_taken") - 1
     )

@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import ratelimit
-from portal.middleware import reading_page
+from portal.pagecache import DIRECTORY, reading_page
 from support import links
 from support.directory import services as directory_services
 from support.forms import DirectoryFilterForm, SignupForm
@@ -18,7 +18,7 @@ from support.models import Entry, Kind, PeerGroup
 
 
 @require_GET
-@reading_page(uses_data=True, params=DirectoryFilterForm.base_fields)
+@reading_page(domains=(DIRECTORY,), params=DirectoryFilterForm.base_fields)
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_filters() if request.GET else {}
@@ -49,7 +49,7 @@ def _entry_or_404(slug: str) -> Entry:
 
 
 @require_GET
-@reading_page(uses_data=True)
+@reading_page(domains=(DIRECTORY,))
 def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entry = _entry_or_404(slug)
     context: dict[str, object] = {"entry": entry}

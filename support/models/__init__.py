@@ -53,7 +53,7 @@ from support.models.intake import (
     Role,
     YesNoUnsure,
 )
-from support.models.operations import DataChange, OpsMarker
+from support.models.operations import OpsMarker
 from support.models.outbox import EmailStatus, OutgoingEmail
 
 __all__ = [
@@ -81,7 +81,6 @@ __all__ = [
     "ConversationType",
     "ConversationTypeQuerySet",
     "Cost",
-    "DataChange",
     "Disclosure",
     "EmailStatus",
     "Entry",

@@ -1,28 +1,9 @@
-"""What operations count and remember: the data version and the operators' markers."""
+"""What operations remember: the worker's heartbeat and the notices sent about mail."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class DataChange(models.Model):
-    """One row per committed change to the directory, sign-ups or bookings.
-
-    The highest id is the data version: pages built from this data are cached under it, so a
-    change shows at once on every app server that shares the database. Rows are only ever
-    inserted (never updated), so counting a change takes no lock that others wait for, and an
-    uncommitted change stays invisible to other connections until it commits.
-    """
-
-    id = models.BigAutoField(primary_key=True)
-
-    class Meta:
-        verbose_name = _("wijziging")
-        verbose_name_plural = _("wijzigingen")
-
-    def __str__(self) -> str:
-        return str(self.pk)
 
 
 class OpsMarker(models.Model):

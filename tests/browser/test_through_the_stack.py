@@ -170,6 +170,11 @@ def test_the_proxy_keeps_reading_pages_for_everyone_and_nothing_of_one_visitor(s
         assert headers.get("X-Cache-Status") != "HIT"
         tokens.add(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
     assert len(tokens) == 3
+    # Pages that are never the same for two visitors skip the proxy's cache (and its lock, which
+    # would make concurrent visitors of one booking page wait for each other).
+    for path in ("/mijn-afspraken/inloggen/", "/afspraak/", "/en/afspraak/", "/praktijk/"):
+        status, headers, _html = fetch(url + path)
+        assert headers.get("X-Cache-Status") == "BYPASS", (path, headers.get("X-Cache-Status"))
     # Hashed static files straight from nginx, for a year.
     css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', fetch(url + "/")[2])[1]
     status, headers, _css = fetch(url + css, {"Accept-Encoding": "gzip"})

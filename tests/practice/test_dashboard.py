@@ -193,3 +193,47 @@ def test_the_helper_is_told_of_a_request_without_its_content(
 def test_a_helper_without_an_account_gets_no_mail(make_booking) -> None:
     make_booking()
     assert not OutgoingEmail.objects.filter(kind__startswith="helper_").exists()
+
+
+def test_a_dashboard_with_five_thousand_bookings_stays_within_its_budget(
+    client: Client, anita, django_assert_max_num_queries
+) -> None:
+    """A year and a half of a busy practice: the page makes as many queries as with four
+    bookings, lists at most 50 coming sessions and stays small."""
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    statuses = [BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.CONFIRMED]
+    bookings = []
+    for number in range(5000):
+        # One an hour, in daytime, from a year ago to half a year ahead.
+        start = now - datetime.timedelta(days=365) + datetime.timedelta(hours=number * 2.6)
+        status = (
+            statuses[number % 3]
+            if start < now
+            else (BookingStatus.REQUESTED if number % 2 else BookingStatus.CONFIRMED)
+        )
+        bookings.append(
+            Booking(
+                helper=anita.helper,
+                conversation_type=anita.conversation_type,
+                status=status,
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=1),
+                blocked_from=start,
+                blocked_until=start + datetime.timedelta(hours=1),
+                hold_key=f"bulk-{number}",
+                requested_at=start - datetime.timedelta(days=7),
+                name="Proef",
+                email="proef@example.org",
+                consent_at=start - datetime.timedelta(days=7),
+            )
+        )
+    Booking.objects.bulk_create(bookings, batch_size=1000)
+    assert Booking.objects.filter(helper=anita.helper).count() == 5000
+    client.get("/praktijk/")  # the first request of a session records it (allauth sessions)
+    with django_assert_max_num_queries(8):
+        response = client.get("/praktijk/")
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert len(response.content) < 150_000
+    assert len(set(re.findall(r'/praktijk/afspraak/(\d+)/"', html))) <= 50 + 7 * 12
+    assert "Proef" not in html

@@ -1,0 +1,329 @@
+"""The page cache: pages and fragments that are the same for every visitor.
+
+Every cached page or fragment depends on one or more *domains* of what it shows, and is kept
+under their versions, so a change shows at once on every app server:
+
+- `content`: the Markdown articles, versioned in process by the library (no query);
+- `directory`: entries, groups, meetings and sign-ups (what the directory and group pages show);
+- `availability`: helpers' offers, rules, exceptions and bookings (the free times).
+
+The services and model changes that alter what a domain shows call `bump()` for it (support
+maps its models to domains in one table); nothing else does, so an e-mail or a log row never
+empties a cache. The database domains' versions are read in one small query.
+
+Two places hold cached pages:
+
+- `ReadingPageCache` (middleware, per process, least recently used first, at most
+  `MAX_ENTRIES` pages and `MAX_BYTES`): whole responses of views marked `reading_page`, for
+  requests without cookies. The key is the path plus only the query parameters the view
+  declared; only 200 answers are kept, so only values the view accepted become keys. A page
+  with a form (`csrf=True`) is kept with a placeholder where each visitor's CSRF token goes,
+  and is never marked for shared caches.
+- the `pages` cache alias (shared by app servers): fragments through `fragment()`, keyed on
+  validated values and the versions of their domains.
+
+This module imports no app (its one model, `portal.PageChange`, is looked up when used): apps
+register in-process versions with `register_version`.
+"""
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.cache import patch_cache_control
+
+CONTENT = "content"
+DIRECTORY = "directory"
+AVAILABILITY = "availability"
+DATA_DOMAINS = (DIRECTORY, AVAILABILITY)
+
+# Old rows mean nothing once a newer one of their domain exists; a few are kept.
+KEEP_CHANGES = 1000
+
+# Where each visitor's CSRF token goes in a page kept for everyone.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9c1e"
+
+_process_versions: dict[str, Callable[[], Hashable]] = {}
+
+
+def register_version(domain: str, version: Callable[[], Hashable]) -> None:
+    """A domain whose version lives in this process (the Markdown library)."""
+    _process_versions[domain] = version
+
+
+def versions(domains: Iterable[str]) -> tuple[Hashable, ...]:
+    """The versions of `domains`, in their order: one query for those in the database."""
+    domains = tuple(domains)
+    stored = [d for d in domains if d in DATA_DOMAINS]
+    found: dict[str, int] = {}
+    if stored:
+        table = apps.get_model("portal", "PageChange")._meta.db_table
+        marks = ", ".join(["%s"] * len(stored))
+        with connection.cursor() as cursor:
+            # Plain SQL: asked on every cached page, the ORM's query building costs more.
+            cursor.execute(
+                f"SELECT domain, MAX(id) FROM {table} WHERE domain IN ({marks}) GROUP BY domain",
+                stored,
+            )
+            found = dict(cursor.fetchall())
+    return tuple(
+        _process_versions[d]() if d in _process_versions else found.get(d, 0) for d in domains
+    )
+
+
+def bump(*domains: str) -> None:
+    """Count a change to what `domains` show; other connections see it when the surrounding
+    transaction commits, together with the change itself."""
+    unknown = set(domains) - set(DATA_DOMAINS)
+    if unknown:
+        raise ValueError(f"not a data domain: {sorted(unknown)}")
+    # Looked up here so that apps can import this module before the models are ready.
+    page_change = apps.get_model("portal", "PageChange")
+    changes = page_change.objects.bulk_create([page_change(domain=d) for d in domains])
+    if any(c.pk and c.pk % KEEP_CHANGES == 0 for c in changes):
+        newest = max(c.pk for c in changes)
+        page_change.objects.filter(pk__lt=newest - KEEP_CHANGES).delete()
+
+
+def minute() -> int:
+    """For pages whose content changes with the clock (free times respect a notice period)."""
+    return int(time.time() // 60)
+
+
+def fragment(
+    name: str,
+    parts: Iterable[object],
+    *,
+    domains: Iterable[str],
+    render: Callable[[], object],
+    per_minute: bool = False,
+    timeout: int = 120,
+) -> object:
+    """A fragment from the shared `pages` cache, rendered with `render()` when missing.
+
+    `parts` must be validated values only (never raw request input), and `render` must use no
+    request: whatever is kept here is served to every visitor.
+    """
+    domains = tuple(domains)
+    key_parts = [name, *parts, *versions(domains)]
+    if per_minute:
+        key_parts.append(minute())
+    key = ":".join(str(p) for p in key_parts)
+    page_cache = caches["pages"]
+    value = page_cache.get(key)
+    if value is None:
+        value = render()
+        page_cache.set(key, value, timeout)
+    return value
+
+
+def put_csrf_token(request: HttpRequest, page: str) -> str:
+    """A page kept with the placeholder, with this visitor's token put in."""
+    return page.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reading page depends on besides its path and declared parameters."""
+
+    domains: tuple[str, ...]
+    params: tuple[str, ...]
+    per_minute: bool = False
+    csrf: bool = False
+
+    def version(self) -> tuple[Hashable, ...]:
+        found = versions(self.domains)
+        return (*found, minute()) if self.per_minute else found
+
+
+def reading_page(
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    domains: Iterable[str] = (),
+    params: Iterable[str] = (),
+    per_minute: bool = False,
+    csrf: bool = False,
+) -> Callable[..., HttpResponse]:
+    """Mark a view whose page depends only on the path, the query parameters named in
+    `params`, the Markdown content and the versions of `domains`: the same for every reader.
+
+    `csrf`: the page holds a form. The view sets `response.shared_page` to the page with
+    `CSRF_PLACEHOLDER` where the token goes, when the visitor has nothing of her own on it.
+    """
+    scope = Scope(
+        domains=(CONTENT, *domains),
+        params=tuple(sorted(params)),
+        per_minute=per_minute,
+        csrf=csrf,
+    )
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            version = None
+            if request.method == "GET" and not request.COOKIES:
+                # Read before the page is made, so a change that commits meanwhile can only
+                # make the stored page look older than it is, never newer.
+                known = getattr(request, "page_cache_version", None)
+                version = known[1] if known and known[0] == scope else scope.version()
+            response = view(request, *args, **kwargs)
+            response.reading_page = scope
+            response.reading_page_version = version
+            return response
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+@dataclass
+class Entry:
+    scope: Scope
+    version: tuple[Hashable, ...]
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class ReadingPageCache:
+    """Serve pages that are the same for every reader from memory, with all their headers.
+
+    Only GET requests without cookies (readers who only read) and only responses that the view
+    marked with `reading_page` and that set no cookie but, on a page with a form, the CSRF
+    cookie. Such a request has no session, no messages and no CSRF token, so nothing of one
+    reader can be in the page another gets; a page with a form gets each reader's own token.
+
+    The key is the path plus only the query parameters the view declared, sorted: `?utm=…` or
+    a random parameter never makes a new entry, and only a 200 answer is kept. The host is
+    validated before a stored page is served, as it would be for a page made anew. The entry
+    holds the versions of what the page is built from, so it is never stale. It sits below
+    SecurityMiddleware, so HTTPS redirects and HSTS still apply to every hit.
+
+    Pages without a form may also be kept by a shared cache (the reverse proxy in deploy/) for
+    a few seconds: `shared_cacheable`.
+    """
+
+    MAX_ENTRIES = 1000
+    MAX_BYTES = 32 * 1024 * 1024  # per process; the least recently used pages go first
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        # The query parameters each cached path's view reads, learnt from its first response.
+        self.params: dict[str, tuple[str, ...]] = {}
+        self.size = 0
+        self.lock = threading.Lock()
+        # Sets the CSRF cookie on a stored page with a form, as it does below for a new one.
+        self.csrf = CsrfViewMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "GET" or request.COOKIES:
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return self.get_response(request)  # answered 400 by the stack, never from here
+        params = self.params.get(request.path)
+        key = self._key(request, params) if params is not None else None
+        entry = self.entries.get(key) if key is not None else None
+        if entry is not None:
+            version = entry.scope.version()
+            if entry.version == version:
+                with self.lock:
+                    if key in self.entries:
+                        self.entries.move_to_end(key)
+                return self._answer(request, entry)
+            request.page_cache_version = (entry.scope, version)  # read once per request
+        response = self.get_response(request)
+        scope = getattr(response, "reading_page", None)
+        version = getattr(response, "reading_page_version", None)
+        if scope is None or version is None or response.status_code != 200 or response.streaming:
+            return response
+        if scope.csrf:
+            body = getattr(response, "shared_page", None)
+            if body is None or set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+                return response
+            body = body.encode()
+        elif response.cookies:
+            return response
+        else:
+            shared_cacheable(response)
+            body = response.content
+        self._store(request, scope, version, response, body)
+        return response
+
+    def _answer(self, request: HttpRequest, entry: Entry) -> HttpResponse:
+        body = entry.body
+        if entry.scope.csrf:
+            body = put_csrf_token(request, body.decode()).encode()
+        response = HttpResponse(body, status=entry.status)
+        for name, value in entry.headers:
+            response.headers[name] = value
+        if "Content-Length" in response.headers:
+            response.headers["Content-Length"] = str(len(body))
+        if entry.scope.csrf:
+            return self.csrf.process_response(request, response)
+        response.shared_cache = True
+        return response
+
+    def _store(
+        self,
+        request: HttpRequest,
+        scope: Scope,
+        version: tuple[Hashable, ...],
+        response: HttpResponse,
+        body: bytes,
+    ) -> None:
+        key = self._key(request, scope.params)
+        headers = [(n, v) for n, v in response.headers.items() if n.lower() != "set-cookie"]
+        with self.lock:
+            self.params[request.path] = scope.params
+            if (old := self.entries.pop(key, None)) is not None:
+                self.size -= len(old.body)
+            self.entries[key] = Entry(scope, version, response.status_code, headers, body)
+            self.size += len(body)
+            while len(self.entries) > self.MAX_ENTRIES or self.size > self.MAX_BYTES:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    @staticmethod
+    def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
+        values = [(name, value) for name in params for value in request.GET.getlist(name)]
+        return f"{request.path}?{urlencode(values)}" if values else request.path
+
+
+def shared_cacheable(response: HttpResponse) -> HttpResponse:
+    """A reading page, asked for without cookies and setting none: the same for everyone.
+
+    A shared cache may keep it for a few seconds and serve a stale copy while one request
+    refreshes it (or while the app cannot answer); `Vary: Cookie` keeps that copy from a
+    request that carries cookies in any cache that does not bypass those itself. The language
+    comes from the path, so `Accept-Language` is no part of the key. Browsers keep no copy
+    (`max-age=0`): on a shared device the browser's cache should not hold what was read.
+    """
+    seconds = settings.READING_PAGE_SHARED_SECONDS
+    del response.headers["Cache-Control"]
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=seconds,
+        stale_while_revalidate=settings.READING_PAGE_STALE_SECONDS,
+        stale_if_error=settings.READING_PAGE_STALE_IF_ERROR_SECONDS,
+    )
+    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+    vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
+    response.headers["Vary"] = ", ".join([*vary, "Cookie"])
+    response.shared_cache = True
+    return response

@@ -1,0 +1,112 @@
+"""The page cache (portal/pagecache.py): versions per domain, bumped only by what pages show,
+and the week page kept for everyone with each visitor's own CSRF token put in."""
+
+import datetime
+from http import HTTPStatus
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal import pagecache
+from support import outbox
+from support.apps import PAGE_DOMAINS
+from support.booking import services as booking_services
+from support.models import AvailabilityRule, BookingStatus, EmailStatus, OutgoingEmail
+
+pytestmark = pytest.mark.django_db
+
+ALL = (pagecache.DIRECTORY, pagecache.AVAILABILITY)
+
+
+def test_every_support_model_says_which_cached_pages_it_shows_on() -> None:
+    """A new model must be placed in the table, or its changes could leave pages stale."""
+    models = {model.__name__ for model in apps.get_app_config("support").get_models()}
+    assert models == set(PAGE_DOMAINS)
+
+
+def test_sending_an_email_changes_no_page_cache_version(make_booking) -> None:
+    booking = make_booking()
+    before = pagecache.versions(ALL)
+    outbox.email_queue(kind="booking_confirmed", booking=booking)
+    for email in OutgoingEmail.objects.filter(booking=booking):
+        outbox.email_deliver(email_id=email.pk)
+    assert OutgoingEmail.objects.filter(booking=booking, status=EmailStatus.SENT).count() >= 2
+    assert pagecache.versions(ALL) == before
+
+
+def test_a_change_bumps_only_the_domains_whose_pages_show_it(make_offer, make_group) -> None:
+    offer = make_offer()
+    before = dict(zip(ALL, pagecache.versions(ALL), strict=True))
+    AvailabilityRule.objects.create(
+        helper=offer.helper, weekday=0, start=datetime.time(7), end=datetime.time(8)
+    )
+    after = dict(zip(ALL, pagecache.versions(ALL), strict=True))
+    assert after[pagecache.AVAILABILITY] > before[pagecache.AVAILABILITY]
+    assert after[pagecache.DIRECTORY] == before[pagecache.DIRECTORY]
+    make_group("nieuwe-groep")
+    last = dict(zip(ALL, pagecache.versions(ALL), strict=True))
+    assert last[pagecache.DIRECTORY] > after[pagecache.DIRECTORY]
+    assert last[pagecache.AVAILABILITY] == after[pagecache.AVAILABILITY]
+
+
+def token_in(html: str) -> str:
+    return html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+
+def test_the_week_page_kept_for_everyone_gives_each_visitor_her_own_token(make_offer) -> None:
+    """Two visitors in sequence through one app server: the second gets the stored page (one
+    query, for the versions) with her own token and cookie, and each can choose a time."""
+    offer = make_offer()
+    url = f"/afspraak/tijden/{offer.pk}/"
+    server = Client()  # one middleware stack, as one app server process
+    first = server.get(url)
+    first_token = token_in(first.content.decode())
+    first_cookie = first.cookies[settings.CSRF_COOKIE_NAME].value
+    server.cookies.clear()
+    with CaptureQueriesContext(connection) as queries:
+        second = server.get(url)
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    html = second.content.decode()
+    second_token = token_in(html)
+    second_cookie = second.cookies[settings.CSRF_COOKIE_NAME].value
+    assert second_token != first_token and second_cookie != first_cookie
+    assert pagecache.CSRF_PLACEHOLDER not in html
+    assert int(second["Content-Length"]) == len(second.content)
+    for response in (first, second):
+        control = response["Cache-Control"]
+        assert "private" in control or "no-store" in control
+        assert "s-maxage" not in control and "public" not in control
+    # The second visitor's token works with her cookie (a hold), not with the first's.
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    checked = Client(enforce_csrf_checks=True)
+    checked.cookies[settings.CSRF_COOKIE_NAME] = first_cookie
+    refused = checked.post(url, {"start": start.isoformat(), "csrfmiddlewaretoken": second_token})
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    checked.cookies[settings.CSRF_COOKIE_NAME] = second_cookie
+    held = checked.post(url, {"start": start.isoformat(), "csrfmiddlewaretoken": second_token})
+    assert held.status_code == HTTPStatus.FOUND
+    assert offer.helper.bookings.filter(status=BookingStatus.HELD).count() == 1
+
+
+def test_the_kept_week_page_shows_a_time_taken_since(make_offer, make_booking) -> None:
+    """The stored page is replaced as soon as a time is held: the free times are never older
+    than the data, only than the clock's minute."""
+    offer = make_offer()
+    url = f"/afspraak/tijden/{offer.pk}/"
+    server = Client()
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    week = start.date() - datetime.timedelta(days=start.weekday())
+    page = server.get(url, {"week": week.isoformat()}).content.decode()
+    assert start.isoformat() in page
+    booking_services.booking_hold(offer=offer, start=start, hold_key="someone-else")
+    server.cookies.clear()
+    assert start.isoformat() not in server.get(url, {"week": week.isoformat()}).content.decode()
