@@ -21,7 +21,7 @@ from practice.accounts import is_staff_member
 from practice.models import AccessAction, AccessLogEntry
 from support.models import Helper
 from support.operations import COORDINATORS
-from support.outbox import staff_email_send
+from support.outbox import email_queue, seal, staff_email_send
 
 # What a coordinator may do in the admin: keep the directory and the group sign-ups, follow
 # bookings by time and status, read the access log. Intake answers are in none of these.
@@ -97,7 +97,7 @@ def staff_invite(*, email: str, role: str, helper: Helper | None = None) -> User
             user.groups.add(coordinator_group())
         elif helper is not None:
             Helper.objects.filter(pk=helper.pk).update(user=user)
-    staff_invitation_send(user=user)
+        staff_invitation_send(user=user)
     return user
 
 
@@ -108,8 +108,10 @@ def invitation_url(user: User) -> str:
 
 
 def staff_invitation_send(*, user: User) -> None:
-    """(Again) e-mail the link to choose a password; valid for PASSWORD_RESET_TIMEOUT."""
-    staff_email_send(user=user, kind="invitation", context={"url": invitation_url(user)})
+    """(Again) e-mail the link to choose a password, valid for PASSWORD_RESET_TIMEOUT: through
+    the outbox, like every e-mail that can wait for the worker and its retries."""
+    with transaction.atomic():
+        email_queue(kind="staff_invitation", user=user, sealed=seal(url=invitation_url(user)))
 
 
 def invitation_accepted(*, user: User) -> None:

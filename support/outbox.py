@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 REMINDER_BEFORE = datetime.timedelta(hours=24)
 # E-mails to the booking's helper: they say that something is waiting, never what.
 HELPER_KIND_PREFIX = "helper_"
+# A staff member's own e-mails (templates/practice/emails/<kind without the prefix>).
+STAFF_KIND_PREFIX = "staff_"
 # E-mails that carry a calendar file: the booking was (or still is) confirmed.
 CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled"}
 EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
@@ -54,18 +56,21 @@ def email_queue(
     booking: Booking | None = None,
     signup: Signup | None = None,
     partner: PartnerIntake | None = None,
+    user: User | None = None,
     send_after: datetime.datetime | None = None,
     sealed: str = "",
 ) -> None:
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     # Staff read the portal in its own language; a visitor gets the language she booked in.
-    language = settings.LANGUAGE_CODE if kind.startswith(HELPER_KIND_PREFIX) else None
+    for_staff = kind.startswith((HELPER_KIND_PREFIX, STAFF_KIND_PREFIX))
+    language = settings.LANGUAGE_CODE if for_staff else None
     email = OutgoingEmail.objects.create(
         kind=kind,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
         booking=booking,
         signup=signup,
         partner=partner,
+        user=user,
         send_after=send_after,
         message_id=make_msgid(domain=domain),
         sealed=sealed,
@@ -175,8 +180,14 @@ def _describe(error: Exception) -> str:
 
 
 def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
+    templates = "support/emails"
     with translation.override(email.language):
-        if email.sealed:
+        if email.user_id:
+            # A staff member's own e-mail: its link travels sealed, like a login code.
+            recipient = User.objects.get(pk=email.user_id).email
+            context = unseal(email.sealed) if email.sealed else {}
+            templates = "practice/emails"
+        elif email.sealed:
             sealed = unseal(email.sealed)
             recipient = sealed["to"]
             context = {"code": sealed["code"]}
@@ -215,8 +226,9 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         # Names in e-mails are the discreet ones (`email_name`), never the directory's: a mail
         # client shows the subject, the sender and the first lines, often where others see them.
         context["site_name"] = settings.SITE_NAME
-        subject = render_to_string(f"support/emails/{email.kind}_subject.txt", context)
-        body = render_to_string(f"support/emails/{email.kind}.txt", context)
+        kind = email.kind.removeprefix(STAFF_KIND_PREFIX)
+        subject = render_to_string(f"{templates}/{kind}_subject.txt", context)
+        body = render_to_string(f"{templates}/{kind}.txt", context)
         message = EmailMultiAlternatives(
             subject=" ".join(subject.split()),
             body=body,
