@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",  # allauth's session list
+    "django.forms",  # the widgets' templates, for FORM_RENDERER
     "django_tasks_db",
     "allauth",
     "allauth.account",
@@ -129,6 +130,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field renders through templates/includes/field.html.
+FORM_RENDERER = "portal.forms.FormRenderer"
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))

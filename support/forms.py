@@ -100,6 +100,7 @@ class SignupForm(ContactForm):
     website = forms.CharField(
         label=_("Laat dit veld leeg"),
         required=False,
+        template_name="includes/honeypot_field.html",
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
