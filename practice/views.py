@@ -1,4 +1,5 @@
-"""The helper's dashboard and the data-subject pages. Thin views over support.services.
+"""The helper's dashboard and the data-subject pages: thin views over support's services and
+practice/selectors.py.
 
 Access: a helper sees her own bookings and intakes only; another helper's booking is a 404.
 Pages of people's data need a permission given by name (superusers are no exception), and
