@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,7 @@ class BoxBlock(Block):
     """
 
     ARGUMENT = None
-    OPTIONS: dict = {}
+    OPTIONS: dict[str, Any] = {}
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         label, icon = BOX_KINDS[self.NAME]
@@ -245,7 +246,7 @@ class DiagramBlock(Block):
 
     NAME = "diagram"
     ARGUMENT = True
-    OPTIONS: dict = {}
+    OPTIONS: dict[str, Any] = {}
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         figure = etree.SubElement(parent, "figure", {"class": "diagram"})
@@ -254,7 +255,9 @@ class DiagramBlock(Block):
         return figure
 
     def on_add(self, block: etree.Element) -> etree.Element:
-        return block.find("figcaption")
+        caption = block.find("figcaption")
+        assert caption is not None  # made by on_create
+        return caption
 
 
 class HouvastBlocksExtension(BlocksExtension):
@@ -506,11 +509,11 @@ def render_markdown(body: str, diagrams_dir: Path | None = None) -> Rendered:
     )
 
 
-def _toc_to_json(entries: tuple[TocEntry, ...]) -> list:
+def _toc_to_json(entries: tuple[TocEntry, ...]) -> list[Any]:
     return [[e.id, e.title, _toc_to_json(e.children)] for e in entries]
 
 
-def _toc_from_json(items: list) -> tuple[TocEntry, ...]:
+def _toc_from_json(items: list[Any]) -> tuple[TocEntry, ...]:
     return tuple(TocEntry(i, t, _toc_from_json(c)) for i, t, c in items)
 
 
@@ -660,7 +663,7 @@ class Library:
         self._entries: dict[Path, _Entry] = {}
         self._lock = threading.Lock()
         self._checked_at = -math.inf
-        self._diagrams_signature: tuple = ()
+        self._diagrams_signature: tuple[tuple[str, int], ...] = ()
         self.version = 0
         self._views: dict[str, Any] = {}
 
@@ -707,8 +710,8 @@ class Library:
             if path not in files:
                 del self._entries[path]
         for path, signature in files.items():
-            entry = self._entries.get(path)
-            if entry is None or entry.signature != signature or diagrams_changed:
+            known = self._entries.get(path)
+            if known is None or known.signature != signature or diagrams_changed:
                 self._entries[path] = self._load(path, signature)
                 changed = True
         if changed:
@@ -777,12 +780,13 @@ class Library:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _view(self, name: str, build: Any) -> Any:
+    def _view[T](self, name: str, build: Callable[[], T]) -> T:
         self.refresh()
         views = self._views
         if name not in views:
             views[name] = build()
-        return views[name]
+        view: T = views[name]  # each name is built by one function, of one type
+        return view
 
     def _published(self) -> list[Article]:
         articles = [

@@ -93,7 +93,7 @@ class SearchIndex:
         # Every folded word form seen for a stem, to find and mark matches in snippets.
         self.forms: dict[str, set[str]] = defaultdict(set)
         for number, document in enumerate(self.documents):
-            weights: Counter[str] = Counter()
+            weights: defaultdict[str, float] = defaultdict(float)
             for weight, field in (
                 (TITLE_WEIGHT, document.title),
                 (SUMMARY_WEIGHT, document.summary),
@@ -195,7 +195,7 @@ def article_documents(library: content.Library) -> list[Document]:
     ]
 
 
-_index_cache: dict[tuple, SearchIndex] = {}
+_index_cache: dict[tuple[object, ...], SearchIndex] = {}
 _index_lock = threading.Lock()
 
 

@@ -8,6 +8,7 @@ Visitors have no account: they reach "Mijn afspraken" with an e-mail code (suppo
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, TypeGuard
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
@@ -15,32 +16,37 @@ from allauth.account.authentication import get_authentication_records
 from allauth.core import context
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from django.urls import reverse
 
+if TYPE_CHECKING:
+    from support.models import Helper
+
+HELPER_CACHE = "_houvast_helper"  # an attribute set on the user object, living as long as it
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def helper_of(user: AbstractBaseUser | AnonymousUser):
+def helper_of(user: User | AnonymousUser) -> Helper | None:
     """The directory's helper entry this account belongs to, or None (cached on the user)."""
     if not user.is_authenticated:
         return None
-    if not hasattr(user, "_houvast_helper"):
+    if not hasattr(user, HELPER_CACHE):
         from support.models import Helper
 
-        user._houvast_helper = Helper.objects.filter(user=user).first()
-    return user._houvast_helper
+        setattr(user, HELPER_CACHE, Helper.objects.filter(user=user).first())
+    helper: Helper | None = getattr(user, HELPER_CACHE)
+    return helper
 
 
-def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_staff_member(user: User | AnonymousUser) -> TypeGuard[User]:
     """Anyone who works on the portal: admin users and helpers with an account."""
     if not user.is_authenticated:
         return False
     return user.is_staff or user.is_superuser or helper_of(user) is not None
 
 
-def has_second_factor(user: AbstractBaseUser) -> bool:
+def has_second_factor(user: User) -> bool:
     # Recovery codes alone are no second factor: they are the way back to one.
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 

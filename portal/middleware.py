@@ -5,6 +5,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, cast, overload
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
 from whitenoise.middleware import WhiteNoiseFileResponse
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 
 def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -53,12 +57,12 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
-def _without_nul(data: QueryDict) -> QueryDict:
+def _without_nul(data: QueryDict) -> "_ImmutableQueryDict":
     clean = QueryDict(mutable=True)
     for key, values in data.lists():
         clean.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
     clean._mutable = False
-    return clean
+    return cast("_ImmutableQueryDict", clean)  # made immutable, as request.GET is
 
 
 def _form_has_nul(request: HttpRequest) -> bool:
@@ -94,12 +98,12 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
             request
         ):
             return True
-        return super()._origin_verified(request)
+        return super()._origin_verified(request)  # type: ignore[misc]  # private in django-stubs
 
     def _check_referer(self, request: HttpRequest) -> None:
         if self._same_origin_by_fetch_metadata(request):
             return
-        super()._check_referer(request)
+        super()._check_referer(request)  # type: ignore[misc]  # private in django-stubs
 
 
 class ReadingPageCache:
@@ -157,7 +161,7 @@ class ReadingPageCache:
             response = HttpResponse(body, status=status)
             for name, value in headers:
                 response.headers[name] = value
-            response.shared_cache = True
+            response.shared_cache = True  # type: ignore[attr-defined]  # a marker
             return response
         response = self.get_response(request)
         scope = getattr(response, "reading_page", None)
@@ -171,7 +175,7 @@ class ReadingPageCache:
             uses_data = scope == "data"
             if version is None or (len(version) == 2) != uses_data:
                 version = self.version(uses_data=uses_data)
-            params = tuple(sorted(response.reading_page_params))
+            params = tuple(sorted(response.reading_page_params))  # type: ignore[attr-defined]
             key = self._key(request, params)
             with self.lock:
                 self.params[request.path] = params
@@ -234,7 +238,7 @@ def shared_cacheable(response: HttpResponse) -> HttpResponse:
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
     vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
     response.headers["Vary"] = ", ".join([*vary, "Cookie"])
-    response.shared_cache = True
+    response.shared_cache = True  # type: ignore[attr-defined]  # a marker
     return response
 
 
@@ -253,12 +257,21 @@ def only_private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+View = Callable[..., HttpResponse]
+
+
+@overload
+def reading_page(view: View, *, uses_data: bool = ..., params: Iterable[str] = ...) -> View: ...
+@overload
 def reading_page(
-    view: Callable[..., HttpResponse] | None = None,
+    view: None = None, *, uses_data: bool = ..., params: Iterable[str] = ...
+) -> Callable[[View], View]: ...
+def reading_page(
+    view: View | None = None,
     *,
     uses_data: bool = False,
     params: Iterable[str] = (),
-) -> Callable[..., HttpResponse]:
+) -> View | Callable[[View], View]:
     """Mark a view whose page depends only on the path, the query parameters named in
     `params`, the Markdown content and (with `uses_data`) the database's data version: the
     same for every reader."""
@@ -267,8 +280,9 @@ def reading_page(
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             response = view(request, *args, **kwargs)
-            response.reading_page = "data" if uses_data else "content"
-            response.reading_page_params = tuple(params)
+            # Markers for ReadingPageCache, set on the response object (no type declares them).
+            response.reading_page = "data" if uses_data else "content"  # type: ignore[attr-defined]
+            response.reading_page_params = tuple(params)  # type: ignore[attr-defined]
             return response
 
         return wrapper

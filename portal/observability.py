@@ -159,7 +159,7 @@ class DatabaseGauges:
         )
         from support.models import EmailStatus
 
-        names = {
+        names: dict[str, str] = {
             EmailStatus.PENDING: "queued",
             EmailStatus.SENT: "sent",
             EmailStatus.FAILED: "failed",

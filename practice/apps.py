@@ -1,8 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _invitation_accepted(sender: object, request: object, user: object, **kwargs: object) -> None:
+
+def _invitation_accepted(sender: object, request: object, user: User, **kwargs: object) -> None:
     from practice.services import invitation_accepted
 
     invitation_accepted(user=user)

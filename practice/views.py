@@ -196,7 +196,7 @@ def _booking_page(
         "error": error,
         "is_request": is_request,
         "can_cancel": booking.status in services.PARTNER_ACTIVE,
-        "can_extend": bool(extended)
+        "can_extend": extended is not None
         and booking.status in services.PARTNER_ACTIVE
         and booking.duration_minutes < extended,
         "extended_minutes": extended,
