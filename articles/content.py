@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,7 @@ class Library:
         self._entries: dict[Path, _Entry] = {}
         self._lock = threading.Lock()
         self._checked_at = -math.inf
-        self._diagrams_signature: tuple = ()
+        self._diagrams_signature: tuple[tuple[str, int], ...] = ()
         self.version = 0
         self._views: dict[str, Any] = {}
 
@@ -227,8 +228,8 @@ class Library:
             if path not in files:
                 del self._entries[path]
         for path, signature in files.items():
-            entry = self._entries.get(path)
-            if entry is None or entry.signature != signature or diagrams_changed:
+            known = self._entries.get(path)
+            if known is None or known.signature != signature or diagrams_changed:
                 self._entries[path] = self._load(path, signature)
                 changed = True
         if changed:
@@ -297,12 +298,13 @@ class Library:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _view(self, name: str, build: Any) -> Any:
+    def _view[T](self, name: str, build: Callable[[], T]) -> T:
         self.refresh()
         views = self._views
         if name not in views:
             views[name] = build()
-        return views[name]
+        view: T = views[name]  # each name is built by one function, of one type
+        return view
 
     def _published(self) -> list[Article]:
         articles = [

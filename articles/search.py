@@ -119,7 +119,7 @@ class SearchIndex:
         # distinct terms of a document; stemming and counting its words run in C.
         stems: dict[str, str] = {}
         for number, document in enumerate(self.documents):
-            weights: dict[str, float] = defaultdict(float)
+            weights: defaultdict[str, float] = defaultdict(float)
             for weight, field in (
                 (TITLE_WEIGHT, document.title),
                 (SUMMARY_WEIGHT, document.summary),
@@ -219,7 +219,7 @@ def article_documents(library: content.Library) -> list[Document]:
     ]
 
 
-_index_cache: dict[tuple, SearchIndex] = {}
+_index_cache: dict[tuple[object, ...], SearchIndex] = {}
 _index_lock = threading.Lock()
 
 

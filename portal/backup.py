@@ -37,6 +37,7 @@ import psycopg
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
 from django.db import connections
+from psycopg.conninfo import make_conninfo
 
 PREFIX = "houvast-"
 NAME_PATTERN = re.compile(r"^houvast-(\d{8}T\d{6}Z)\.json$")
@@ -231,11 +232,11 @@ def _backup_sqlite(alias: str, target: Path) -> tuple[dict[str, int], dict[str, 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM INTO %s", [str(target)])
     with sqlite3.connect(target) as copy:
-        cursor = copy.cursor()
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        tables = [row[0] for row in cursor.fetchall() if not row[0].startswith("sqlite_")]
-        counts = _counts(cursor, tables, lambda name: f'"{name}"')
-        schema = _schema(cursor)
+        copy_cursor = copy.cursor()
+        copy_cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        tables = [row[0] for row in copy_cursor.fetchall() if not row[0].startswith("sqlite_")]
+        counts = _counts(copy_cursor, tables, lambda name: f'"{name}"')
+        schema = _schema(copy_cursor)
     copy.close()
     return counts, schema
 
@@ -249,10 +250,14 @@ def _backup_postgresql(alias: str, target: Path) -> tuple[dict[str, int], dict[s
         "dbname": env["PGDATABASE"],
         "password": env.get("PGPASSWORD"),
     }
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}) as pg:
+    # make_conninfo is what connect(**params) calls; spelled out, the parameters stay strings.
+    params = make_conninfo(**{k: v for k, v in conninfo.items() if v})
+    with psycopg.connect(params) as pg:
         # One snapshot for the counts and the dump, held open until pg_dump has taken it.
         pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        row = pg.execute("SELECT pg_export_snapshot()").fetchone()
+        assert row is not None  # the function always returns one row
+        snapshot = row[0]
         tables = [
             row[0]
             for row in pg.execute(

@@ -5,6 +5,7 @@ The page cache itself is portal/pagecache.py.
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from whitenoise.middleware import WhiteNoiseFileResponse
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 
 def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -51,12 +55,12 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
-def _without_nul(data: QueryDict) -> QueryDict:
+def _without_nul(data: QueryDict) -> "_ImmutableQueryDict":
     clean = QueryDict(mutable=True)
     for key, values in data.lists():
         clean.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
     clean._mutable = False
-    return clean
+    return cast("_ImmutableQueryDict", clean)  # made immutable, as request.GET is
 
 
 def _form_has_nul(request: HttpRequest) -> bool:
@@ -92,12 +96,12 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
             request
         ):
             return True
-        return super()._origin_verified(request)
+        return super()._origin_verified(request)  # type: ignore[misc]  # private in django-stubs
 
     def _check_referer(self, request: HttpRequest) -> None:
         if self._same_origin_by_fetch_metadata(request):
             return
-        super()._check_referer(request)
+        super()._check_referer(request)  # type: ignore[misc]  # private in django-stubs
 
 
 def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):

@@ -14,7 +14,7 @@ handler500 = "portal.views.server_error"
 sitemaps = {"articles": ArticleSitemap, "pages": PageSitemap}
 
 # The admin's login is allauth's, with its rate limits and second factor.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's way
 admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [

@@ -9,6 +9,7 @@ Visitors have no account: they reach "Mijn afspraken" with an e-mail code (suppo
 from __future__ import annotations
 
 import time
+from typing import TypeGuard
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
@@ -16,7 +17,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.core import context
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -34,14 +35,14 @@ def helper_of(user: AbstractBaseUser | AnonymousUser) -> Helper | None:
     return user._houvast_helper
 
 
-def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_staff_member(user: User | AnonymousUser) -> TypeGuard[User]:
     """Anyone who works on the portal: admin users and helpers with an account."""
     if not user.is_authenticated:
         return False
     return user.is_staff or user.is_superuser or helper_of(user) is not None
 
 
-def has_second_factor(user: AbstractBaseUser) -> bool:
+def has_second_factor(user: User) -> bool:
     # Recovery codes alone are no second factor: they are the way back to one.
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from allauth.account import admin as account_admin
 from allauth.account.models import EmailAddress
 from allauth.mfa import admin as mfa_admin
@@ -19,8 +23,15 @@ from practice.accounts import has_second_factor, helper_of
 from practice.models import AccessLogEntry, StaffMember
 from support.models import Helper
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-class ReadOnlyAdmin:
+    AdminMixin = admin.ModelAdmin[Any]  # the mixins below are for ModelAdmin subclasses
+else:
+    AdminMixin = object
+
+
+class ReadOnlyAdmin(AdminMixin):
     """Shown, never added to, changed or deleted in the admin."""
 
     actions = None
@@ -78,7 +89,7 @@ class InvitationForm(forms.ModelForm):
             raise forms.ValidationError(_("Er is al een account met dit e-mailadres."))
         return email
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("role") == services.StaffRole.HELPER and not data.get("helper"):
             self.add_error("helper", _("Kies bij welke hulpverlener dit account hoort."))
@@ -105,11 +116,17 @@ class StaffMemberAdmin(admin.ModelAdmin):
             .exclude(is_staff=False, helper__isnull=True)
         )
 
-    def get_form(self, request: HttpRequest, obj: StaffMember | None = None, **kwargs: object):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: StaffMember | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[Any]]:
         if obj is None:
             kwargs["form"] = InvitationForm
             kwargs["fields"] = ("email", "role", "helper")
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: StaffMember | None = None):
         return ("email", "role", "helper") if obj is None else self.fields
@@ -137,7 +154,7 @@ class StaffMemberAdmin(admin.ModelAdmin):
         return not _helper_account(obj) and super().has_delete_permission(request, obj)
 
     @admin.display(description=_("rol"))
-    def role(self, user: StaffMember) -> str:
+    def role(self, user: StaffMember) -> StrOrPromise:
         if helper_of(user) is not None:
             return _("hulpverlener")
         return _("coördinator") if user.is_staff else "–"
@@ -164,7 +181,7 @@ for model in (User, EmailAddress, UserSession, Authenticator):
 STAFF_ONLY = Q(is_staff=True) | Q(is_superuser=True) | Q(helper__isnull=False)
 
 
-class StaffOnlyMixin:
+class StaffOnlyMixin(AdminMixin):
     user_path = "user__"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +24,11 @@ class ProposeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: object, times: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, times: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["start"].choices = [("", _("Kies een tijd")), *times]
+        start = self.fields["start"]
+        assert isinstance(start, forms.ChoiceField)
+        start.choices = [("", _("Kies een tijd")), *times]
 
 
 class RuleForm(forms.Form):
@@ -34,8 +38,9 @@ class RuleForm(forms.Form):
     start = forms.TimeField(label=_("Van"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Tot"), widget=forms.TimeInput(attrs={"type": "time"}))
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             self.add_error("end", _("De eindtijd moet na de begintijd liggen."))
         return data
@@ -52,8 +57,9 @@ class ExceptionForm(forms.Form):
         label=_("Tot"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         start, end = data.get("start"), data.get("end")
         if (start is None) != (end is None) and not self.errors:
             self.add_error("end", _("Vul een begintijd en een eindtijd in, of geen van beide."))

@@ -44,9 +44,11 @@ def session_reference(request: HttpRequest) -> str:
 
 def access_log(*, request: HttpRequest, action: AccessAction, record: str) -> AccessLogEntry:
     """Write down one access: who, when, what kind of record, from which session."""
+    user = request.user
+    assert isinstance(user, User), "only views behind a staff login write the access log"
     return AccessLogEntry.objects.create(
-        user=request.user,
-        user_email=request.user.email,
+        user=user,
+        user_email=user.email,
         action=action,
         record=record,
         session=session_reference(request),
@@ -177,7 +179,7 @@ def second_factor_reset(
             and last.action == AccessAction.SECOND_FACTOR_RESET_ASKED
             and last.at > now - SECOND_FACTOR_RESET_WINDOW
         )
-        if asked and last.user_id == by.pk:
+        if asked and last is not None and last.user_id == by.pk:
             raise ResetRefused("A second, different staff member must confirm this reset.")
         if asked:
             Authenticator.objects.filter(user=account).delete()

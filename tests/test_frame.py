@@ -83,6 +83,7 @@ def test_static_files_carry_the_security_headers(client: Client) -> None:
     assert response.status_code == HTTPStatus.OK
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+    response.close()  # a file response holds the file open until closed
 
 
 @pytest.mark.parametrize("url", READING_PAGES)

@@ -235,8 +235,10 @@ def test_reading_pages_and_health(production) -> None:
         url = production["env"]["DATABASE_URL"]
         if url.startswith("sqlite"):
             import sqlite3
+            from contextlib import closing
 
-            with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            # sqlite3's own context manager only commits; closing() closes the connection.
+            with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
                 tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
         else:
             with psycopg.connect(url) as db:

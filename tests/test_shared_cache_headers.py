@@ -1,6 +1,6 @@
 """What a shared cache (the reverse proxy in deploy/, or any cache on the way) may keep.
 
-Every named URL (tests/test_bad_input.py's table), asked for as its role would: a response that
+Every named URL (tests/url_table.py's table), asked for as its role would: a response that
 can differ per visitor (a form token, a session, a message, a visitor's data, a cookie set) must
 never be storable by a shared cache; the reading pages, asked for without cookies, must be, for
 a few seconds, and only for requests without cookies (`Vary: Cookie`).
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.test_bad_input import URLS, client_for, context  # noqa: F401
+from tests.url_table import URLS, client_for, context  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +110,7 @@ def test_static_files_stay_cacheable_for_everyone(client) -> None:
     response = client.get(settings.STATIC_URL + "css/site.css")
     assert response.status_code == 200
     assert "public" in directives(response)
+    response.close()  # a file response holds the file open until closed
 
 
 def test_a_refused_request_is_never_kept(client) -> None:

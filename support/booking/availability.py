@@ -92,8 +92,22 @@ def _overlaps(a: Busy, b: Busy) -> bool:
 def _interval_end(day: datetime.date, end: datetime.time, zone: ZoneInfo) -> datetime.datetime:
     instant = local_to_utc(day, end, zone)
     if instant is None:
-        # An interval that ends in the skipped hour ends when the clock jumps.
-        instant = datetime.datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+        # An interval that ends in the skipped hour ends when the clock jumps. Neither reading
+        # of the skipped time is that instant: fold=0 (the offset before the jump) lies after
+        # it, by as much as the end lies past the jump's start on the clock, which let a session
+        # run on past the helper's end (01:30–02:30 on 29 March 2026 in Amsterdam, then 03:30
+        # on the clock, was offered for an interval 01:00–02:30). fold=1 (the offset after the
+        # jump) lies before it. Find the jump between the two, to the second.
+        low = datetime.datetime.combine(day, end, tzinfo=zone).replace(fold=1).astimezone(UTC)
+        high = datetime.datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+        offset_before = low.astimezone(zone).utcoffset()
+        while high - low > datetime.timedelta(seconds=1):
+            middle = low + datetime.timedelta(seconds=(high - low).total_seconds() // 2)
+            if middle.astimezone(zone).utcoffset() == offset_before:
+                low = middle
+            else:
+                high = middle
+        instant = high
     return instant
 
 

@@ -14,7 +14,8 @@ def mail_trouble(context: template.Context) -> dict[str, object]:
     if user is None or not user.has_perm("support.view_outgoingemail"):
         return {"show": False}
     state = operations.mail_state()
-    minutes = int(state.oldest_unsent_age.total_seconds() // 60) if state.stuck else 0
+    age = state.oldest_unsent_age
+    minutes = int(age.total_seconds() // 60) if state.stuck and age is not None else 0
     return {
         "show": bool(state.failed or state.stuck),
         "failed": state.failed,

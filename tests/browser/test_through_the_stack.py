@@ -98,6 +98,7 @@ def stack(tmp_path_factory) -> Iterator[dict]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+        log.close()
         with psycopg.connect(admin, autocommit=True) as pg:
             pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     # Everything it started has stopped with it.

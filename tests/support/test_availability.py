@@ -170,3 +170,13 @@ def test_booking_horizon_holds_at_its_exact_boundary(now, last_hour) -> None:
     # Horizon 7 days: 2026-06-01 12:00 UTC (14:00 local) is exactly 7 days after 2026-05-25 12:00.
     slots = slots_on(datetime.date(2026, 6, 1), now=now, horizon=datetime.timedelta(days=7))
     assert slots[-1].astimezone(AMS).hour == last_hour
+
+
+def test_an_interval_ending_in_the_skipped_hour_ends_when_the_clock_jumps() -> None:
+    # Found by the property tests. 2026-03-29 in Amsterdam: 02:30 never shows on the clock, so
+    # an interval 01:00–02:30 ends at the jump (02:00 CET = 01:00 UTC). A one-hour session from
+    # 01:30 would end at 03:30 CEST, half an hour after the helper stops; it was offered because
+    # the skipped 02:30 was read with the winter offset (01:30 UTC).
+    day = datetime.date(2026, 3, 29)
+    slots = slots_on(day, rules=[WeeklyRule(day.weekday(), T(1), T(2, 30))], step=HOUR / 2)
+    assert slots == [utc(2026, 3, 29, 0)]  # 01:00 CET, ending at the jump

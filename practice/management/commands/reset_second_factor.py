@@ -1,4 +1,5 @@
 from getpass import getpass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"No single account has the address {email!r}.")
         return users[0]
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         account = self._account(options["email"])
         by = self._account(options["by"])
         code = options["code"] or getpass("Your current authenticator code: ")

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,7 +17,7 @@ class Command(BaseCommand):
             "--dir", type=Path, default=None, help="content folder (default: CONTENT_DIR)"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         directory = Path(options["dir"] or settings.CONTENT_DIR)
         # Checking renders every article, which also fills the render cache for the site.
         library = Library(directory, cache_dir=settings.CONTENT_CACHE_DIR)

@@ -1,0 +1,280 @@
+"""One table of every named URL of the site, shared by the tests that visit them all.
+
+Each URL name has an entry in URLS (the admin's names follow from its registry): who asks (a
+role), how to fill its arguments, the query parameters and form fields it reads, and what a
+plain GET by that role answers. tests/test_urls.py visits every URL with it, and fails when a
+URL has no entry; tests/test_bad_input.py sends every field bad input;
+tests/test_shared_cache_headers.py checks what a shared cache may keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from articles.content import get_library
+from support import links, operations
+from support.booking import partner as partner_services
+from support.directory import services as directory_services
+from support.models import Offer
+from tests.staff_fixtures import PASSWORD, totp_code
+
+OK, FOUND, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = (
+    HTTPStatus.OK,
+    HTTPStatus.FOUND,
+    HTTPStatus.FORBIDDEN,
+    HTTPStatus.NOT_FOUND,
+    HTTPStatus.METHOD_NOT_ALLOWED,
+)
+
+
+@dataclass
+class Entry:
+    role: str = "anonymous"  # anonymous, visitor, helper, officer, superuser
+    kwargs: Callable[[dict], dict] | None = None
+    fields: tuple[str, ...] = ()  # query parameters and form fields the view reads
+    post: bool = True  # whether a POST is worth trying (views that only GET answer 405)
+    notes: str = field(default="")
+    # What a plain GET by the role answers, and where a redirect leads (the path's start).
+    status: int = OK
+    location: str = ""
+
+
+BOOKING_TOKEN = lambda ctx: {"token": ctx["booking_token"]}  # noqa: E731
+PARTNER_TOKEN = lambda ctx: {"token": ctx["partner_token"]}  # noqa: E731
+OWN_BOOKING = lambda ctx: {"pk": ctx["booking"].pk}  # noqa: E731
+INTAKE_FIELDS = (
+    "name", "email", "phone", "contact_preference", "consent", "role", "what_happened",
+    "disclosure", "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer",
+    "feels_safe",
+)  # fmt: skip
+
+# allauth asks for the password again before a page that changes the second factor.
+REAUTH = {"status": FOUND, "location": "/account/reauthenticate/?next="}
+
+URLS: dict[str, Entry] = {
+    "home": Entry(post=False),
+    "crisis_help": Entry(post=False),
+    "safe_browsing": Entry(post=False),
+    "privacy": Entry(post=False),
+    "exit": Entry(status=FOUND, location="https://"),
+    "healthz": Entry(),
+    "readyz": Entry(),
+    "metrics": Entry(post=False, status=FORBIDDEN, notes="a token or an allowed address only"),
+    "robots_txt": Entry(post=False),
+    "sitemap": Entry(fields=("p", "section"), post=False),
+    "articles:list": Entry(fields=("voor", "onderwerp", "pagina"), post=False),
+    "articles:detail": Entry(kwargs=lambda ctx: {"slug": ctx["article"]}, post=False),
+    "articles:feed": Entry(post=False),
+    "articles:search": Entry(fields=("q", "pagina"), post=False),
+    "articles:worksheet": Entry(post=False),
+    "support:directory": Entry(fields=("soort", "voor", "waar", "geloof", "kosten"), post=False),
+    "support:entry": Entry(kwargs=lambda ctx: {"slug": ctx["group"].slug}, post=False),
+    "support:signup": Entry(
+        kwargs=lambda ctx: {"slug": ctx["group"].slug},
+        fields=("name", "email", "phone", "message", "consent", "website"),
+    ),
+    "support:signup_manage": Entry(kwargs=lambda ctx: {"token": ctx["signup_token"]}),
+    "support:booking_start": Entry(post=False),
+    "support:booking_choose": Entry(post=False),
+    "support:booking_week": Entry(
+        kwargs=lambda ctx: {"offer_id": ctx["offer"].pk}, fields=("week", "start")
+    ),
+    "support:booking_intake": Entry(
+        role="holder", kwargs=lambda ctx: {"step": 1}, fields=INTAKE_FIELDS
+    ),
+    "support:booking_summary": Entry(role="holder"),
+    "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
+    "support:booking_manage": Entry(kwargs=BOOKING_TOKEN, fields=("partner", "email", "nieuw")),
+    "support:booking_reschedule": Entry(kwargs=BOOKING_TOKEN, fields=("week", "start")),
+    "support:my_bookings": Entry(role="visitor", post=False),
+    "support:visitor_login": Entry(fields=("email",)),
+    "support:visitor_code": Entry(role="code", fields=("code",)),
+    "support:visitor_logout": Entry(role="visitor", status=NOT_ALLOWED),
+    "support:partner_start": Entry(kwargs=PARTNER_TOKEN),
+    "support:partner_intake": Entry(
+        role="partner", kwargs=lambda ctx: {**PARTNER_TOKEN(ctx), "step": 2}, fields=INTAKE_FIELDS
+    ),
+    "support:partner_summary": Entry(role="partner", kwargs=PARTNER_TOKEN),
+    "practice:dashboard": Entry(role="helper", fields=("week",), post=False),
+    "practice:booking": Entry(role="helper", kwargs=OWN_BOOKING, post=False),
+    "practice:booking_action": Entry(
+        role="helper",
+        kwargs=lambda ctx: {**OWN_BOOKING(ctx), "action": "voorstellen"},
+        fields=("start", "message"),
+        status=NOT_ALLOWED,
+    ),
+    "practice:intake": Entry(role="helper", kwargs=OWN_BOOKING, post=False),
+    "practice:partner_intake": Entry(
+        role="helper", kwargs=lambda ctx: {"pk": ctx["partnered"].pk}, post=False
+    ),
+    "practice:availability": Entry(
+        role="helper",
+        fields=(
+            "what",
+            "id",
+            "rule-weekday",
+            "rule-start",
+            "rule-end",
+            "exception-date",
+            "exception-start",
+            "exception-end",
+        ),
+    ),
+    "practice:person": Entry(role="officer", fields=("email",)),
+    "practice:person_export": Entry(role="officer", fields=("email", "format"), status=NOT_ALLOWED),
+    "practice:person_erase": Entry(role="officer", fields=("email", "confirm"), status=NOT_ALLOWED),
+    # allauth's pages, as we configured them.
+    "account_login": Entry(fields=("login", "password", "next")),
+    "account_logout": Entry(role="helper"),
+    "account_signup": Entry(fields=("email", "password1", "password2")),
+    "account_confirm_login_code": Entry(fields=("code",), status=FOUND, location="/account/login/"),
+    "account_reset_password": Entry(fields=("email",)),
+    "account_reset_password_done": Entry(post=False),
+    "account_reset_password_from_key": Entry(
+        kwargs=lambda ctx: {"uidb36": "zz", "key": "set-password"},
+        fields=("password1", "password2"),
+    ),
+    "account_reset_password_from_key_done": Entry(post=False),
+    "account_change_password": Entry(
+        role="helper", fields=("oldpassword", "password1", "password2")
+    ),
+    "account_set_password": Entry(
+        role="helper",
+        fields=("password1", "password2"),
+        status=FOUND,
+        location="/account/password/change/",
+    ),
+    "account_email": Entry(role="helper", fields=("email", "action_add", "action_remove")),
+    "account_email_verification_sent": Entry(post=False, status=FOUND, location="/account/login/"),
+    "account_inactive": Entry(post=False),
+    "account_reauthenticate": Entry(role="helper", fields=("password",)),
+    "mfa_index": Entry(role="helper", post=False),
+    "mfa_authenticate": Entry(fields=("code",), status=FOUND, location="/account/login/"),
+    "mfa_reauthenticate": Entry(role="helper", fields=("code",)),
+    "mfa_activate_totp": Entry(role="helper", fields=("code",), **REAUTH),
+    "mfa_deactivate_totp": Entry(role="helper", fields=("code",), **REAUTH),
+    "mfa_view_recovery_codes": Entry(role="helper", post=False, **REAUTH),
+    "mfa_generate_recovery_codes": Entry(role="helper", **REAUTH),
+    "mfa_download_recovery_codes": Entry(role="helper", post=False, **REAUTH),
+    "mfa_add_webauthn": Entry(
+        role="helper", fields=("name", "credential", "passwordless"), **REAUTH
+    ),
+    "mfa_list_webauthn": Entry(role="helper", post=False),
+    "mfa_edit_webauthn": Entry(
+        role="helper", kwargs=lambda ctx: {"pk": 999}, fields=("name",), **REAUTH
+    ),
+    "mfa_remove_webauthn": Entry(role="helper", kwargs=lambda ctx: {"pk": 999}, **REAUTH),
+    "mfa_reauthenticate_webauthn": Entry(
+        role="helper", fields=("credential",), status=FOUND, location="/account/reauthenticate/"
+    ),
+    "usersessions_list": Entry(role="helper"),
+}
+
+
+# The admin's own pages; each registered model's five pages follow from its registry
+# (tests/test_urls.py visits them with real rows).
+ADMIN_URLS: dict[str, Entry] = {
+    "admin:index": Entry(role="superuser"),
+    "admin:login": Entry(status=FOUND, location="/account/login/?next="),
+    "admin:logout": Entry(role="superuser", status=NOT_ALLOWED),
+    "admin:password_change_done": Entry(role="superuser"),
+    "admin:autocomplete": Entry(
+        role="superuser", status=FORBIDDEN, notes="without a field to complete"
+    ),
+    "admin:jsi18n": Entry(role="superuser"),
+    "admin:app_list": Entry(role="superuser", kwargs=lambda ctx: {"app_label": "support"}),
+    "admin:view_on_site": Entry(
+        role="superuser",
+        kwargs=lambda ctx: ctx["view_on_site"],
+        status=FOUND,
+        location="http://testserver/steun/groep/",
+    ),
+}
+
+
+def named_urls(patterns=None, namespace: str | None = None):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(n for n in (namespace, pattern.namespace) if n) or None
+            yield from named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+STAFF_ROLES = ("helper", "officer", "superuser")
+
+
+@pytest.fixture
+def context(make_booking, make_group, make_account, booking_with_partner, real_content) -> dict:
+    partnered = booking_with_partner()  # a couples' booking whose partner answered too
+    booking = make_booking(days=6)
+    intake = partner_services.partner_invite(booking=booking)
+    group = make_group("groep")
+    signup = directory_services.group_signup(
+        group=group, name="Saskia", email="saskia@example.org"
+    ).signup
+    helper = make_account("helper", "anita.helper@example.org", helper=booking.helper)
+    RecoveryCodes.activate(helper)
+    operations.beat()  # the worker is running, so /readyz answers 200
+    return {
+        "booking": booking,
+        "offer": Offer.objects.get(
+            helper=booking.helper, conversation_type=booking.conversation_type
+        ),
+        "booking_token": links.booking_token(booking),
+        "partner_token": links.partner_token(intake),
+        "group": group,
+        "signup_token": links.signup_token(signup),
+        "article": get_library().all_published()[0].slug,
+        "partnered": partnered,
+        "helper": helper,
+        "officer": make_account("privacy_officer", "privacy@example.org"),
+        "superuser": make_account("superuser", "beheer@example.org"),
+        "view_on_site": {
+            "content_type_id": ContentType.objects.get_for_model(group).pk,
+            "object_id": group.pk,
+        },
+    }
+
+
+def log_in_with_second_factor(client: Client, user) -> None:
+    """Log in as staff do: e-mail and password, then the authenticator's code."""
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == FOUND, response.status_code
+    assert response["Location"].startswith(reverse("mfa_authenticate")), response["Location"]
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    assert response.status_code == FOUND, response.content.decode()[:500]
+
+
+def client_for(role: str, ctx: dict, url: str | None = None, *, log_in: bool = False) -> Client:
+    """A client acting as `role`; staff are logged in directly, or with `log_in` through the
+    login form and their second factor."""
+    client = Client()
+    if role in STAFF_ROLES:
+        if log_in:
+            log_in_with_second_factor(client, ctx[role])
+        else:
+            client.force_login(ctx[role])
+    elif role == "visitor":
+        session = client.session
+        session["visitor"] = {"digest": ctx["booking"].email_digest}
+        session.save()
+    elif role == "code":
+        client.post(reverse("support:visitor_login"), {"email": "saskia@example.org"})
+    elif role == "holder":
+        week = reverse("support:booking_week", kwargs={"offer_id": ctx["offer"].pk})
+        html = client.get(week, follow=True).content.decode()
+        start = html.split('name="start" value="', 1)[1].split('"', 1)[0]
+        client.post(week, {"start": start})
+    elif role == "partner":
+        start = reverse("support:partner_start", kwargs={"token": ctx["partner_token"]})
+        client.post(start)
+    return client
