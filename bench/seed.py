@@ -29,7 +29,8 @@ from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from articles import checklist  # noqa: E402
-from support import services  # noqa: E402
+from support.booking import selectors  # noqa: E402
+from support.booking import services as booking_services  # noqa: E402
 from support.demo import load_demo  # noqa: E402
 from support.models import (  # noqa: E402
     AvailabilityRule,
@@ -165,18 +166,18 @@ def helpers_and_bookings() -> None:
     made = 0
     first_day = timezone.localdate() + datetime.timedelta(days=2)
     for offer in offers:
-        times = services.free_times(
+        times = selectors.free_times(
             offer=offer, first_day=first_day, last_day=first_day + datetime.timedelta(weeks=8)
         )
         for start in times[:: max(1, len(times) // (BOOKINGS // HELPERS))][: BOOKINGS // HELPERS]:
             key = f"bench-{made}"
-            booking = services.booking_hold(offer=offer, start=start, hold_key=key)
-            services.booking_save_intake(
+            booking = booking_services.booking_hold(offer=offer, start=start, hold_key=key)
+            booking_services.booking_save_intake(
                 booking=booking,
                 hold_key=key,
                 answers={"name": "Proef", "email": "proef@example.org", "consent": True},
             )
-            services.booking_submit(booking=booking, hold_key=key)
+            booking_services.booking_submit(booking=booking, hold_key=key)
             made += 1
 
 

@@ -423,7 +423,8 @@ QUEUE_EMAILS = """
 import datetime, json
 from django.db import transaction
 from django.utils import timezone
-from support import services
+from support import outbox
+from support.booking import services
 from support.models import Offer
 offer = Offer.objects.filter(active=True).first() if hasattr(Offer, "active") else None
 offer = offer or Offer.objects.first()
@@ -447,7 +448,7 @@ from support.models import OutgoingEmail
 before = set(OutgoingEmail.objects.values_list("pk", flat=True))
 with transaction.atomic():
     for _ in range(200):
-        services.email_queue(kind="booking_received", booking=booking)
+        outbox.email_queue(kind="booking_received", booking=booking)
 ids = list(OutgoingEmail.objects.exclude(pk__in=before).filter(kind="booking_received")
            .values_list("message_id", flat=True))
 print(json.dumps(ids))

@@ -11,6 +11,7 @@ that breaks the order is a cycle waiting to happen: this test names it.
 """
 
 import ast
+import importlib
 import itertools
 from pathlib import Path
 
@@ -99,3 +100,48 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     graph = {"a": {"b": ["a.py"]}, "b": {"c": ["b.py"]}, "c": {"a": ["c.py"]}}
     assert find_cycle(graph) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b": []}, "b": {}}) is None
+
+
+def scripts_imports() -> list[tuple[str, str, str | None]]:
+    """(file, module, name) for every import of our packages in the scripts the suite does not
+    run: the benchmark, the stack and its drills, including code they pass to `python -c`."""
+    found = []
+    for path in sorted([*(ROOT / "bench").glob("*.py"), *(ROOT / "deploy").glob("*.py")]):
+        trees = [ast.parse(path.read_text(), filename=str(path))]
+        for node in ast.walk(trees[0]):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    trees.append(ast.parse(node.value))
+                except SyntaxError:
+                    continue  # text, not code
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    if node.module.split(".")[0] in LAYERS:
+                        found.extend((path.name, node.module, a.name) for a in node.names)
+                elif isinstance(node, ast.Import):
+                    found.extend(
+                        (path.name, a.name, None)
+                        for a in node.names
+                        if a.name.split(".")[0] in LAYERS
+                    )
+    return found
+
+
+def test_the_benchmark_and_the_drills_import_what_exists() -> None:
+    """Moving a module must not break `make bench` or `make drill`, which CI runs late or not."""
+    imports = scripts_imports()
+    assert any(module.startswith("support") for _file, module, _name in imports)
+    missing = []
+    for file, module, name in imports:
+        try:
+            imported = importlib.import_module(module)
+        except ImportError:
+            missing.append(f"{file}: {module}")
+            continue
+        if name is not None and not hasattr(imported, name):
+            try:
+                importlib.import_module(f"{module}.{name}")
+            except ImportError:
+                missing.append(f"{file}: {module}.{name}")
+    assert not missing, missing
