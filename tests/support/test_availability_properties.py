@@ -1,4 +1,4 @@
-"""Property-based tests of `support.availability` around every clock change of 2026–2028.
+"""Property-based tests of `support.booking.availability` around every clock change of 2026–2028.
 
 Hypothesis draws weekly rules, date exceptions, busy ranges, buffers, notice, horizon, step and
 duration near a real clock change in Europe/Amsterdam, America/New_York or Australia/Lord_Howe
@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support.availability import (
+from support.booking.availability import (
     Busy,
     DateException,
     SlotRules,
