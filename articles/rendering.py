@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -53,7 +54,7 @@ class BoxBlock(Block):
     """
 
     ARGUMENT = None
-    OPTIONS: dict = {}
+    OPTIONS: dict[str, tuple[Any, Callable[[Any], Any]]] = {}  # as pymdownx's Block
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         label, icon = BOX_KINDS[self.NAME]
@@ -73,7 +74,7 @@ class DiagramBlock(Block):
 
     NAME = "diagram"
     ARGUMENT = True
-    OPTIONS: dict = {}
+    OPTIONS: dict[str, tuple[Any, Callable[[Any], Any]]] = {}  # as pymdownx's Block
 
     def on_create(self, parent: etree.Element) -> etree.Element:
         figure = etree.SubElement(parent, "figure", {"class": "diagram"})
@@ -82,7 +83,10 @@ class DiagramBlock(Block):
         return figure
 
     def on_add(self, block: etree.Element) -> etree.Element:
-        return block.find("figcaption")
+        caption = block.find("figcaption")
+        if caption is None:  # on_create always makes one
+            raise ValueError("a diagram block without its figcaption")
+        return caption
 
 
 class HouvastBlocksExtension(BlocksExtension):
@@ -290,11 +294,11 @@ def render_markdown(body: str, diagrams_dir: Path | None = None) -> Rendered:
     )
 
 
-def _toc_to_json(entries: tuple[TocEntry, ...]) -> list:
+def _toc_to_json(entries: tuple[TocEntry, ...]) -> list[list[Any]]:
     return [[e.id, e.title, _toc_to_json(e.children)] for e in entries]
 
 
-def _toc_from_json(items: list) -> tuple[TocEntry, ...]:
+def _toc_from_json(items: list[Any]) -> tuple[TocEntry, ...]:
     return tuple(TocEntry(i, t, _toc_from_json(c)) for i, t, c in items)
 
 

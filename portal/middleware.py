@@ -16,6 +16,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from whitenoise.middleware import WhiteNoiseFileResponse
 
+from portal.pagecache import is_shared_cacheable
+
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
 
@@ -114,7 +116,7 @@ def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
 
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
-        if getattr(response, "shared_cache", False) or isinstance(response, WhiteNoiseFileResponse):
+        if is_shared_cacheable(response) or isinstance(response, WhiteNoiseFileResponse):
             return response
         return only_private(response)
 

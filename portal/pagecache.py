@@ -32,6 +32,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Concatenate, Protocol, overload
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -40,6 +41,7 @@ from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control
 
@@ -101,15 +103,15 @@ def minute() -> int:
     return int(time.time() // 60)
 
 
-def fragment(
+def fragment[T](
     name: str,
     parts: Iterable[object],
     *,
     domains: Iterable[str],
-    render: Callable[[], object],
+    render: Callable[[], T],
     per_minute: bool = False,
     timeout: int = 120,
-) -> object:
+) -> T:
     """A fragment from the shared `pages` cache, rendered with `render()` when missing.
 
     `parts` must be validated values only (never raw request input), and `render` must use no
@@ -121,7 +123,7 @@ def fragment(
         key_parts.append(minute())
     key = ":".join(str(p) for p in key_parts)
     page_cache = caches["pages"]
-    value = page_cache.get(key)
+    value: T | None = page_cache.get(key)  # what `render` returned for this key, or None
     if value is None:
         value = render()
         page_cache.set(key, value, timeout)
@@ -147,19 +149,66 @@ class Scope:
         return (*found, minute()) if self.per_minute else found
 
 
+# The marks the page cache leaves on responses and requests. Django's classes have no field for
+# them, so they are attributes under these names, set and read only in this module (views call
+# `set_shared_page`, portal.middleware.shared_cache_control calls `is_shared_cacheable`).
+_SCOPE_MARK = "reading_page"
+_VERSION_MARK = "reading_page_version"
+_SHARED_PAGE_MARK = "shared_page"
+_SHARED_CACHE_MARK = "shared_cache"
+_KNOWN_VERSION_MARK = "page_cache_version"
+
+
+def set_shared_page(response: HttpResponseBase, page: str) -> None:
+    """For a view marked `reading_page(csrf=True)`: the page as it is for every visitor like
+    this one, with `CSRF_PLACEHOLDER` where the token goes, to be kept by the page cache."""
+    setattr(response, _SHARED_PAGE_MARK, page)
+
+
+def is_shared_cacheable(response: HttpResponseBase) -> bool:
+    """Marked by `shared_cacheable` (or served from the page cache without a form)."""
+    return bool(getattr(response, _SHARED_CACHE_MARK, False))
+
+
+class ReadingPageDecorator(Protocol):
+    """What `reading_page(...)` with options returns: a decorator that keeps the view's type."""
+
+    def __call__[**P, R: HttpResponseBase](
+        self, view: Callable[Concatenate[HttpRequest, P], R], /
+    ) -> Callable[Concatenate[HttpRequest, P], R]: ...
+
+
+@overload
+def reading_page[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R], /
+) -> Callable[Concatenate[HttpRequest, P], R]: ...
+
+
+@overload
 def reading_page(
-    view: Callable[..., HttpResponse] | None = None,
     *,
     domains: Iterable[str] = (),
     params: Iterable[str] = (),
     per_minute: bool = False,
     csrf: bool = False,
-) -> Callable[..., HttpResponse]:
+) -> ReadingPageDecorator: ...
+
+
+def reading_page[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R] | None = None,
+    /,
+    *,
+    domains: Iterable[str] = (),
+    params: Iterable[str] = (),
+    per_minute: bool = False,
+    csrf: bool = False,
+) -> Callable[Concatenate[HttpRequest, P], R] | ReadingPageDecorator:
     """Mark a view whose page depends only on the path, the query parameters named in
     `params`, the Markdown content and the versions of `domains`: the same for every reader.
 
-    `csrf`: the page holds a form. The view sets `response.shared_page` to the page with
-    `CSRF_PLACEHOLDER` where the token goes, when the visitor has nothing of her own on it.
+    `csrf`: the page holds a form. The view calls `set_shared_page(response, page)` with the
+    page with `CSRF_PLACEHOLDER` where the token goes, when the visitor has nothing of her own
+    on it.
     """
     scope = Scope(
         domains=(CONTENT, *domains),
@@ -168,18 +217,22 @@ def reading_page(
         csrf=csrf,
     )
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate[**Q, S: HttpResponseBase](
+        view: Callable[Concatenate[HttpRequest, Q], S],
+    ) -> Callable[Concatenate[HttpRequest, Q], S]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HttpRequest, /, *args: Q.args, **kwargs: Q.kwargs) -> S:
             version = None
             if request.method == "GET" and not request.COOKIES:
                 # Read before the page is made, so a change that commits meanwhile can only
                 # make the stored page look older than it is, never newer.
-                known = getattr(request, "page_cache_version", None)
+                known: tuple[Scope, tuple[Hashable, ...]] | None = getattr(
+                    request, _KNOWN_VERSION_MARK, None
+                )
                 version = known[1] if known and known[0] == scope else scope.version()
             response = view(request, *args, **kwargs)
-            response.reading_page = scope
-            response.reading_page_version = version
+            setattr(response, _SCOPE_MARK, scope)
+            setattr(response, _VERSION_MARK, version)
             return response
 
         return wrapper
@@ -227,7 +280,7 @@ class ReadingPageCache:
         # Sets the CSRF cookie on a stored page with a form, as it does below for a new one.
         self.csrf = CsrfViewMiddleware(get_response)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method != "GET" or request.COOKIES:
             return self.get_response(request)
         try:
@@ -237,24 +290,24 @@ class ReadingPageCache:
         params = self.params.get(request.path)
         key = self._key(request, params) if params is not None else None
         entry = self.entries.get(key) if key is not None else None
-        if entry is not None:
-            version = entry.scope.version()
-            if entry.version == version:
+        if key is not None and entry is not None:
+            current = entry.scope.version()
+            if entry.version == current:
                 with self.lock:
                     if key in self.entries:
                         self.entries.move_to_end(key)
                 return self._answer(request, entry)
-            request.page_cache_version = (entry.scope, version)  # read once per request
+            setattr(request, _KNOWN_VERSION_MARK, (entry.scope, current))  # read once per request
         response = self.get_response(request)
-        scope = getattr(response, "reading_page", None)
-        version = getattr(response, "reading_page_version", None)
+        scope: Scope | None = getattr(response, _SCOPE_MARK, None)
+        version: tuple[Hashable, ...] | None = getattr(response, _VERSION_MARK, None)
         if scope is None or version is None or response.status_code != 200 or response.streaming:
             return response
         if scope.csrf:
-            body = getattr(response, "shared_page", None)
-            if body is None or set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+            page: str | None = getattr(response, _SHARED_PAGE_MARK, None)
+            if page is None or set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
                 return response
-            body = body.encode()
+            body = page.encode()
         elif response.cookies:
             return response
         else:
@@ -263,7 +316,7 @@ class ReadingPageCache:
         self._store(request, scope, version, response, body)
         return response
 
-    def _answer(self, request: HttpRequest, entry: Entry) -> HttpResponse:
+    def _answer(self, request: HttpRequest, entry: Entry) -> HttpResponseBase:
         body = entry.body
         if entry.scope.csrf:
             body = put_csrf_token(request, body.decode()).encode()
@@ -274,7 +327,7 @@ class ReadingPageCache:
             response.headers["Content-Length"] = str(len(body))
         if entry.scope.csrf:
             return self.csrf.process_response(request, response)
-        response.shared_cache = True
+        setattr(response, _SHARED_CACHE_MARK, True)
         return response
 
     def _store(
@@ -325,5 +378,5 @@ def shared_cacheable(response: HttpResponse) -> HttpResponse:
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
     vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
     response.headers["Vary"] = ", ".join([*vary, "Cookie"])
-    response.shared_cache = True
+    setattr(response, _SHARED_CACHE_MARK, True)
     return response

@@ -17,7 +17,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.core import context
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -26,13 +26,18 @@ from support.models import Helper
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def helper_of(user: AbstractBaseUser | AnonymousUser) -> Helper | None:
+# Where `helper_of` keeps its answer on the user object (Django's User has no field for it).
+_HELPER_MARK = "_houvast_helper"
+
+
+def helper_of(user: User | AnonymousUser) -> Helper | None:
     """The directory's helper entry this account belongs to, or None (cached on the user)."""
     if not user.is_authenticated:
         return None
-    if not hasattr(user, "_houvast_helper"):
-        user._houvast_helper = Helper.objects.filter(user=user).first()
-    return user._houvast_helper
+    if not hasattr(user, _HELPER_MARK):
+        setattr(user, _HELPER_MARK, Helper.objects.filter(user=user).first())
+    helper: Helper | None = getattr(user, _HELPER_MARK)
+    return helper
 
 
 def is_staff_member(user: User | AnonymousUser) -> TypeGuard[User]:

@@ -90,7 +90,8 @@ class InvitationForm(forms.ModelForm):
         return email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("role") == services.StaffRole.HELPER and not data.get("helper"):
             self.add_error("helper", _("Kies bij welke hulpverlener dit account hoort."))
         return data

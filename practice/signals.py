@@ -2,11 +2,12 @@
 registry is ready)."""
 
 from allauth.account.signals import password_reset
+from django.contrib.auth.models import User
 
 from practice.services import invitation_accepted
 
 
-def _invitation_accepted(sender: object, request: object, user: object, **kwargs: object) -> None:
+def _invitation_accepted(sender: object, request: object, user: User, **kwargs: object) -> None:
     invitation_accepted(user=user)
 
 

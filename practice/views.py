@@ -154,7 +154,10 @@ def _booking_page(
         "error": error,
         "is_request": is_request,
         "can_cancel": booking.is_open,
-        "can_extend": bool(extended) and booking.is_open and booking.duration_minutes < extended,
+        "can_extend": extended is not None
+        and extended > 0
+        and booking.is_open
+        and booking.duration_minutes < extended,
         "extended_minutes": extended,
         "can_record_outcome": booking.status == BookingStatus.CONFIRMED
         and booking.starts_at <= now,

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 import csv
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -24,6 +28,9 @@ from support.models import (
     SignupStatus,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ENTRY_FIELDS = (
     "name", "slug", "summary", "description", "website", "phone",
     ("for_betrayed_partner", "for_partner_who_betrayed", "for_couples", "for_men"),
@@ -34,7 +41,7 @@ ENTRY_FIELDS = (
 
 class EntryAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "online", "provinces", "last_checked", "active")
-    list_filter = ("active", "online", "faith_based", "for_men", "cost")
+    list_filter: ClassVar[tuple[str, ...]] = ("active", "online", "faith_based", "for_men", "cost")
     search_fields = ("name", "summary")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -212,7 +219,13 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # cancel instead, so the history stays consistent
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet[Booking], change, done: str) -> None:
+    def _apply(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Booking],
+        change: Callable[[Booking], object],
+        done: StrOrPromise,
+    ) -> None:
         count = 0
         for booking in queryset:
             try:

@@ -90,12 +90,13 @@ def _booking_demo(helper: Helper) -> None:
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     checked = timezone.localdate()
-    for data in REAL_ORGANISATIONS:
-        data = dict(data)
+    for real in REAL_ORGANISATIONS:
+        data = dict(real)
         data.pop("known_as", None)
-        provinces = data.pop("provinces", [])
+        data.pop("provinces", None)
+        provinces = real.get("provinces", [])
         organisation, _ = Organisation.objects.update_or_create(
-            slug=data["slug"], defaults={**data, "last_checked": checked}
+            slug=real["slug"], defaults={**data, "last_checked": checked}
         )
         organisation.set_provinces(provinces)
         organisation.save(update_fields=["provinces"])

@@ -5,11 +5,14 @@ SECRET_KEY. Values are written with the newest key and read with any of them, so
 rotated: add a new key in front, run `manage.py reencrypt_fields`, then drop the old key.
 Reading a value that no key opens raises `cryptography.fernet.InvalidToken`: a wrong key or a
 damaged value is an error, never silently returned as ciphertext.
+
+`own_field` looks up one of a model's own fields by name (what erasing and export go through).
 """
 
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
@@ -60,3 +63,11 @@ def email_digest(address: str) -> str:
         return ""
     key = settings.EMAIL_DIGEST_KEY.encode()
     return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def own_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field `name` of `model` itself, never a relation seen from the other side."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a field")
+    return field

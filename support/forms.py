@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -100,7 +102,8 @@ class SignupForm(ContactForm):
     website = forms.CharField(
         label=_("Laat dit veld leeg"),
         required=False,
-        template_name="includes/honeypot_field.html",
+        # Field takes template_name (Django 5.0); django-stubs' CharField does not list it.
+        template_name="includes/honeypot_field.html",  # type: ignore[call-arg]
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
@@ -142,8 +145,9 @@ class IntakeContactForm(ContactForm):
         error_messages={"required": _("Zonder je toestemming kunnen we je aanvraag niet bewaren.")},
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("contact_preference") in (
             ContactPreference.MAY_CALL,
             ContactPreference.VOICEMAIL,

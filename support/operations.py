@@ -142,7 +142,8 @@ def notify_mail_trouble(now: datetime.datetime | None = None) -> bool:
     OpsMarker.objects.update_or_create(
         name=MAIL_NOTICE, defaults={"at": now, "value": state.newest_failed_id}
     )
-    minutes = int(state.oldest_unsent_age.total_seconds() // 60) if state.stuck else 0
+    age = state.oldest_unsent_age
+    minutes = int(age.total_seconds() // 60) if state.stuck and age is not None else 0
     context = {"failed": state.failed, "stuck_minutes": minutes}
     for user in coordinators():
         try:
@@ -168,7 +169,7 @@ class DatabaseGauges:
         emails = GaugeMetricFamily(
             "houvast_emails", "E-mails in the outbox, per status.", labels=["status"]
         )
-        names = {
+        names: dict[str, str] = {
             EmailStatus.PENDING: "queued",
             EmailStatus.SENT: "sent",
             EmailStatus.FAILED: "failed",

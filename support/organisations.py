@@ -4,16 +4,41 @@ Used by the demo data (support/demo.py) and by check_content, which requires a d
 wherever an article names one of them.
 """
 
+from typing import Required, TypedDict
+
 from support.models import PROVINCES, Cost, Kind
 
 ALL_PROVINCES = [slug for slug, _name in PROVINCES]
+
+
+class RealOrganisation(TypedDict, total=False):
+    """One organisation: Organisation fields, plus `known_as` and `provinces` (a list)."""
+
+    slug: Required[str]
+    name: Required[str]
+    kind: Required[Kind]
+    summary: Required[str]
+    sources: Required[str]
+    known_as: tuple[str, ...]
+    website: str
+    phone: str
+    online: bool
+    provinces: list[str]
+    for_betrayed_partner: bool
+    for_partner_who_betrayed: bool
+    for_couples: bool
+    for_men: bool
+    faith_based: bool
+    cost: Cost
+    price: str
+
 
 # Every fact below comes from a stored public source, named in the entry's `sources` with the
 # date it was found; a field no source supports stays empty (cost: Cost.UNKNOWN). `known_as`
 # lists the names articles use, for check_content (see article_organisations()).
 FOUND = "gevonden 2026-11-30"
 
-REAL_ORGANISATIONS = [
+REAL_ORGANISATIONS: list[RealOrganisation] = [
     {
         "slug": "kostbaar-vaatwerk",
         "name": "Kostbaar Vaatwerk",

@@ -13,7 +13,9 @@ import datetime
 import json
 import logging
 import smtplib
+from collections.abc import Mapping
 from email.utils import make_msgid
+from typing import Required, TypedDict
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -111,7 +113,11 @@ def queue_reminder(booking: Booking) -> None:
 
 
 def _reminder_is_stale(email: OutgoingEmail) -> bool:
-    booking = Booking.objects.filter(pk=email.booking_id).first()
+    booking = (
+        Booking.objects.filter(pk=email.booking_id).first()
+        if email.booking_id is not None
+        else None
+    )
     return (
         booking is None
         or booking.status != BookingStatus.CONFIRMED
@@ -120,7 +126,8 @@ def _reminder_is_stale(email: OutgoingEmail) -> bool:
 
 
 def _retry_delay(attempts: int) -> datetime.timedelta:
-    return min(EMAIL_RETRY_FIRST * 2 ** (attempts - 1), EMAIL_RETRY_MAX)
+    doubled: int = 2 ** (attempts - 1)  # attempts >= 1: an int
+    return min(EMAIL_RETRY_FIRST * doubled, EMAIL_RETRY_MAX)
 
 
 def email_deliver(*, email_id: int) -> None:
@@ -179,13 +186,23 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__} {code}".strip()[:200]
 
 
+def _booking_id(email: OutgoingEmail) -> int:
+    """The booking an e-mail about a booking is about."""
+    if email.booking_id is None:
+        raise Booking.DoesNotExist(f"e-mail {email.pk} names no booking")
+    return email.booking_id
+
+
 def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
     templates = "support/emails"
+    context: dict[str, object]
     with translation.override(email.language):
         if email.user_id:
             # A staff member's own e-mail: its link travels sealed, like a login code.
             recipient = User.objects.get(pk=email.user_id).email
-            context = unseal(email.sealed) if email.sealed else {}
+            context = {}
+            if email.sealed:
+                context.update(unseal(email.sealed))
             templates = "practice/emails"
         elif email.sealed:
             sealed = unseal(email.sealed)
@@ -211,13 +228,13 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 "manage_url": settings.SITE_URL + signup_url(signup),
             }
         elif email.kind.startswith(HELPER_KIND_PREFIX):
-            booking = Booking.objects.select_related("helper__user").get(pk=email.booking_id)
+            booking = Booking.objects.select_related("helper__user").get(pk=_booking_id(email))
             recipient = booking.helper.user.email if booking.helper.user else ""
             path = reverse("practice:booking", kwargs={"pk": booking.pk})
             context = {"manage_url": settings.SITE_URL + path}
         else:
             booking = Booking.objects.select_related("helper", "conversation_type").get(
-                pk=email.booking_id
+                pk=_booking_id(email)
             )
             recipient = booking.email
             context = {"booking": booking, "helper_name": booking.helper.email_name}
@@ -251,7 +268,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
     return message
 
 
-def staff_email_send(*, user: User, kind: str, context: dict[str, object]) -> None:
+def staff_email_send(*, user: User, kind: str, context: Mapping[str, object]) -> None:
     """E-mail a staff member now, in the portal's language (templates/practice/emails/<kind>).
 
     Past the outbox on purpose, for the notices that must not wait on it: the one about stuck
@@ -278,10 +295,20 @@ def seal(**values: str) -> str:
 
 
 def unseal(token: str) -> dict[str, str]:
-    return json.loads(fernet().decrypt(token.encode()))
+    values: dict[str, str] = json.loads(fernet().decrypt(token.encode()))  # what seal() took
+    return values
 
 
-def recipient_for(digest: str) -> dict[str, object] | None:
+class Recipient(TypedDict, total=False):
+    """The address a login code goes to, and the one row it hangs on."""
+
+    to: Required[str]
+    booking: Booking
+    signup: Signup
+    partner: PartnerIntake
+
+
+def recipient_for(digest: str) -> Recipient | None:
     """Where a code for this digest goes: the address and a row to hang the e-mail on."""
     booking = Booking.objects.submitted().filter(email_digest=digest).order_by("-pk").first()
     if booking is not None:

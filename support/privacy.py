@@ -26,7 +26,7 @@ from django.utils import timezone
 from portal import pagecache
 from support import retention
 from support.directory import services as directory_services
-from support.fields import email_digest
+from support.fields import email_digest, own_field
 from support.models import (
     Booking,
     BookingStatus,
@@ -110,7 +110,7 @@ def _fields(instance: models.Model, *, leave_out: tuple[str, ...] = ()) -> dict[
 def _booking_reference(booking: Booking) -> dict[str, object]:
     """A booking as seen by the partner: when, with whom, what kind, and its status."""
     return {
-        name: _value(booking, Booking._meta.get_field(name))
+        name: _value(booking, own_field(Booking, name))
         for name in ("id", "helper", "conversation_type", "status", "starts_at", "ends_at")
     }
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from support.directory.services import free_seat
+from support.fields import own_field
 from support.models import (
     INTAKE_FIELDS,
     Booking,
@@ -27,7 +28,7 @@ def booking_erase_intake(*, booking: Booking, now: datetime.datetime) -> None:
     """Clear a booking's intake and contact details (the caller saves): the booking itself,
     its time and status, stays for the helper's calendar."""
     for field in ERASED_FIELDS:
-        setattr(booking, field, Booking._meta.get_field(field).get_default())
+        setattr(booking, field, own_field(Booking, field).get_default())
     booking.consent_at = None
     booking.erased_at = now
 

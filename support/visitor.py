@@ -194,17 +194,18 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         return redirect("support:visitor_login")
     now = timezone.now()
     bookings = visitor_bookings(digest)
-    for booking in bookings:
-        active = booking.is_open and booking.starts_at > now
-        booking.manage_url = links.booking_url(booking) if active else None
-    signups = visitor_signups(digest)
-    for signup_ in signups:
-        signup_.manage_url = links.signup_url(signup_) if signup_.is_active else None
+    # Upcoming bookings and sign-ups come with their private link, or None when it is of no use.
+    upcoming = [
+        (b, links.booking_url(b) if b.is_open and b.starts_at > now else None)
+        for b in bookings
+        if b.ends_at > now
+    ]
+    signups = [(s, links.signup_url(s) if s.is_active else None) for s in visitor_signups(digest)]
     return render(
         request,
         "support/my_bookings.html",
         {
-            "upcoming": [b for b in bookings if b.ends_at > now],
+            "upcoming": upcoming,
             "past": [b for b in bookings if b.ends_at <= now],
             "signups": signups,
         },

@@ -31,7 +31,7 @@ SESSION_PARTNER = "partner-claims"
 
 def initial_answers(form_class: type[forms.Form], answers: IntakeAnswers) -> dict[str, object]:
     """One step's form filled with what is stored (the consent box: whether it was given)."""
-    initial = {}
+    initial: dict[str, object] = {}
     for name in form_class.base_fields:
         if name == "consent":
             initial[name] = answers.consent_at is not None

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from support.booking.services import BookingRefused, apply_answers, locked_booking, notify_helper
+from support.fields import own_field
 from support.models import INTAKE_FIELDS, Booking, PartnerIntake
 from support.outbox import email_queue
 
@@ -24,7 +25,7 @@ def partner_invite(*, booking: Booking, email: str = "") -> PartnerIntake:
             # A new invitation replaces the previous one: its link stops working, and whoever
             # opened it loses the claim and what was typed under it.
             for field in INTAKE_FIELDS:
-                setattr(intake, field, PartnerIntake._meta.get_field(field).get_default())
+                setattr(intake, field, own_field(PartnerIntake, field).get_default())
             intake.consent_at = None
             intake.claim_key = ""
             intake.invite_email = ""

@@ -79,16 +79,23 @@ def free_times(
 
 
 def nearest_free_times(
-    offer: Offer, *, after: datetime.datetime | None = None, count: int = 3, **kwargs
+    offer: Offer,
+    *,
+    after: datetime.datetime | None = None,
+    count: int = 3,
+    now: datetime.datetime | None = None,
+    minutes: int | None = None,
+    exclude: int | None = None,
 ) -> list[datetime.datetime]:
-    now = kwargs.pop("now", None) or timezone.now()
+    now = now or timezone.now()
     first_day = timezone.localtime(after or now, offer.helper.zone).date()
     times = free_times(
         offer=offer,
         first_day=first_day,
         last_day=first_day + datetime.timedelta(days=NEAREST_SEARCH_DAYS),
         now=now,
-        **kwargs,
+        minutes=minutes,
+        exclude=exclude,
     )
     return times[:count]
 

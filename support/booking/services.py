@@ -106,9 +106,15 @@ def _check_free(
     return rules
 
 
-def _taken(offer: Offer, start: datetime.datetime, **kwargs) -> SlotTaken:
+def _taken(
+    offer: Offer,
+    start: datetime.datetime,
+    *,
+    now: datetime.datetime | None = None,
+    exclude: int | None = None,
+) -> SlotTaken:
     """ "Just taken", with the free times nearest to the one she wanted."""
-    return SlotTaken(nearest_free_times(offer, after=start, **kwargs))
+    return SlotTaken(nearest_free_times(offer, after=start, now=now, exclude=exclude))
 
 
 def booking_hold(
@@ -225,8 +231,10 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             if current.consent_at is None or not (current.name and current.email):
                 raise BookingRefused(_("Vul eerst alle stappen in."))
             _expire_stale_holds(current.helper_id, now)
-            if current.status == BookingStatus.EXPIRED or current.hold_expires_at <= now:
-                # The ten minutes are over: the time is hers only if nobody took it meanwhile.
+            expires = current.hold_expires_at
+            if current.status == BookingStatus.EXPIRED or expires is None or expires <= now:
+                # The ten minutes are over (a hold without an end holds nothing, as in
+                # `live_holds`): the time is hers only if nobody took it meanwhile.
                 _check_free(
                     offer,
                     current.starts_at,
@@ -446,7 +454,7 @@ def availability_exception_add(
     """Replace the weekly times on one date; without times she is not available that day."""
     if (start is None) != (end is None):
         raise BookingRefused(_("Vul een begintijd en een eindtijd in, of geen van beide."))
-    if start is not None and end <= start:
+    if start is not None and end is not None and end <= start:
         raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
     return AvailabilityException.objects.create(helper=helper, date=date, start=start, end=end)
 

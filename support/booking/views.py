@@ -10,6 +10,7 @@ import datetime
 import secrets
 import zoneinfo
 from http import HTTPStatus
+from typing import TypedDict
 
 from django import forms
 from django.conf import settings
@@ -85,9 +86,10 @@ def _week_start(request: HttpRequest, offer: Offer) -> datetime.date:
 
 def current_booking(request: HttpRequest) -> Booking | None:
     stored = request.session.get(SESSION_BOOKING) or {}
-    if not stored:
+    pk = stored.get("pk")
+    if pk is None:
         return None
-    return selectors.held_booking(stored.get("pk"), stored.get("key", ""))
+    return selectors.held_booking(pk, stored.get("key", ""))
 
 
 @never_cache
@@ -103,12 +105,19 @@ def booking_choose(request: HttpRequest) -> HttpResponse:
 
 
 def _week_context(
-    request: HttpRequest, offer: Offer, *, exclude: int | None = None, shared: bool = True
+    request: HttpRequest,
+    offer: Offer,
+    *,
+    exclude: int | None = None,
+    shared: bool = True,
+    monday: datetime.date | None = None,
 ) -> dict[str, object]:
     """The week page's context. `shared`: take the free times from the shared page cache (the
-    whole page may be cached instead, see _shared_week_page)."""
+    whole page may be cached instead, see _shared_week_page). `monday`: a week from
+    WeekOutOfRange, shown instead of the one asked for."""
     zone = offer.helper.zone
-    monday = _week_start(request, offer)
+    if monday is None:
+        monday = _week_start(request, offer)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
     last = _monday(today + datetime.timedelta(days=offer.setting("horizon_days")))
@@ -153,6 +162,11 @@ def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, dateti
     )
 
 
+class WeekDay(TypedDict):
+    label: str
+    times: list[tuple[str, str, str]]  # (ISO time, "HH:MM", what a screen reader says)
+
+
 def _render_week(
     offer: Offer, monday: datetime.date, sunday: datetime.date, exclude: int | None
 ) -> tuple[bool, str, datetime.datetime | None]:
@@ -162,10 +176,10 @@ def _render_week(
     times = selectors.free_times(offer=offer, first_day=monday, last_day=last_day, exclude=exclude)
     this_week = [t for t in times if timezone.localtime(t, zone).date() <= sunday]
     later = [t for t in times if timezone.localtime(t, zone).date() > sunday]
-    days = []
+    days: list[WeekDay] = []
     for offset in range(7):
-        day = monday + datetime.timedelta(days=offset)
-        days.append({"label": date_format(day, "l j F"), "times": []})
+        date = monday + datetime.timedelta(days=offset)
+        days.append({"label": date_format(date, "l j F"), "times": []})
     for start in this_week:
         local = timezone.localtime(start, zone)
         day = days[(local.date() - monday).days]
@@ -267,7 +281,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
         except WeekOutOfRange as out_of_range:
             return _week_redirect(request, out_of_range.monday)
         response = HttpResponse(pagecache.put_csrf_token(request, page))
-        response.shared_page = page  # kept by the page cache for the next visitor like her
+        pagecache.set_shared_page(response, page)  # kept for the next visitor like her
         return response
     status = HTTPStatus.OK
     error = None
@@ -305,9 +319,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     except WeekOutOfRange as out_of_range:
         if request.method == "GET":
             return _week_redirect(request, out_of_range.monday)
-        request.GET = request.GET.copy()
-        request.GET["week"] = out_of_range.monday.isoformat()
-        context = _week_context(request, offer)
+        context = _week_context(request, offer, monday=out_of_range.monday)
     context.update({"error": error, "taken_nearest": nearest})
     return render(request, "support/booking/week.html", context, status=status)
 

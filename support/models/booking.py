@@ -173,7 +173,7 @@ ON_CALENDAR_STATUSES = (*OPEN_STATUSES, *OUTCOME_STATUSES)
 SUBMITTED_STATUSES = (*ON_CALENDAR_STATUSES, BookingStatus.DECLINED, BookingStatus.CANCELLED)
 
 
-class BookingQuerySet(models.QuerySet):
+class BookingQuerySet(models.QuerySet["Booking"]):
     def blocking(self, now: datetime.datetime | None = None) -> BookingQuerySet:
         """Bookings that keep their time from others: live holds, requests and confirmed ones."""
         return self.filter(Q(status__in=OPEN_STATUSES) | _live_hold(now))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from support.fields import EncryptedTextField, email_digest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PROVINCES = [
     ("drenthe", "Drenthe"),
@@ -188,7 +192,7 @@ class Entry(models.Model):
         return [PROVINCE_NAMES[p] for p in self.provinces.strip(",").split(",") if p]
 
     @property
-    def audience_labels(self) -> list[str]:
+    def audience_labels(self) -> list[StrOrPromise]:
         return [label for field, label in AUDIENCE_LABELS.items() if getattr(self, field)]
 
     def set_provinces(self, provinces: list[str]) -> None:
@@ -296,8 +300,6 @@ class PeerGroup(Entry):
     seats_taken = models.PositiveIntegerField(_("bezette plaatsen"), default=0, editable=False)
     is_open = models.BooleanField(_("open voor aanmelding"), default=True)
 
-    objects = EntryQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("lotgenotengroep")
         verbose_name_plural = _("lotgenotengroepen")
@@ -353,7 +355,7 @@ ACTIVE_SIGNUP_STATUSES = [SignupStatus.CONFIRMED, SignupStatus.WAITING]
 ACTIVE_SIGNUP = Q(status__in=ACTIVE_SIGNUP_STATUSES)
 
 
-class SignupQuerySet(models.QuerySet):
+class SignupQuerySet(models.QuerySet["Signup"]):
     def active(self) -> SignupQuerySet:
         return self.filter(ACTIVE_SIGNUP)
 
