@@ -224,8 +224,8 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
             booking_services.booking_record_outcome(booking=booking, outcome=outcome)
     except booking_services.BookingRefused as refused:
         error = refused.message
-    except booking_services.SlotTaken:
-        error = _("Deze tijd is net niet meer vrij. Kies een andere tijd.")
+    except booking_services.SlotTaken as taken:
+        error = taken.reason or _("Deze tijd is net niet meer vrij. Kies een andere tijd.")
     else:
         messages.success(request, _("De afspraak is %(done)s.") % {"done": ACTIONS[action]})
         return redirect("practice:booking", pk=booking.pk)
