@@ -68,6 +68,23 @@ class ExceptionForm(forms.Form):
         return data
 
 
+class LimitsForm(forms.Form):
+    per_day = forms.IntegerField(
+        label=_("Hoeveel afspraken per dag (hoogstens)"),
+        help_text=_("Leeg: geen grens."),
+        required=False,
+        min_value=1,
+        max_value=50,
+    )
+    per_week = forms.IntegerField(
+        label=_("Hoeveel afspraken per week (hoogstens)"),
+        help_text=_("Een week loopt van maandag tot en met zondag. Leeg: geen grens."),
+        required=False,
+        min_value=1,
+        max_value=200,
+    )
+
+
 class PersonForm(forms.Form):
     email = forms.EmailField(label=_("E-mailadres van de persoon"), max_length=254)
 

@@ -29,6 +29,7 @@ class AccessAction(models.TextChoices):
     ERASE = "gewist", _("Gegevens van een persoon gewist")
     SECOND_FACTOR_RESET_ASKED = "tweede-stap-uit-gevraagd", _("Uitzetten tweede stap gevraagd")
     SECOND_FACTOR_RESET = "tweede-stap-uitgezet", _("Tweede stap uitgezet")
+    CALENDAR_LINK_RENEWED = "agendalink-vernieuwd", _("Agendalink vernieuwd")
 
 
 class AccessLogEntry(models.Model):

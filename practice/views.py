@@ -28,12 +28,20 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from practice.accounts import helper_of, is_staff_member
-from practice.forms import DeclineForm, EraseForm, ExceptionForm, PersonForm, ProposeForm, RuleForm
+from practice.forms import (
+    DeclineForm,
+    EraseForm,
+    ExceptionForm,
+    LimitsForm,
+    PersonForm,
+    ProposeForm,
+    RuleForm,
+)
 from practice.models import AccessAction
 from practice.selectors import open_bookings, own_booking, week_bookings
 from practice.services import access_log, has_explicit_permission
 from support import privacy
-from support.booking import selectors
+from support.booking import limits, selectors
 from support.booking import services as booking_services
 from support.fields import email_digest
 from support.models import (
@@ -224,8 +232,8 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
             booking_services.booking_record_outcome(booking=booking, outcome=outcome)
     except booking_services.BookingRefused as refused:
         error = refused.message
-    except booking_services.SlotTaken:
-        error = _("Deze tijd is net niet meer vrij. Kies een andere tijd.")
+    except booking_services.SlotTaken as taken:
+        error = taken.reason or _("Deze tijd is net niet meer vrij. Kies een andere tijd.")
     else:
         messages.success(request, _("De afspraak is %(done)s.") % {"done": ACTIONS[action]})
         return redirect("practice:booking", pk=booking.pk)
@@ -296,10 +304,19 @@ def _preview(helper: Helper) -> list[dict[str, object]]:
 def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
     rule_form = RuleForm(prefix="rule")
     exception_form = ExceptionForm(prefix="exception")
+    limits_form = LimitsForm(
+        prefix="limits",
+        initial={"per_day": helper.max_sessions_per_day, "per_week": helper.max_sessions_per_week},
+    )
     status = HTTPStatus.OK
     if request.method == "POST":
         what = request.POST.get("what")
-        if what == "rule":
+        if what == "limits":
+            limits_form = LimitsForm(request.POST, prefix="limits")
+            if limits_form.is_valid():
+                limits.helper_limits_set(helper=helper, **limits_form.cleaned_data)
+                return _saved(request)
+        elif what == "rule":
             rule_form = RuleForm(request.POST, prefix="rule")
             if rule_form.is_valid():
                 booking_services.availability_rule_add(helper=helper, **rule_form.cleaned_data)
@@ -332,6 +349,7 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
             "exceptions": helper.exceptions.filter(date__gte=today),
             "rule_form": rule_form,
             "exception_form": exception_form,
+            "limits_form": limits_form,
             "preview": _preview(helper),
         },
         status=status,

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from articles.content import get_library
 from support import links, operations
 from support.booking import partner as partner_services
+from support.booking import subscription
 from support.directory import services as directory_services
 from support.models import Offer
 from tests.staff_fixtures import PASSWORD, totp_code
@@ -126,7 +127,15 @@ URLS: dict[str, Entry] = {
             "exception-date",
             "exception-start",
             "exception-end",
+            "limits-per_day",
+            "limits-per_week",
         ),
+    ),
+    "practice:calendar_link": Entry(role="helper"),
+    "practice:calendar_feed": Entry(
+        kwargs=lambda ctx: {"token": ctx["calendar_token"]},
+        post=False,
+        notes="fetched by calendar clients without a login; the token is the key",
     ),
     "practice:person": Entry(role="officer", fields=("email",)),
     "practice:person_export": Entry(role="officer", fields=("email", "format"), status=NOT_ALLOWED),
@@ -235,6 +244,7 @@ def context(make_booking, make_group, make_account, booking_with_partner, real_c
         "signup_token": links.signup_token(signup),
         "article": get_library().all_published()[0].slug,
         "partnered": partnered,
+        "calendar_token": subscription.helper_calendar_token_renew(helper=booking.helper),
         "helper": helper,
         "officer": make_account("privacy_officer", "privacy@example.org"),
         "superuser": make_account("superuser", "beheer@example.org"),

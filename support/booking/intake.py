@@ -140,7 +140,9 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
         try:
             submitted = booking_services.booking_submit(booking=booking, hold_key=key)
         except booking_services.SlotTaken as taken:
-            error = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
+            error = taken.reason or _(
+                "Het spijt ons: je tijd is intussen door iemand anders gekozen."
+            )
             nearest = local_times(taken, booking.helper.zone)
             status = HTTPStatus.CONFLICT
         except booking_services.BookingRefused as refused:

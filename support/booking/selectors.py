@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from support.booking import availability
+from support.booking import availability, limits
 from support.models import Booking, Helper, Offer
 
 NEAREST_SEARCH_DAYS = 28
@@ -66,7 +66,7 @@ def free_times(
     window_end = datetime.datetime.combine(
         last_day + datetime.timedelta(days=2), datetime.time(), tzinfo=zone
     )
-    return availability.free_slots(
+    times = availability.free_slots(
         zone=zone,
         rules=rules,
         exceptions=exceptions,
@@ -76,6 +76,11 @@ def free_times(
         last_day=last_day,
         now=now,
     )
+    # A visitor is never offered a time on a day or in a week her limits have filled.
+    full = limits.full_days(helper, first_day, last_day, exclude=exclude, now=now)
+    if not full:
+        return times
+    return [t for t in times if timezone.localtime(t, zone).date() not in full]
 
 
 def nearest_free_times(

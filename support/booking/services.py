@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import pagecache
-from support.booking import availability
+from support.booking import availability, limits
 from support.booking.selectors import (
     busy,
     cancellation_deadline,
@@ -45,11 +45,13 @@ HOLD_DURATION = datetime.timedelta(minutes=10)
 
 
 class SlotTaken(Exception):
-    """The time is no longer free. `nearest` holds the closest free times instead."""
+    """The time is no longer free. `nearest` holds the closest free times instead; `reason`,
+    when set, says why in words for the visitor (a day or week her helper's limits filled)."""
 
-    def __init__(self, nearest: list[datetime.datetime]) -> None:
+    def __init__(self, nearest: list[datetime.datetime], reason: str = "") -> None:
         super().__init__("slot taken")
         self.nearest = nearest
+        self.reason = reason
 
 
 class TooManyHolds(Exception):
@@ -103,6 +105,9 @@ def _check_free(
     )
     if not free:
         raise SlotTaken([])
+    # Under the same lock as the overlaps: her limits per local day and week.
+    if refusal := limits.limit_refusal(offer.helper, start, exclude=exclude, now=now):
+        raise SlotTaken([], reason=refusal)
     return rules
 
 
@@ -112,9 +117,16 @@ def _taken(
     *,
     now: datetime.datetime | None = None,
     exclude: int | None = None,
+    reason: str = "",
 ) -> SlotTaken:
     """ "Just taken", with the free times nearest to the one she wanted."""
-    return SlotTaken(nearest_free_times(offer, after=start, now=now, exclude=exclude))
+    return SlotTaken(
+        nearest_free_times(offer, after=start, now=now, exclude=exclude), reason=reason
+    )
+
+
+def _reason(error: Exception) -> str:
+    return error.reason if isinstance(error, SlotTaken) else ""
 
 
 def booking_hold(
@@ -161,7 +173,7 @@ def booking_hold(
                 hold_expires_at=now + HOLD_DURATION,
             )
     except (SlotTaken, IntegrityError) as error:
-        raise _taken(offer, start, now=now) from error
+        raise _taken(offer, start, now=now, reason=_reason(error)) from error
 
 
 def apply_answers(
@@ -251,7 +263,7 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             notify_helper(current, kind="helper_new_request")
             return current
     except (SlotTaken, IntegrityError) as error:
-        raise _taken(offer, booking.starts_at, now=now) from error
+        raise _taken(offer, booking.starts_at, now=now, reason=_reason(error)) from error
 
 
 def notify_helper(booking: Booking, *, kind: str) -> None:
@@ -361,7 +373,7 @@ def booking_reschedule(
                 queue_reminder(current)
             return current
     except (SlotTaken, IntegrityError) as error:
-        raise _taken(offer, start, now=now, exclude=booking.pk) from error
+        raise _taken(offer, start, now=now, exclude=booking.pk, reason=_reason(error)) from error
 
 
 def booking_propose(

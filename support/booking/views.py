@@ -308,7 +308,9 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
                 )
                 status = HTTPStatus.TOO_MANY_REQUESTS
             except booking_services.SlotTaken as taken:
-                error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
+                error = taken.reason or _(
+                    "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
+                )
                 nearest = local_times(taken, offer.helper.zone)
                 status = HTTPStatus.CONFLICT
             else:
@@ -439,7 +441,9 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
                 booking=booking, start=start, by_visitor=True
             )
         except booking_services.SlotTaken as taken:
-            error = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
+            error = taken.reason or _(
+                "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
+            )
             nearest = local_times(taken, offer.helper.zone)
             status = HTTPStatus.CONFLICT
         except booking_services.BookingRefused as refused:

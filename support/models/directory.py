@@ -264,6 +264,19 @@ class Helper(Entry):
         default="Europe/Amsterdam",
         validators=[validate_time_zone],
     )
+    # Limits she asks for, counted on her own calendar days and weeks (Monday to Sunday).
+    max_sessions_per_day = models.PositiveSmallIntegerField(
+        _("afspraken per dag (hoogstens)"), null=True, blank=True
+    )
+    max_sessions_per_week = models.PositiveSmallIntegerField(
+        _("afspraken per week (hoogstens)"), null=True, blank=True
+    )
+    # Her private calendar subscription (support/booking/subscription.py): the token, encrypted
+    # so she can see her link again, and its SHA-256 to find her by it.
+    calendar_token = EncryptedTextField(null=True, blank=True, editable=False)
+    calendar_token_digest = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("hulpverlener")

@@ -30,6 +30,7 @@ PERSONAL_DATA = {"privacy_officer", "superuser_granted"}
 MATRIX = {
     "dashboard": ("get", False, HELPER_ONLY | {"other_helper"}),
     "availability": ("get", False, HELPER_ONLY | {"other_helper"}),
+    "calendar_link": ("get", False, HELPER_ONLY | {"other_helper"}),
     "booking": ("get", True, HELPER_ONLY),
     "booking_action": ("post", True, HELPER_ONLY),
     "intake": ("get", True, HELPER_ONLY),
@@ -39,13 +40,15 @@ MATRIX = {
     "person_erase": ("post", False, PERSONAL_DATA),
 }
 INTAKE_URLS = {"intake", "partner_intake"}
+# Opened with a token in the URL, not a login: the helper's calendar feed.
+TOKEN_URLS = {"calendar_feed"}
 
 
 def test_the_matrix_covers_every_staff_url() -> None:
     resolver = get_resolver()
     namespace = resolver.namespace_dict["practice"][1]
     names = {p.name for p in namespace.url_patterns}
-    assert names == set(MATRIX), "add the new staff URL to MATRIX with who may open it"
+    assert names == set(MATRIX) | TOKEN_URLS, "add the new staff URL to MATRIX with who may open it"
 
 
 @pytest.fixture
@@ -100,6 +103,15 @@ def test_access(client: Client, setup, role: str, name: str) -> None:
     if name in INTAKE_URLS:
         expected = 1 if role in allowed else 0
         assert AccessLogEntry.objects.count() == logged_before + expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_login_opens_a_calendar_feed_without_its_token(client: Client, setup, role: str) -> None:
+    _booking, users = setup
+    if role != "anonymous":
+        client.force_login(users[role])
+    response = client.get(reverse("practice:calendar_feed", kwargs={"token": "a" * 43}))
+    assert response.status_code == HTTPStatus.NOT_FOUND
 
 
 def test_a_superuser_cannot_read_intakes_anywhere(client: Client, setup) -> None:

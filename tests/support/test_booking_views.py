@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from support import links
+from support.booking import limits
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
 
@@ -227,6 +228,29 @@ def test_a_taken_time_answers_just_taken_with_nearest(client: Client, make_offer
     html = response.content.decode()
     assert "Deze tijd is net bezet" in html
     assert 'name="start" value=' in html
+
+
+def test_a_time_on_a_day_her_limit_filled_meanwhile_is_refused_in_words(
+    client: Client, make_offer
+) -> None:
+    offer = make_offer()
+    starts = [datetime.datetime.fromisoformat(s) for s in free_starts(client, offer.pk)]
+    # Two times that do not overlap on one day (the first day may be short: 24 hours' notice).
+    first, second = next(
+        (a.isoformat(), b.isoformat())
+        for a in starts
+        for b in starts
+        if a.date() == b.date() and b - a >= datetime.timedelta(hours=1)
+    )
+    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+    booking_services.booking_hold(
+        offer=offer, start=datetime.datetime.fromisoformat(first), hold_key="someone-else"
+    )
+    response = client.post(f"/afspraak/tijden/{offer.pk}/", {"start": second})
+    assert response.status_code == HTTPStatus.CONFLICT
+    html = response.content.decode()
+    assert "Op deze dag kan er geen afspraak meer bij. Kies een andere dag." in html
+    assert second not in html  # that day is no longer offered
 
 
 def test_an_expired_hold_that_was_taken_explains_and_keeps_the_answers(
