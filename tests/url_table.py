@@ -126,6 +126,8 @@ URLS: dict[str, Entry] = {
             "exception-date",
             "exception-start",
             "exception-end",
+            "feed-url",
+            "upload-file",
         ),
     ),
     "practice:person": Entry(role="officer", fields=("email",)),

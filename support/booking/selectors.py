@@ -7,7 +7,7 @@ import datetime
 from django.utils import timezone
 
 from support.booking import availability
-from support.models import Booking, Helper, Offer
+from support.models import Booking, BusyRange, Helper, Offer
 
 NEAREST_SEARCH_DAYS = 28
 
@@ -40,12 +40,19 @@ def busy(
     *,
     exclude: int | None = None,
 ) -> list[availability.Busy]:
+    """What blocks her time between two instants: bookings (with buffers) and external busy
+    times."""
     bookings = Booking.objects.blocking().filter(
         helper=helper, blocked_from__lt=end, blocked_until__gt=start
     )
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude)
-    return list(bookings.values_list("blocked_from", "blocked_until"))
+    # Her own calendars' busy times block like bookings (support/booking/busyfeeds.py).
+    external = BusyRange.objects.filter(helper=helper, starts_at__lt=end, ends_at__gt=start)
+    return [
+        *bookings.values_list("blocked_from", "blocked_until"),
+        *external.values_list("starts_at", "ends_at"),
+    ]
 
 
 def free_times(
