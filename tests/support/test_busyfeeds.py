@@ -438,3 +438,21 @@ def test_she_uploads_a_file(client: Client, anita) -> None:
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Dit is geen agenda die we kunnen lezen" in response.content.decode()
     assert BusyFeed.objects.count() == 1
+
+
+def test_the_refresh_task_fetches_every_linked_feed_and_plans_the_next_run(
+    make_offer, feed_server
+) -> None:
+    offer = make_offer()
+    start = timezone.now() + datetime.timedelta(days=3)
+    feed_server.pages["/agenda.ics"] = calendar(
+        event(
+            "busy",
+            f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+            f"DTEND:{start + datetime.timedelta(hours=1):%Y%m%dT%H%M%SZ}",
+        )
+    )
+    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    tasks.busy_feeds_refresh.call()
+    assert feed.ranges.count() == 1
+    assert not tasks.schedule_busy_feeds_refresh()  # the next run is already planned
