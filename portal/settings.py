@@ -370,6 +370,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Days after a session (or an abandoned request) before its intake and contact details are
 # erased by the retention purge.
 INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))
+# A helper's external calendars are fetched over https from public addresses only (no
+# server-side request forgery into our own network). Only the tests relax this, to serve feeds
+# from a local http server; there is deliberately no environment variable for it.
+BUSY_FEEDS_ALLOW_PRIVATE = False
 # How often the worker tries an e-mail before it is marked failed (and shown so in the admin).
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
 

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from support.booking import busyfeeds
 from support.models import AvailabilityRule
 
 
@@ -83,6 +84,46 @@ class LimitsForm(forms.Form):
         min_value=1,
         max_value=200,
     )
+
+
+class BusyFeedForm(forms.Form):
+    url = forms.URLField(
+        label=_("Link naar je agenda (iCal, begint met https://)"),
+        help_text=_(
+            "In je eigen agenda heet dit vaak 'geheim adres in iCal-indeling' of 'agenda delen'."
+            " We bewaren alleen wanneer je bezet bent, niet wat er in je agenda staat."
+        ),
+        max_length=2000,
+        assume_scheme="https",
+    )
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            busyfeeds.check_url(url)
+        except busyfeeds.FeedError as error:
+            raise forms.ValidationError(str(error)) from error
+        return url
+
+
+class BusyFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Bestand uit je agenda (.ics)"),
+        help_text=_(
+            "We lezen het bestand één keer. Upload een nieuw bestand als je agenda verandert."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > busyfeeds.MAX_FEED_BYTES:
+                self.add_error("file", _("Het bestand is te groot (meer dan 2 MB)."))
+            else:
+                data["data"] = upload.read()
+        return data
 
 
 class PersonForm(forms.Form):

@@ -29,6 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from practice.accounts import helper_of, is_staff_member
 from practice.forms import (
+    BusyFeedForm,
+    BusyFileForm,
     DeclineForm,
     EraseForm,
     ExceptionForm,
@@ -41,7 +43,7 @@ from practice.models import AccessAction
 from practice.selectors import open_bookings, own_booking, week_bookings
 from practice.services import access_log, has_explicit_permission
 from support import privacy
-from support.booking import limits, selectors
+from support.booking import busyfeeds, limits, selectors
 from support.booking import services as booking_services
 from support.fields import email_digest
 from support.models import (
@@ -123,6 +125,7 @@ def dashboard(request: HttpRequest, helper: Helper) -> HttpResponse:
             "previous_week": monday - datetime.timedelta(days=7),
             "next_week": monday + datetime.timedelta(days=7),
             "this_week": _monday(today),
+            "failing_feeds": list(helper.busy_feeds.failing()),
         },
     )
 
@@ -308,6 +311,8 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
         prefix="limits",
         initial={"per_day": helper.max_sessions_per_day, "per_week": helper.max_sessions_per_week},
     )
+    feed_form = BusyFeedForm(prefix="feed")
+    file_form = BusyFileForm(prefix="upload")
     status = HTTPStatus.OK
     if request.method == "POST":
         what = request.POST.get("what")
@@ -316,6 +321,31 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
             if limits_form.is_valid():
                 limits.helper_limits_set(helper=helper, **limits_form.cleaned_data)
                 return _saved(request)
+        elif what == "feed":
+            feed_form = BusyFeedForm(request.POST, prefix="feed")
+            if feed_form.is_valid():
+                busyfeeds.busy_feed_add(helper=helper, url=feed_form.cleaned_data["url"])
+                messages.success(
+                    request,
+                    _("Je agenda is toegevoegd. De bezette tijden tellen binnen 15 minuten mee."),
+                )
+                return redirect("practice:availability")
+        elif what == "upload":
+            file_form = BusyFileForm(request.POST, request.FILES, prefix="upload")
+            if file_form.is_valid():
+                try:
+                    busyfeeds.busy_feed_upload(helper=helper, data=file_form.cleaned_data["data"])
+                except busyfeeds.FeedError as error:
+                    file_form.add_error("file", str(error))
+                else:
+                    return _saved(request)
+        elif what == "remove-feed":
+            try:
+                feed_id = int(request.POST.get("id", ""))
+            except ValueError:
+                feed_id = 0
+            busyfeeds.busy_feed_remove(helper=helper, feed_id=feed_id)
+            return _saved(request)
         elif what == "rule":
             rule_form = RuleForm(request.POST, prefix="rule")
             if rule_form.is_valid():
@@ -350,6 +380,9 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
             "rule_form": rule_form,
             "exception_form": exception_form,
             "limits_form": limits_form,
+            "feeds": helper.busy_feeds.all(),
+            "feed_form": feed_form,
+            "file_form": file_form,
             "preview": _preview(helper),
         },
         status=status,

@@ -20,6 +20,10 @@ PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
     "AvailabilityRule": (pagecache.AVAILABILITY,),
     "AvailabilityException": (pagecache.AVAILABILITY,),
     "Booking": (pagecache.AVAILABILITY,),
+    "BusyFeed": (pagecache.AVAILABILITY,),
+    # Replaced in bulk, a feed at a time: the service counts one change per replaced feed
+    # (support/booking/busyfeeds.py) instead of one per range.
+    "BusyRange": (),
     "OutgoingEmail": (),
     "PartnerIntake": (),
     "OpsMarker": (),

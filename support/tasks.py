@@ -10,12 +10,15 @@ from django_tasks_db.models import DBTaskResult
 
 from portal.worker import recover_orphaned_tasks
 from support import operations, retention
+from support.booking import busyfeeds
 
 # Rows queued before the e-mail tasks moved to support/outbox.py name them by these paths.
 from support.outbox import send_email, send_visitor_code
 
 __all__ = [
+    "busy_feeds_refresh",
     "retention_purge",
+    "schedule_busy_feeds_refresh",
     "schedule_retention_purge",
     "schedule_worker_heartbeat",
     "send_email",
@@ -74,4 +77,31 @@ def schedule_worker_heartbeat(*, after: datetime.datetime | None = None) -> bool
     if DBTaskResult.objects.filter(task_path=worker_heartbeat.module_path, status="READY").exists():
         return False
     worker_heartbeat.using(run_after=after or timezone.now()).enqueue()
+    return True
+
+
+# Helpers' external calendars are fetched every quarter of an hour.
+BUSY_FEEDS_INTERVAL = datetime.timedelta(minutes=15)
+
+
+@task
+def busy_feeds_refresh() -> None:
+    """Fetch every helper's external calendar, then plan the next run.
+
+    A feed that fails keeps its last good busy times (support/booking/busyfeeds.py).
+    """
+    now = timezone.now()
+    try:
+        busyfeeds.busy_feeds_refresh_all(now=now)
+    finally:
+        schedule_busy_feeds_refresh(after=now + BUSY_FEEDS_INTERVAL)
+
+
+def schedule_busy_feeds_refresh(*, after: datetime.datetime | None = None) -> bool:
+    """Queue the feeds' refresh unless a run is already planned."""
+    if DBTaskResult.objects.filter(
+        task_path=busy_feeds_refresh.module_path, status="READY"
+    ).exists():
+        return False
+    busy_feeds_refresh.using(run_after=after or timezone.now()).enqueue()
     return True

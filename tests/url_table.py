@@ -129,6 +129,8 @@ URLS: dict[str, Entry] = {
             "exception-end",
             "limits-per_day",
             "limits-per_week",
+            "feed-url",
+            "upload-file",
         ),
     ),
     "practice:calendar_link": Entry(role="helper"),

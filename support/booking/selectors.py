@@ -7,7 +7,7 @@ import datetime
 from django.utils import timezone
 
 from support.booking import availability, limits
-from support.models import Booking, Helper, Offer
+from support.models import Booking, BusyRange, Helper, Offer
 
 NEAREST_SEARCH_DAYS = 28
 
@@ -40,12 +40,22 @@ def busy(
     *,
     exclude: int | None = None,
 ) -> list[availability.Busy]:
+    """What blocks her time between two instants: bookings (with buffers) and external busy
+    times."""
     bookings = Booking.objects.blocking().filter(
         helper=helper, blocked_from__lt=end, blocked_until__gt=start
     )
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude)
-    return list(bookings.values_list("blocked_from", "blocked_until"))
+    # Her own calendars' busy times block like bookings (support/booking/busyfeeds.py); one
+    # query for both keeps the week page within its budget.
+    external = BusyRange.objects.filter(helper=helper, starts_at__lt=end, ends_at__gt=start)
+    return list(
+        bookings.order_by()
+        .values_list("blocked_from", "blocked_until")
+        .union(external.order_by().values_list("starts_at", "ends_at"), all=True)
+        .order_by()  # a booking's default ordering names no column of the union
+    )
 
 
 def free_times(

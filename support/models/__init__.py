@@ -19,6 +19,7 @@ from support.models.booking import (
     PartnerIntake,
     retention_cutoff,
 )
+from support.models.busyfeeds import BusyFeed, BusyFeedQuerySet, BusyRange
 from support.models.directory import (
     ACTIVE_SIGNUP,
     ACTIVE_SIGNUP_STATUSES,
@@ -77,6 +78,9 @@ __all__ = [
     "Booking",
     "BookingQuerySet",
     "BookingStatus",
+    "BusyFeed",
+    "BusyFeedQuerySet",
+    "BusyRange",
     "ContactPreference",
     "ConversationType",
     "ConversationTypeQuerySet",

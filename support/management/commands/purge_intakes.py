@@ -1,7 +1,11 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from support import retention
-from support.tasks import schedule_retention_purge, schedule_worker_heartbeat
+from support.tasks import (
+    schedule_busy_feeds_refresh,
+    schedule_retention_purge,
+    schedule_worker_heartbeat,
+)
 
 
 class Command(BaseCommand):
@@ -11,7 +15,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--schedule",
             action="store_true",
-            help="also make sure the purge and the worker's heartbeat are queued for the worker",
+            help=(
+                "also make sure the purge, the worker's heartbeat and the refresh of helpers'"
+                " external calendars are queued for the worker"
+            ),
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -21,3 +28,5 @@ class Command(BaseCommand):
             self.stdout.write("The daily purge is queued.")
         if options["schedule"] and schedule_worker_heartbeat():
             self.stdout.write("The worker's heartbeat is queued.")
+        if options["schedule"] and schedule_busy_feeds_refresh():
+            self.stdout.write("The refresh of external calendars is queued.")
