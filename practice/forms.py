@@ -86,8 +86,17 @@ class LimitsForm(forms.Form):
     )
 
 
+class CalendarURLField(forms.URLField):
+    """Calendar apps often share a `webcal://` link: the same address, fetched over https."""
+
+    def to_python(self, value: Any | None) -> str | None:
+        if isinstance(value, str) and value.strip().lower().startswith("webcal://"):
+            value = "https://" + value.strip()[len("webcal://") :]
+        return super().to_python(value)
+
+
 class BusyFeedForm(forms.Form):
-    url = forms.URLField(
+    url = CalendarURLField(
         label=_("Link naar je agenda (iCal, begint met https://)"),
         help_text=_(
             "In je eigen agenda heet dit vaak 'geheim adres in iCal-indeling' of 'agenda delen'."

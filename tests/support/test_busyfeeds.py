@@ -410,6 +410,20 @@ def test_she_adds_and_removes_a_feed_and_sees_only_its_host(client: Client, anit
     assert not BusyFeed.objects.exists()
 
 
+def test_a_webcal_link_is_taken_as_the_same_address_over_https(
+    client: Client, anita, settings
+) -> None:
+    settings.BUSY_FEEDS_ALLOW_PRIVATE = False
+    response = client.post(
+        "/praktijk/beschikbaarheid/",
+        {"what": "feed", "feed-url": "webcal://agenda.example.org/geheim/basic.ics"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    feed = BusyFeed.objects.get()
+    assert feed.url == "https://agenda.example.org/geheim/basic.ics"
+    assert feed.host == "agenda.example.org"
+
+
 def test_an_address_that_is_not_https_is_refused_in_dutch(client: Client, anita, settings) -> None:
     settings.BUSY_FEEDS_ALLOW_PRIVATE = False
     response = client.post(
