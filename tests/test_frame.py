@@ -344,3 +344,18 @@ def test_production_refuses_to_start_without_an_email_digest_key() -> None:
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "EMAIL_DIGEST_KEY is required" in result.stderr
+
+
+def test_each_app_server_builds_the_search_index_when_it_starts(db, settings, capfd) -> None:
+    """The first search of a new worker does not wait for the index over every article."""
+    from articles import search
+    from portal import wsgi
+
+    search._index_cache.clear()
+    wsgi.warm_up()
+    assert search._index_cache, "no index was built"
+    # A step that fails (a database not reachable yet) is logged and the process still starts.
+    settings.WARM_UP = ["json.loads"]  # raises TypeError without an argument
+    capfd.readouterr()
+    wsgi.warm_up()
+    assert "warm-up json.loads failed" in capfd.readouterr().err
