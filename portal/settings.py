@@ -142,7 +142,7 @@ READINESS_CHECKS = ["support.operations.worker_problem"]
 # Prometheus collectors read from the database at each scrape of /metrics.
 METRICS_COLLECTORS = ["support.operations.DatabaseGauges"]
 # Run by each app server process when it starts (portal/wsgi.py), so its first visitors do not
-# wait for them: the search index over every article and directory entry.
+# wait for them: the search index over every article and directory entry (portal/startup.py).
 WARM_UP = ["articles.search.get_index"]
 # How long a shared cache (the reverse proxy in deploy/) may keep a reading page fetched without
 # cookies: changes to content and the directory show within this many seconds. While one request

@@ -1,25 +1,11 @@
-import logging
 import os
 
-from django.conf import settings
 from django.core.wsgi import get_wsgi_application
-from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_wsgi_application()
 
-logger = logging.getLogger(__name__)
-
-
-def warm_up() -> None:
-    """Build what the first requests would otherwise wait for (settings.WARM_UP). A failure,
-    such as a database not yet reachable, is logged and left to the first request."""
-    for path in settings.WARM_UP:
-        try:
-            import_string(path)()
-        except Exception:
-            logger.warning("warm-up %s failed; the first request does it", path, exc_info=True)
-
+from portal.startup import warm_up  # noqa: E402 - after Django is set up
 
 warm_up()

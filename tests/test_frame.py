@@ -1,5 +1,7 @@
 """The page frame: quick exit, crisis help, security headers, cookies, languages."""
 
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -346,16 +348,21 @@ def test_production_refuses_to_start_without_an_email_digest_key() -> None:
     assert "EMAIL_DIGEST_KEY is required" in result.stderr
 
 
-def test_each_app_server_builds_the_search_index_when_it_starts(db, settings, capfd) -> None:
+def test_each_app_server_builds_the_search_index_when_it_starts(db, settings) -> None:
     """The first search of a new worker does not wait for the index over every article."""
     from articles import search
-    from portal import wsgi
+    from portal import startup
 
     search._index_cache.clear()
-    wsgi.warm_up()
+    startup.warm_up()
     assert search._index_cache, "no index was built"
     # A step that fails (a database not reachable yet) is logged and the process still starts.
     settings.WARM_UP = ["json.loads"]  # raises TypeError without an argument
-    capfd.readouterr()
-    wsgi.warm_up()
-    assert "warm-up json.loads failed" in capfd.readouterr().err
+    logged = io.StringIO()
+    handler = logging.StreamHandler(logged)
+    logging.getLogger("portal.startup").addHandler(handler)
+    try:
+        startup.warm_up()
+    finally:
+        logging.getLogger("portal.startup").removeHandler(handler)
+    assert "warm-up json.loads failed" in logged.getvalue()
