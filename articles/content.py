@@ -13,11 +13,13 @@ import hashlib
 import logging
 import math
 import os
+import pickle
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +35,14 @@ from articles.frontmatter import (
     split_front_matter,
     validate_front_matter,
 )
-from articles.rendering import WORD, TocEntry, load_diagram, render_cached
+from articles.rendering import (
+    RENDER_PIPELINE_VERSION,
+    WORD,
+    TocEntry,
+    load_diagram,
+    read_cached,
+    render_cached,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +50,69 @@ logger = logging.getLogger(__name__)
 READING_WORDS_PER_MINUTE = 180
 # Files in the content folder that are not articles: the editor's checklist.
 NOT_ARTICLES = frozenset({"README.md"})
+# A check for changed files runs at most once per this many times its own duration: about
+# every 5 seconds with 10,000 articles, every second (the least) with a few hundred.
+CHECK_SHARE = 50
+# Bump when what the snapshot holds changes shape.
+SNAPSHOT_VERSION = "1"
+# The modules whose code decides what loading and indexing make of a file: a snapshot or a
+# saved index made by other code is not used.
+_LOADING_CODE = ("content.py", "frontmatter.py", "rendering.py", "search.py")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in _LOADING_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 # --------------------------------------------------------------------------------------------
 # Articles
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Body:
+    """An article's HTML and plain text: held in memory, or, where the render cache has them,
+    read from its file when a page or a search snippet needs them. A process then holds the
+    front matter of every article but the bodies of only the few it is showing."""
+
+    cache_file: Path | None = None
+    source: Path | None = None
+    fingerprint: str = ""
+    in_memory: tuple[str, str] | None = None  # (html, text)
+
+    @property
+    def html(self) -> str:
+        return self._read()[0]
+
+    @property
+    def text(self) -> str:
+        return self._read()[1]
+
+    def _read(self) -> tuple[str, str]:
+        return self.in_memory if self.in_memory is not None else _read_body(self)
+
+
+@lru_cache(maxsize=64)
+def _read_body(body: Body) -> tuple[str, str]:
+    assert body.cache_file is not None and body.source is not None
+    if (cached := read_cached(body.cache_file)) is None:
+        # The cache was emptied under a running site: render the file again (which stores it
+        # again). If the file has changed meanwhile, the library's next check replaces it.
+        _meta, markdown = split_front_matter(body.source, body.source.read_text(encoding="utf-8"))
+        cached = render_cached(
+            markdown,
+            diagrams_dir=body.source.parent / "diagrams",
+            cache_dir=body.cache_file.parent.parent,
+            fingerprint=body.fingerprint,
+        )
+    return cached.html, cached.text
 
 
 @dataclass(frozen=True)
@@ -63,10 +129,18 @@ class Article:
     faith_based: bool
     order: int
     draft: bool
-    html: str
+    body: Body
     toc: tuple[TocEntry, ...]
-    text: str  # plain text of the body, for search and reading time
     word_count: int
+
+    @property
+    def html(self) -> str:
+        return self.body.html
+
+    @property
+    def text(self) -> str:
+        """Plain text of the body, for search and reading time."""
+        return self.body.text
 
     @property
     def reading_minutes(self) -> int:
@@ -149,9 +223,10 @@ def parse_article(
         faith_based=bool(meta.get("faith_based", False)),
         order=int(meta.get("order") or 1000),
         draft=bool(meta.get("draft", False)),
-        html=rendered.html,
+        body=Body(rendered.cache_file, path, fingerprint)
+        if rendered.cache_file is not None
+        else Body(in_memory=(rendered.html, rendered.text)),
         toc=rendered.toc,
-        text=rendered.text,
         word_count=words,
     )
     return article, rendered.findings.links
@@ -172,44 +247,55 @@ class _Entry:
 
 
 class Library:
-    """All articles of one content folder, kept in memory and refreshed when files change."""
+    """All articles of one content folder, kept in memory and refreshed when files change.
+
+    With a render cache, the library also keeps a snapshot of what it loaded (front matter,
+    links, problems; not the bodies) in that folder, under a key made of every file's name,
+    size and time: a process that starts on unchanged content reads one file instead of
+    parsing every article.
+    """
 
     def __init__(self, directory: Path, *, cache_dir: Path | None = None) -> None:
         self.directory = Path(directory)
         self.cache_dir = cache_dir
         self._fingerprint = ""
-        self._entries: dict[Path, _Entry] = {}
+        # By file name: building a Path for every file on every check costs more than the
+        # check itself in a folder of 10,000 articles.
+        self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
         self._checked_at = -math.inf
+        self._check_seconds = 0.0  # what the last check took
         self._diagrams_signature: tuple[tuple[str, int], ...] = ()
         self.version = 0
+        # Names what is loaded, across processes: the same files give the same key.
+        self.content_key = ""
         self._views: dict[str, Any] = {}
 
     # -- loading ---------------------------------------------------------------------------
 
     def refresh(self, *, force: bool = False, min_interval: float = 1.0) -> None:
-        """Re-read changed files; at most once per `min_interval` seconds unless forced."""
+        """Re-read changed files; at most once per `min_interval` seconds unless forced, and
+        in a large folder less often, so checking never takes more than 2% of the time."""
         now = time.monotonic()
-        if not force and now - self._checked_at < min_interval:
+        interval = max(min_interval, self._check_seconds * CHECK_SHARE)
+        if not force and now - self._checked_at < interval:
             return
         with self._lock:
-            if not force and now - self._checked_at < min_interval:
+            if not force and now - self._checked_at < interval:
                 return
             self._checked_at = now
             self._scan()
+            self._check_seconds = time.monotonic() - now
 
     def _scan(self) -> None:
-        files: dict[Path, tuple[int, int]] = {}
+        files: dict[str, tuple[int, int]] = {}
         if self.directory.is_dir():
             with os.scandir(self.directory) as entries:
                 for entry in entries:
-                    if (
-                        entry.name.endswith(".md")
-                        and entry.name not in NOT_ARTICLES
-                        and entry.is_file()
-                    ):
+                    name = entry.name
+                    if name.endswith(".md") and name not in NOT_ARTICLES and entry.is_file():
                         stat = entry.stat()
-                        files[Path(entry.path)] = (stat.st_mtime_ns, stat.st_size)
+                        files[name] = (stat.st_mtime_ns, stat.st_size)
         diagrams_dir = self.directory / "diagrams"
         diagrams = tuple(
             sorted((p.name, p.stat().st_mtime_ns) for p in diagrams_dir.glob("*.svg"))
@@ -223,18 +309,80 @@ class Library:
             for name, _mtime in diagrams:
                 digest.update(name.encode() + b"\0" + (diagrams_dir / name).read_bytes())
             self._fingerprint = digest.hexdigest()
+        if not self._entries and (snapshot := self._read_snapshot(files)) is not None:
+            self._entries, self.content_key = snapshot
+            self.version += 1
+            self._views = {}
+            return
         changed = diagrams_changed or files.keys() != self._entries.keys()
-        for path in list(self._entries):
-            if path not in files:
-                del self._entries[path]
-        for path, signature in files.items():
-            known = self._entries.get(path)
+        for name in list(self._entries):
+            if name not in files:
+                del self._entries[name]
+        for name, signature in files.items():
+            known = self._entries.get(name)
             if known is None or known.signature != signature or diagrams_changed:
-                self._entries[path] = self._load(path, signature)
+                self._entries[name] = self._load(self.directory / name, signature)
                 changed = True
         if changed:
             self.version += 1
             self._views = {}
+            self._write_snapshot(files)
+
+    # -- the snapshot ----------------------------------------------------------------------
+
+    def _snapshot_files(self, files: dict[str, tuple[int, int]]) -> tuple[Path, str] | None:
+        """Where the snapshot of these files lives, and its key (None without a cache)."""
+        if self.cache_dir is None:
+            return None
+        folder = hashlib.sha256(str(self.directory.resolve()).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(
+            f"{SNAPSHOT_VERSION}\0{RENDER_PIPELINE_VERSION}\0{code_fingerprint()}\0"
+            f"{self._fingerprint}\0".encode()
+        )
+        for name, (mtime, size) in sorted(files.items()):
+            digest.update(f"{name}\0{mtime}\0{size}\n".encode())
+        key = f"{folder}-{digest.hexdigest()[:32]}"
+        return self.cache_dir / "library" / f"{key}.pickle", key
+
+    def _read_snapshot(
+        self, files: dict[str, tuple[int, int]]
+    ) -> tuple[dict[str, _Entry], str] | None:
+        if (where := self._snapshot_files(files)) is None:
+            return None
+        path, key = where
+        try:
+            # The cache folder is written only by this application (like its .pyc files).
+            with path.open("rb") as file:
+                entries = pickle.load(file)
+        except FileNotFoundError:
+            return None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            logger.warning("The content snapshot %s is unreadable; loading every file", path)
+            return None
+        if not isinstance(entries, dict) or entries.keys() != files.keys():
+            return None
+        return entries, key
+
+    def _write_snapshot(self, files: dict[str, tuple[int, int]]) -> None:
+        if (where := self._snapshot_files(files)) is None:
+            self.content_key = f"memory-{id(self)}-{self.version}"
+            return
+        path, self.content_key = where
+        if path.exists():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            with temporary.open("wb") as file:
+                pickle.dump(self._entries, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+            # Only the newest snapshot of a folder is of use.
+            folder = self.content_key.split("-")[0]
+            for old in path.parent.glob(f"{folder}-*.pickle"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            logger.warning("Could not write the content snapshot in %s", path.parent)
 
     def _load(self, path: Path, signature: tuple[int, int]) -> _Entry:
         try:
@@ -261,7 +409,8 @@ class Library:
         published_slugs = {a.slug for a in valid if not a.draft}
         all_slugs = {a.slug for a in valid}
         titles: dict[str, Path] = {}
-        for path, entry in sorted(self._entries.items()):
+        for name, entry in sorted(self._entries.items()):
+            path = self.directory / name
             problems.extend(entry.errors)
             # A published article may not link to a draft: readers would meet a 404.
             slugs = (
@@ -278,7 +427,7 @@ class Library:
                     )
                 titles.setdefault(key, path)
         slug_owners: dict[str, Path] = {}
-        for path in sorted(self._entries):
+        for path in sorted(self.directory / name for name in self._entries):
             slug = path.stem.lower()
             if slug in slug_owners:
                 problems.append(
@@ -291,8 +440,8 @@ class Library:
         """Every article that passed validation, drafts too, with the links it makes."""
         self.refresh(force=True)
         return [
-            (path, entry.article, entry.links)
-            for path, entry in sorted(self._entries.items())
+            (self.directory / name, entry.article, entry.links)
+            for name, entry in sorted(self._entries.items())
             if entry.article is not None
         ]
 
@@ -312,7 +461,7 @@ class Library:
             for e in self._entries.values()
             if e.article is not None and not e.article.draft
         ]
-        if invalid := [p.name for p, e in self._entries.items() if e.article is None]:
+        if invalid := [name for name, e in self._entries.items() if e.article is None]:
             logger.error("Content files not published because of errors: %s", ", ".join(invalid))
         return sorted(articles, key=lambda a: (a.order, a.title))
 

@@ -3,6 +3,7 @@ contents, and the render cache on disk. The only place that speaks Markdown."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -232,6 +233,8 @@ class Rendered:
     text: str
     findings: RenderFindings
     raw_html: tuple[str, ...]
+    # Where render_cached keeps it on disk, when it could write it there.
+    cache_file: Path | None = None
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -314,22 +317,8 @@ def render_cached(
         return render_markdown(body, diagrams_dir=diagrams_dir)
     key = hashlib.sha256(f"{RENDER_PIPELINE_VERSION}\0{fingerprint}\0{body}".encode()).hexdigest()
     cache_file = cache_dir / key[:2] / f"{key}.json"
-    try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
-        return Rendered(
-            html=data["html"],
-            toc=_toc_from_json(data["toc"]),
-            text=data["text"],
-            findings=RenderFindings(
-                links=data["links"],
-                images=[tuple(i) for i in data["images"]],
-                diagrams=data["diagrams"],
-                top_headings=data["top_headings"],
-            ),
-            raw_html=tuple(data["raw_html"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    if (cached := read_cached(cache_file)) is not None:
+        return cached
     rendered = render_markdown(body, diagrams_dir=diagrams_dir)
     data = {
         "html": rendered.html,
@@ -348,4 +337,26 @@ def render_cached(
         os.replace(temporary, cache_file)
     except OSError:
         logger.warning("Could not write the render cache in %s", cache_dir)
-    return rendered
+        return rendered
+    return dataclasses.replace(rendered, cache_file=cache_file)
+
+
+def read_cached(cache_file: Path) -> Rendered | None:
+    """A rendering render_cached stored, or None when the file is missing or unreadable."""
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+        return Rendered(
+            html=data["html"],
+            toc=_toc_from_json(data["toc"]),
+            text=data["text"],
+            findings=RenderFindings(
+                links=data["links"],
+                images=[tuple(i) for i in data["images"]],
+                diagrams=data["diagrams"],
+                top_headings=data["top_headings"],
+            ),
+            raw_html=tuple(data["raw_html"]),
+            cache_file=cache_file,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -8,20 +8,27 @@ stemmer, so "grens" finds "grenzen". Matches in a title weigh more than matches 
 from __future__ import annotations
 
 import html
+import logging
 import math
+import mmap
+import os
+import pickle
 import re
 import threading
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import snowballstemmer
 from django.utils.translation import gettext_lazy
 
 from articles import content
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_TERMS = 12
@@ -30,6 +37,8 @@ SUMMARY_WEIGHT = 3.0
 TEXT_WEIGHT = 1.0
 SNIPPET_WORDS = 30
 RECENT_QUERIES = 256
+# Bump when what a saved index holds, or how words become terms, changes.
+SEARCH_INDEX_VERSION = "1"
 
 # A word of two or more characters, or a single digit: `\w{2,}` takes a whole run of word
 # characters, so `\d` only ever matches a run of one.
@@ -93,7 +102,11 @@ class Document:
     url: str
     title: str
     summary: str
-    text: str
+    body: str | content.Body  # the plain text, or an article's body, read when needed
+
+    @property
+    def text(self) -> str:
+        return self.body if isinstance(self.body, str) else self.body.text
 
 
 @dataclass
@@ -108,18 +121,27 @@ class Result:
         return snippet(self.document, self.forms)
 
 
-class SearchIndex:
+class Segment:
+    """Documents and, per term, the numbers of the documents that contain it (ascending) with
+    its weight in each, and every folded word form seen for it (to mark matches)."""
+
+    documents: Sequence[Document]
+
+    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None:
+        raise NotImplementedError
+
+    def forms(self, term: str) -> Iterable[str]:
+        raise NotImplementedError
+
+
+class MemorySegment(Segment):
     def __init__(self, documents: Iterable[Document]) -> None:
         self.documents = list(documents)
-        # Recent answers; the index itself is replaced when its documents change.
-        self._recent: dict[tuple[str, int], list[Result]] = {}
-        # Per term, the numbers of the documents that contain it (ascending) and its weight in
-        # each: two flat arrays, 12 bytes a posting instead of a dict entry and a float object.
+        # Two flat arrays a term: 12 bytes a posting instead of a dict entry and a float object.
         self.postings: dict[str, tuple[array[int], array[float]]] = {}
-        # Every folded word form seen for a stem, to find and mark matches in snippets.
-        self.forms: dict[str, set[str]] = defaultdict(set)
-        # Built at start-up over every article, so the loops that run in Python go over the
-        # distinct terms of a document; stemming and counting its words run in C.
+        self.word_forms: dict[str, set[str]] = defaultdict(set)
+        # The loops that run in Python go over the distinct terms of a document; stemming and
+        # counting its words run in C.
         stems: dict[str, str] = {}
         for number, document in enumerate(self.documents):
             weights: defaultdict[str, float] = defaultdict(float)
@@ -140,7 +162,95 @@ class SearchIndex:
                 posting[0].append(number)
                 posting[1].append(weight)
         for word, term in stems.items():
-            self.forms[term].add(word)
+            self.word_forms[term].add(word)
+
+    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None:
+        return self.postings.get(term)
+
+    def forms(self, term: str) -> Iterable[str]:
+        return self.word_forms.get(term, ())
+
+    def save(self, base: Path) -> None:
+        """Write the segment for DiskSegment: the postings as one array of document numbers
+        and one of weights, and beside them the terms, forms and documents."""
+        numbers: array[int] = array("I")
+        weights: array[float] = array("d")
+        terms: dict[str, tuple[int, int]] = {}
+        for term, (term_numbers, term_weights) in self.postings.items():
+            terms[term] = (len(numbers), len(term_numbers))
+            numbers.extend(term_numbers)
+            weights.extend(term_weights)
+        if len(numbers) % 2:
+            numbers.append(0)  # the weights start 8-byte aligned
+        meta = {
+            "postings": len(weights),
+            "terms": terms,
+            "forms": {term: tuple(sorted(forms)) for term, forms in self.word_forms.items()},
+            "documents": [(d.kind, d.url, d.title, d.summary, d.body) for d in self.documents],
+        }
+        base.parent.mkdir(parents=True, exist_ok=True)
+        suffix = f".{os.getpid()}.tmp"
+        postings = base.with_suffix(".postings")
+        with open(postings.with_suffix(suffix), "wb") as file:
+            numbers.tofile(file)
+            weights.tofile(file)
+        os.replace(postings.with_suffix(suffix), postings)
+        # The terms file last: where it exists, its postings are complete.
+        meta_file = base.with_suffix(".terms")
+        with open(meta_file.with_suffix(suffix), "wb") as file:
+            pickle.dump(meta, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(meta_file.with_suffix(suffix), meta_file)
+
+
+class DiskSegment(Segment):
+    """A saved segment, its postings mapped from the file rather than read: every app server
+    on the machine shares one copy, and only the postings of searched terms are ever read."""
+
+    def __init__(self, base: Path, kind_label: object) -> None:
+        # The cache folder is written only by this application (like its .pyc files).
+        with open(base.with_suffix(".terms"), "rb") as file:
+            meta = pickle.load(file)
+        self._terms: dict[str, tuple[int, int]] = meta["terms"]
+        self._forms: dict[str, tuple[str, ...]] = meta["forms"]
+        self.documents = [
+            Document(kind, kind_label, url, title, summary, body)
+            for kind, url, title, summary, body in meta["documents"]
+        ]
+        total = meta["postings"]
+        if total:
+            with open(base.with_suffix(".postings"), "rb") as file:
+                self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            view = memoryview(self._map)
+            start = 8 * math.ceil(total / 2)
+            if len(view) != start + 8 * total:
+                raise ValueError(f"{base}: the postings file does not match its terms")
+            self._numbers: Sequence[int] = view[: 4 * total].cast("I")
+            self._weights: Sequence[float] = view[start:].cast("d")
+        else:
+            self._numbers, self._weights = array("I"), array("d")
+
+    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None:
+        if (where := self._terms.get(term)) is None:
+            return None
+        first, count = where
+        return self._numbers[first : first + count], self._weights[first : first + count]
+
+    def forms(self, term: str) -> Iterable[str]:
+        return self._forms.get(term, ())
+
+
+class SearchIndex:
+    """Documents given here, after those of any segments given (the articles, kept on disk)."""
+
+    def __init__(self, documents: Iterable[Document], *, segments: Iterable[Segment] = ()) -> None:
+        self.segments = [*segments, MemorySegment(documents)]
+        self.documents: list[Document] = []
+        self._offsets: list[int] = []
+        for segment in self.segments:
+            self._offsets.append(len(self.documents))
+            self.documents.extend(segment.documents)
+        # Recent answers; the index itself is replaced when its documents change.
+        self._recent: dict[tuple[str, int], list[Result]] = {}
 
     def search(self, query: str, limit: int = 50) -> list[Result]:
         key = (query, limit)
@@ -159,21 +269,26 @@ class SearchIndex:
         total = len(self.documents)
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
+        forms: set[str] = set()
         for term in query_terms:
-            posting = self.postings.get(term)
-            if posting is None:
+            postings = []
+            for offset, segment in zip(self._offsets, self.segments, strict=True):
+                if (posting := segment.posting(term)) is not None:
+                    postings.append((offset, posting))
+                forms.update(segment.forms(term))
+            if not (found := sum(len(numbers) for _, (numbers, _) in postings)):
                 continue
-            numbers, weights = posting
-            rarity = math.log(1 + total / len(numbers))
-            for number, weight in zip(numbers, weights, strict=True):
-                scores[number] += weight * rarity
-                matched[number] += 1
+            rarity = math.log(1 + total / found)
+            for offset, (numbers, weights) in postings:
+                for number, weight in zip(numbers, weights, strict=True):
+                    scores[offset + number] += weight * rarity
+                    matched[offset + number] += 1
         # Documents that contain every word come first, then by score.
         ranked = sorted(scores, key=lambda n: (-matched[n], -scores[n], self.documents[n].title))
-        forms = sorted({f for term in query_terms for f in self.forms.get(term, ())}, key=len)
+        ordered = sorted(forms, key=len)
         pattern = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(f) for f in reversed(forms)) + r")(?!\w)"
-            if forms
+            r"(?<!\w)(?:" + "|".join(re.escape(f) for f in reversed(ordered)) + r")(?!\w)"
+            if ordered
             else r"(?!)"
         )
         return [Result(self.documents[n], scores[n], pattern) for n in ranked[:limit]]
@@ -221,11 +336,39 @@ def register_provider(
 def article_documents(library: content.Library) -> list[Document]:
     label = gettext_lazy("Artikel")
     return [
-        Document("article", label, a.get_absolute_url(), a.title, a.summary, a.text)
+        Document("article", label, a.get_absolute_url(), a.title, a.summary, a.body)
         for a in library.all_published()
     ]
 
 
+def article_segment(library: content.Library) -> Segment:
+    """The articles' part of the index. With a render cache it is saved there under the
+    library's content key (by `check_content` on deploy, or by the first process that needs
+    it) and mapped from disk by every process after that."""
+    if library.cache_dir is None or not library.content_key.strip():
+        return MemorySegment(article_documents(library))
+    base = library.cache_dir / "search" / f"{SEARCH_INDEX_VERSION}-{library.content_key}"
+    label = gettext_lazy("Artikel")
+    try:
+        return DiskSegment(base, label)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
+        logger.warning("The search index %s is unreadable; building it again", base)
+    segment = MemorySegment(article_documents(library))
+    try:
+        segment.save(base)
+        folder = library.content_key.split("-")[0]
+        for old in base.parent.glob(f"{SEARCH_INDEX_VERSION}-{folder}-*"):
+            if old.stem != base.name:
+                old.unlink(missing_ok=True)
+        return DiskSegment(base, label)
+    except OSError:
+        logger.warning("Could not save the search index in %s", base.parent)
+        return segment
+
+
+_segment_cache: dict[tuple[int, int], Segment] = {}
 _index_cache: dict[tuple[object, ...], SearchIndex] = {}
 _index_lock = threading.Lock()
 
@@ -233,16 +376,22 @@ _index_lock = threading.Lock()
 def get_index() -> SearchIndex:
     library = content.get_library()
     providers = sorted(_providers.items())
-    key = (id(library), library.version, tuple((n, p.version()) for n, p in providers))
+    articles_key = (id(library), library.version)
+    key = (*articles_key, tuple((n, p.version()) for n, p in providers))
     index = _index_cache.get(key)
     if index is None:
         with _index_lock:
             index = _index_cache.get(key)
             if index is None:
-                documents = article_documents(library)
+                # A change in the directory makes a new index around the same articles.
+                if (articles := _segment_cache.get(articles_key)) is None:
+                    articles = article_segment(library)
+                    _segment_cache.clear()
+                    _segment_cache[articles_key] = articles
+                documents: list[Document] = []
                 for _name, provider in providers:
                     documents.extend(provider.documents())
-                index = SearchIndex(documents)
+                index = SearchIndex(documents, segments=[articles])
                 _index_cache.clear()
                 _index_cache[key] = index
     return index

@@ -103,9 +103,9 @@ def measure_startup(env: dict[str, str], *, warm: bool) -> float:
         "import time, django; django.setup()\n"
         "from django.conf import settings\n"
         "from articles.content import Library\n"
-        "from articles.search import SearchIndex, article_documents\n"
+        "from articles.search import article_segment\n"
         f"t = time.perf_counter(); library = Library(settings.CONTENT_DIR, cache_dir={cache_dir})\n"
-        "library.refresh(force=True); SearchIndex(article_documents(library))\n"
+        "library.refresh(force=True); article_segment(library)\n"
         "print(time.perf_counter() - t, len(library.all_published()))\n"
     )
     seconds, count = run(str(PYTHON), "-c", code, env=env, capture=True).split()

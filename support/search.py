@@ -13,7 +13,7 @@ def directory_documents() -> list[Document]:
             url=entry.get_absolute_url(),
             title=entry.name,
             summary=entry.summary,
-            text=entry.description,
+            body=entry.description,
         )
         for entry in entries
     ]

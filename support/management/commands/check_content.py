@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.checklist import check_article
 from articles.content import Library
+from articles.search import article_segment
 from support.organisations import article_organisations
 
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"{len(problems)} problem(s) in {directory}")
         published = library.all_published()
+        # Save the articles' search index beside the render cache, for every app server.
+        article_segment(library)
         self.stdout.write(
             self.style.SUCCESS(f"{len(published)} article(s) published from {directory}: all valid")
         )
