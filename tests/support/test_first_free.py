@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from support.booking import limits
 from support.booking import services as booking_services
-from support.models import AvailabilityRule, Booking, BookingStatus, Offer
+from support.models import AvailabilityRule, Booking, BookingStatus, Offer, OutgoingEmail
 from tests.support.test_booking_services import request, run_concurrently
+from tests.support.test_booking_views import complete_intake
 from tests.test_budgets import _queries
 from tests.test_pagecache import token_in
 
@@ -329,6 +330,25 @@ def test_holding_a_time_assigns_a_helper_and_the_intake_says_who(client: Client,
     client.post(URL, {"start": local(monday, 13).isoformat()})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.EXPIRED
+
+
+def test_the_rest_of_the_journey_goes_on_with_the_assigned_helper(
+    client: Client, two_offers, make_account
+) -> None:
+    anita, bea = two_offers
+    make_account("helper", "bea@example.org", helper=bea.helper)
+    request(anita, local(monday_ahead(), 9))
+    client.post(URL, {"start": local(monday_ahead(), 14).isoformat()})
+    complete_intake(client)
+
+    summary = client.get("/afspraak/controleren/").content.decode()
+    assert f"met {bea.helper.name}" in summary
+    assert client.post("/afspraak/controleren/").status_code == HTTPStatus.FOUND
+
+    booking = Booking.objects.get(starts_at=local(monday_ahead(), 14))
+    assert booking.status == BookingStatus.REQUESTED and booking.helper_id == bea.helper_id
+    kinds = set(OutgoingEmail.objects.filter(booking=booking).values_list("kind", flat=True))
+    assert {"booking_received", "helper_new_request"} <= kinds  # her helper is told
 
 
 def test_a_time_nobody_has_is_answered_taken_with_other_times(client: Client, two_offers):
