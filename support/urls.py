@@ -15,6 +15,11 @@ urlpatterns = [
     path("afspraak/", booking.booking_start, name="booking_start"),
     path("afspraak/kiezen/", booking.booking_choose, name="booking_choose"),
     path("afspraak/tijden/<int:offer_id>/", booking.booking_week, name="booking_week"),
+    path(
+        "afspraak/tijden/eerst-beschikbaar/<slug:type_slug>/",
+        booking.booking_week_first_free,
+        name="booking_week_first_free",
+    ),
     path("afspraak/intake/<int:step>/", intake.booking_intake, name="booking_intake"),
     path("afspraak/controleren/", intake.booking_summary, name="booking_summary"),
     path("afspraak/alleen/", booking.booking_switch_to_individual, name="booking_individual"),

@@ -84,9 +84,14 @@ URLS: dict[str, Entry] = {
     ),
     "support:signup_manage": Entry(kwargs=lambda ctx: {"token": ctx["signup_token"]}),
     "support:booking_start": Entry(post=False),
-    "support:booking_choose": Entry(post=False),
+    "support:booking_choose": Entry(fields=("hulpverlener",), post=False),
     "support:booking_week": Entry(
         kwargs=lambda ctx: {"offer_id": ctx["offer"].pk}, fields=("week", "start")
+    ),
+    "support:booking_week_first_free": Entry(
+        kwargs=lambda ctx: {"type_slug": ctx["offer"].conversation_type.slug},
+        fields=("week", "start"),
+        notes="two helpers offer the booking's conversation type (the context's second helper)",
     ),
     "support:booking_intake": Entry(
         role="holder", kwargs=lambda ctx: {"step": 1}, fields=INTAKE_FIELDS
@@ -224,9 +229,22 @@ STAFF_ROLES = ("helper", "officer", "superuser")
 
 
 @pytest.fixture
-def context(make_booking, make_group, make_account, booking_with_partner, real_content) -> dict:
+def context(
+    make_booking,
+    make_group,
+    make_account,
+    booking_with_partner,
+    real_content,
+    make_offer,
+    make_helper,
+) -> dict:
     partnered = booking_with_partner()  # a couples' booking whose partner answered too
     booking = make_booking(days=6)
+    # A second helper offers the same conversation: "Eerst beschikbare hulpverlener".
+    make_offer(
+        booking.conversation_type.slug,
+        helper=make_helper("bea-voorbeeld", takes_bookings=True),
+    )
     intake = partner_services.partner_invite(booking=booking)
     group = make_group("groep")
     signup = directory_services.group_signup(

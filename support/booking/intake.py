@@ -22,7 +22,13 @@ from portal import ratelimit
 from support import links
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
-from support.booking.views import SESSION_BOOKING, current_booking, individual_offer, local_times
+from support.booking.views import (
+    SESSION_BOOKING,
+    current_booking,
+    first_free_assigned,
+    individual_offer,
+    local_times,
+)
 from support.forms import INTAKE_STEPS
 from support.models import Booking, IntakeAnswers, PartnerIntake
 
@@ -56,6 +62,8 @@ class IntakeJourney:
     step_url: Callable[[int], str]
     summary_url: str
     before_first_step_url: str | None = None
+    # The helper was assigned ("Eerst beschikbare hulpverlener"): the first step says who.
+    first_free: bool = False
 
 
 def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> HttpResponse:
@@ -91,6 +99,7 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
             "steps": len(INTAKE_STEPS),
             "previous_url": journey.step_url(step - 1) if step > 1 else None,
             "choose_url": journey.before_first_step_url,
+            "first_free": journey.first_free,
         },
         status=status,
     )
@@ -107,6 +116,7 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
     if booking is None:
         return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
     hold_key = request.session[SESSION_BOOKING]["key"]
+    first_free = first_free_assigned(request)
     journey = IntakeJourney(
         booking=booking,
         answers=booking,
@@ -115,7 +125,15 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
         ),
         step_url=lambda number: reverse("support:booking_intake", kwargs={"step": number}),
         summary_url=reverse("support:booking_summary"),
-        before_first_step_url=reverse("support:booking_choose"),
+        before_first_step_url=(
+            reverse(
+                "support:booking_week_first_free",
+                kwargs={"type_slug": booking.conversation_type.slug},
+            )
+            if first_free
+            else reverse("support:booking_choose")
+        ),
+        first_free=first_free,
     )
     return intake_step(request, journey, step)
 

@@ -3,13 +3,46 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from support.booking import availability, limits
 from support.models import Booking, BusyRange, Helper, Offer
 
 NEAREST_SEARCH_DAYS = 28
+# "Eerst beschikbare hulpverlener" is offered for a conversation type when at least this many
+# helpers who take bookings offer it.
+FIRST_FREE_MIN_HELPERS = 2
+
+
+def bookable_offers() -> QuerySet[Offer]:
+    """What a visitor can book: active types offered by active helpers who take bookings."""
+    return Offer.objects.filter(
+        helper__active=True, helper__takes_bookings=True, conversation_type__active=True
+    ).select_related("helper", "conversation_type")
+
+
+def first_free_offers(type_slug: str) -> list[Offer]:
+    """Every bookable offer of one conversation type, in a fixed order (the helper's id), with
+    each helper's schedule read in two queries for all; empty when fewer than
+    FIRST_FREE_MIN_HELPERS helpers offer it."""
+    offers = list(
+        bookable_offers()
+        .filter(conversation_type__slug=type_slug)
+        .prefetch_related("helper__availability", "helper__exceptions")
+        .order_by("helper_id")
+    )
+    return offers if len(offers) >= FIRST_FREE_MIN_HELPERS else []
+
+
+def first_free_type_ids(offers: Sequence[Offer]) -> set[int]:
+    """The conversation types among `offers` that enough helpers offer for "first free"."""
+    helpers: dict[int, set[int]] = {}
+    for offer in offers:
+        helpers.setdefault(offer.conversation_type_id, set()).add(offer.helper_id)
+    return {type_id for type_id, ids in helpers.items() if len(ids) >= FIRST_FREE_MIN_HELPERS}
 
 
 def slot_rules(offer: Offer, *, minutes: int | None = None) -> availability.SlotRules:
@@ -113,6 +146,50 @@ def nearest_free_times(
         exclude=exclude,
     )
     return times[:count]
+
+
+def first_free_times(
+    offers: Sequence[Offer],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    now: datetime.datetime | None = None,
+) -> list[datetime.datetime]:
+    """The free start times (UTC) of several helpers merged: a time is free when at least one
+    of them is free then, under her own offer's settings, schedule, bookings and limits."""
+    now = now or timezone.now()
+    times: set[datetime.datetime] = set()
+    for offer in offers:
+        times.update(free_times(offer=offer, first_day=first_day, last_day=last_day, now=now))
+    return sorted(times)
+
+
+def nearest_first_free_times(
+    offers: Sequence[Offer],
+    *,
+    after: datetime.datetime | None = None,
+    count: int = 3,
+    now: datetime.datetime | None = None,
+) -> list[datetime.datetime]:
+    now = now or timezone.now()
+    times: set[datetime.datetime] = set()
+    for offer in offers:
+        times.update(nearest_free_times(offer, after=after, count=count, now=now))
+    return sorted(times)[:count]
+
+
+def sessions_in_week(helper: Helper, start: datetime.datetime) -> int:
+    """Her requested and confirmed sessions in her own week (Monday to Sunday) of `start`."""
+    monday = limits.monday_of(timezone.localtime(start, helper.zone).date())
+    return (
+        Booking.objects.open()
+        .filter(
+            helper=helper,
+            starts_at__gte=limits.local_midnight(monday, helper.zone),
+            starts_at__lt=limits.local_midnight(monday + datetime.timedelta(days=7), helper.zone),
+        )
+        .count()
+    )
 
 
 def held_booking(pk: int, hold_key: str) -> Booking | None:

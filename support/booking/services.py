@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,9 +15,11 @@ from support.booking.selectors import (
     busy,
     cancellation_deadline,
     held_booking,
+    nearest_first_free_times,
     nearest_free_times,
     offer_for,
     schedule,
+    sessions_in_week,
     slot_rules,
 )
 from support.models import (
@@ -129,6 +132,46 @@ def _reason(error: Exception) -> str:
     return error.reason if isinstance(error, SlotTaken) else ""
 
 
+def _release_and_cap(hold_key: str, client: str, now: datetime.datetime) -> None:
+    """Under the lock: let go of this visitor's previous hold, and refuse a client that holds
+    too many times already."""
+    # One time at a time: choosing another time lets go of the previous one (the expiry of
+    # stale holds already counts as a change of the data).
+    Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
+        status=BookingStatus.EXPIRED
+    )
+    if (
+        client
+        and Booking.objects.filter(hold_client=client).live_holds(now).count()
+        >= MAX_LIVE_HOLDS_PER_CLIENT
+    ):
+        raise TooManyHolds
+
+
+def _create_hold(
+    offer: Offer,
+    start: datetime.datetime,
+    rules: availability.SlotRules,
+    *,
+    hold_key: str,
+    client: str,
+    now: datetime.datetime,
+) -> Booking:
+    blocked_from, blocked_until = availability.blocked_range(start, rules)
+    return Booking.objects.create(
+        helper_id=offer.helper_id,
+        conversation_type_id=offer.conversation_type_id,
+        status=BookingStatus.HELD,
+        starts_at=start,
+        ends_at=start + rules.duration,
+        blocked_from=blocked_from,
+        blocked_until=blocked_until,
+        hold_key=hold_key,
+        hold_client=client,
+        hold_expires_at=now + HOLD_DURATION,
+    )
+
+
 def booking_hold(
     *,
     offer: Offer,
@@ -147,33 +190,63 @@ def booking_hold(
         with transaction.atomic():
             lock_helper(offer.helper_id)
             _expire_stale_holds(offer.helper_id, now)
-            # One time at a time: choosing another time lets go of the previous one (the
-            # expiry above already counts as a change of the data).
-            Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
-                status=BookingStatus.EXPIRED
-            )
-            if (
-                client
-                and Booking.objects.filter(hold_client=client).live_holds(now).count()
-                >= MAX_LIVE_HOLDS_PER_CLIENT
-            ):
-                raise TooManyHolds
+            _release_and_cap(hold_key, client, now)
             rules = _check_free(offer, start, now=now)
-            blocked_from, blocked_until = availability.blocked_range(start, rules)
-            return Booking.objects.create(
-                helper_id=offer.helper_id,
-                conversation_type_id=offer.conversation_type_id,
-                status=BookingStatus.HELD,
-                starts_at=start,
-                ends_at=start + rules.duration,
-                blocked_from=blocked_from,
-                blocked_until=blocked_until,
-                hold_key=hold_key,
-                hold_client=client,
-                hold_expires_at=now + HOLD_DURATION,
-            )
+            return _create_hold(offer, start, rules, hold_key=hold_key, client=client, now=now)
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, start, now=now, reason=_reason(error)) from error
+
+
+def booking_hold_first_free(
+    *,
+    offers: Sequence[Offer],
+    start: datetime.datetime,
+    hold_key: str,
+    client: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """ "Eerst beschikbare hulpverlener": keep a time with one of these helpers (offers of one
+    conversation type) for ten minutes, as `booking_hold` does.
+
+    Of the helpers free at `start` under their own settings, schedules and limits, the time
+    goes to the one with the fewest requested and confirmed sessions in her week of `start`;
+    on a tie to the one with the lowest id. Every helper is locked first, always in the order
+    of their ids, so two such holds (or one and a single helper's hold) never wait on each
+    other in a circle; her free time is then checked under her lock, as for one helper.
+    """
+    now = now or timezone.now()
+    offers = sorted(offers, key=lambda offer: offer.helper_id)
+    if not offers:
+        raise SlotTaken([])
+    try:
+        with transaction.atomic():
+            for offer in offers:
+                lock_helper(offer.helper_id)
+            for offer in offers:
+                _expire_stale_holds(offer.helper_id, now)
+            _release_and_cap(hold_key, client, now)
+            # Read afresh under the locks (the caller's copies may carry an older schedule).
+            current = Offer.objects.select_related("helper", "conversation_type").filter(
+                pk__in=[offer.pk for offer in offers]
+            )
+            free: list[tuple[Offer, availability.SlotRules]] = []
+            reasons: set[str] = set()
+            for offer in current.order_by("helper_id"):
+                try:
+                    free.append((offer, _check_free(offer, start, now=now)))
+                except SlotTaken as taken:
+                    reasons.add(taken.reason)
+            if not free:
+                # A reason only when it holds for every helper (all of them full that day).
+                raise SlotTaken([], reason=reasons.pop() if len(reasons) == 1 else "")
+            offer, rules = min(
+                free, key=lambda pair: (sessions_in_week(pair[0].helper, start), pair[0].helper_id)
+            )
+            return _create_hold(offer, start, rules, hold_key=hold_key, client=client, now=now)
+    except (SlotTaken, IntegrityError) as error:
+        raise SlotTaken(
+            nearest_first_free_times(offers, after=start, now=now), reason=_reason(error)
+        ) from error
 
 
 def apply_answers(

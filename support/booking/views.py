@@ -5,16 +5,20 @@ Every page sends Cache-Control: no-store. Answers are stored on the visitor's ow
 never in the URL or the session; the session only remembers which booking is hers.
 """
 
+from __future__ import annotations
+
 import contextlib
 import datetime
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TypedDict
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -34,7 +38,7 @@ from support.booking import partner as partner_services
 from support.booking import selectors
 from support.booking import services as booking_services
 from support.forms import PartnerInviteForm
-from support.models import Booking, Offer, PartnerIntake
+from support.models import Booking, ConversationType, Offer, PartnerIntake
 
 SESSION_BOOKING = "booking"
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
@@ -42,14 +46,65 @@ MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
 WEEK_DOMAINS = (pagecache.DIRECTORY, pagecache.AVAILABILITY)
 
 
-def _offers():
-    return Offer.objects.filter(
-        helper__active=True, helper__takes_bookings=True, conversation_type__active=True
-    ).select_related("helper", "conversation_type")
+def _offers() -> QuerySet[Offer]:
+    return selectors.bookable_offers()
 
 
 def _monday(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class WeekSource:
+    """Whose free times a week page shows: one offer, or ("Eerst beschikbare hulpverlener")
+    every offer of one conversation type, merged."""
+
+    offers: tuple[Offer, ...]
+    first_free: bool = False
+
+    @classmethod
+    def of(cls, offer: Offer) -> WeekSource:
+        return cls((offer,))
+
+    @property
+    def offer(self) -> Offer:
+        return self.offers[0]
+
+    @property
+    def conversation_type(self) -> ConversationType:
+        return self.offers[0].conversation_type
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The clock the page shows: the helper's own; for several helpers, the site's."""
+        if self.first_free:
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return self.offer.helper.zone
+
+    @property
+    def horizon_days(self) -> int:
+        return max(offer.setting("horizon_days") for offer in self.offers)
+
+    def cache_parts(self, monday: datetime.date) -> tuple[object, ...]:
+        """The key of a week in the shared page cache: validated values only (the URL's
+        language, the offer or conversation type, a Monday within the horizon)."""
+        if self.first_free:
+            return (get_language(), "first", self.conversation_type.pk, monday.isoformat())
+        return (get_language(), self.offer.pk, monday.isoformat())
+
+    def free_times(
+        self, first_day: datetime.date, last_day: datetime.date, exclude: int | None
+    ) -> list[datetime.datetime]:
+        if self.first_free:
+            # A day wider on each side: a helper's own day may begin before the site's.
+            return selectors.first_free_times(
+                self.offers,
+                first_day=first_day - datetime.timedelta(days=1),
+                last_day=last_day + datetime.timedelta(days=1),
+            )
+        return selectors.free_times(
+            offer=self.offer, first_day=first_day, last_day=last_day, exclude=exclude
+        )
 
 
 class WeekOutOfRange(Exception):
@@ -60,15 +115,15 @@ class WeekOutOfRange(Exception):
         self.monday = monday
 
 
-def _week_start(request: HttpRequest, offer: Offer) -> datetime.date:
+def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     """The Monday of the week asked for, bounded to this week … the booking horizon.
 
     Only a valid Monday in that range is ever used (for the page and its cache key); anything
     else raises WeekOutOfRange with the nearest valid week.
     """
-    today = timezone.localdate(timezone=offer.helper.zone)
+    today = timezone.localdate(timezone=source.zone)
     first = _monday(today)
-    last = _monday(today + datetime.timedelta(days=offer.setting("horizon_days")))
+    last = _monday(today + datetime.timedelta(days=source.horizon_days))
     value = request.GET.get("week")
     if value is None:
         return first
@@ -92,6 +147,12 @@ def current_booking(request: HttpRequest) -> Booking | None:
     return selectors.held_booking(pk, stored.get("key", ""))
 
 
+def first_free_assigned(request: HttpRequest) -> bool:
+    """Whether the visitor's held time came from a "first available helper" page."""
+    stored = request.session.get(SESSION_BOOKING) or {}
+    return bool(stored.get("first_free"))
+
+
 @never_cache
 @require_GET
 def booking_start(request: HttpRequest) -> HttpResponse:
@@ -101,12 +162,33 @@ def booking_start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def booking_choose(request: HttpRequest) -> HttpResponse:
-    return render(request, "support/booking/choose.html", {"offers": _offers()})
+    """Every offer, and "first available helper" for each type several helpers offer. With
+    `?hulpverlener=<slug>` (from her directory page): only that helper's offers."""
+    offers = list(_offers())
+    merged = selectors.first_free_type_ids(offers)
+    types = {
+        o.conversation_type_id: o.conversation_type
+        for o in offers
+        if o.conversation_type_id in merged
+    }
+    first_free_types = sorted(types.values(), key=lambda t: (t.order, t.name))
+    helper = None
+    if slug := request.GET.get("hulpverlener"):
+        offers = [offer for offer in offers if offer.helper.slug == slug]
+        if not offers:
+            raise Http404
+        helper = offers[0].helper
+        first_free_types = []
+    return render(
+        request,
+        "support/booking/choose.html",
+        {"offers": offers, "first_free_types": first_free_types, "helper": helper},
+    )
 
 
 def _week_context(
     request: HttpRequest,
-    offer: Offer,
+    source: WeekSource,
     *,
     exclude: int | None = None,
     shared: bool = True,
@@ -115,18 +197,19 @@ def _week_context(
     """The week page's context. `shared`: take the free times from the shared page cache (the
     whole page may be cached instead, see _shared_week_page). `monday`: a week from
     WeekOutOfRange, shown instead of the one asked for."""
-    zone = offer.helper.zone
+    zone = source.zone
     if monday is None:
-        monday = _week_start(request, offer)
+        monday = _week_start(request, source)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
-    last = _monday(today + datetime.timedelta(days=offer.setting("horizon_days")))
+    last = _monday(today + datetime.timedelta(days=source.horizon_days))
     if exclude is None and shared:
-        has_times, days_html, nearest = _cached_week(offer, monday)
+        has_times, days_html, nearest = _cached_week(source, monday)
     else:
-        has_times, days_html, nearest = _render_week(offer, monday, sunday, exclude)
+        has_times, days_html, nearest = _render_week(source, monday, sunday, exclude)
     return {
-        "offer": offer,
+        "offer": source.offer,
+        "first_free": source.conversation_type if source.first_free else None,
         "days_html": mark_safe(days_html),  # rendered from our template, escaped there
         "has_times": has_times,
         "monday": monday,
@@ -138,13 +221,9 @@ def _week_context(
     }
 
 
-def _week_parts(offer: Offer, monday: datetime.date) -> tuple[str, int, str]:
-    """The key of a week in the shared page cache: validated values only (the URL's language,
-    the offer, a Monday within its horizon)."""
-    return (get_language(), offer.pk, monday.isoformat())
-
-
-def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, datetime.datetime | None]:
+def _cached_week(
+    source: WeekSource, monday: datetime.date
+) -> tuple[bool, str, datetime.datetime | None]:
     """The free times of one week, the same for every visitor: kept in the shared page cache
     until the offer or its free times change or a minute passes. Shown times may be that old;
     the locked check when a time is chosen decides.
@@ -155,10 +234,10 @@ def _cached_week(offer: Offer, monday: datetime.date) -> tuple[bool, str, dateti
     sunday = monday + datetime.timedelta(days=6)
     return pagecache.fragment(
         "week",
-        _week_parts(offer, monday),
+        source.cache_parts(monday),
         domains=WEEK_DOMAINS,
         per_minute=True,
-        render=lambda: _render_week(offer, monday, sunday, None),
+        render=lambda: _render_week(source, monday, sunday, None),
     )
 
 
@@ -168,13 +247,13 @@ class WeekDay(TypedDict):
 
 
 def _render_week(
-    offer: Offer, monday: datetime.date, sunday: datetime.date, exclude: int | None
+    source: WeekSource, monday: datetime.date, sunday: datetime.date, exclude: int | None
 ) -> tuple[bool, str, datetime.datetime | None]:
-    zone = offer.helper.zone
+    zone = source.zone
     # One computation covers this week and the nearest free time after it, if it is empty.
     last_day = sunday + datetime.timedelta(days=selectors.NEAREST_SEARCH_DAYS)
-    times = selectors.free_times(offer=offer, first_day=monday, last_day=last_day, exclude=exclude)
-    this_week = [t for t in times if timezone.localtime(t, zone).date() <= sunday]
+    times = source.free_times(monday, last_day, exclude)
+    this_week = [t for t in times if monday <= timezone.localtime(t, zone).date() <= sunday]
     later = [t for t in times if timezone.localtime(t, zone).date() > sunday]
     days: list[WeekDay] = []
     for offset in range(7):
@@ -197,7 +276,7 @@ def local_times(
     return [timezone.localtime(t, zone) for t in taken.nearest]
 
 
-def _parse_start(value: str, offer: Offer) -> datetime.datetime | None:
+def _parse_start(value: str, horizon_days: int) -> datetime.datetime | None:
     """A start time from a form: an ISO time with its offset, between now and the horizon."""
     if not isinstance(value, str) or len(value) > 40:
         return None
@@ -208,7 +287,7 @@ def _parse_start(value: str, offer: Offer) -> datetime.datetime | None:
     if start.tzinfo is None:
         return None
     now = timezone.now()
-    horizon = datetime.timedelta(days=offer.setting("horizon_days") + 1)
+    horizon = datetime.timedelta(days=horizon_days + 1)
     try:
         in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
     except OverflowError:  # an offset that takes the time past year 1 or 9999
@@ -244,16 +323,16 @@ def _anonymous_copy(request: HttpRequest) -> HttpRequest:
     return clean
 
 
-def _shared_week_page(request: HttpRequest, offer: Offer) -> str:
+def _shared_week_page(request: HttpRequest, source: WeekSource) -> str:
     """The whole week page for visitors without a session, from the shared page cache.
 
     The key holds only validated values; the page is rendered for an anonymous copy of the
     request, with a placeholder where each visitor's CSRF token goes.
     """
-    monday = _week_start(request, offer)
+    monday = _week_start(request, source)
 
     def render_page() -> str:
-        context = _week_context(request, offer, shared=False)
+        context = _week_context(request, source, shared=False)
         context.update(
             {"error": None, "taken_nearest": [], "csrf_token": pagecache.CSRF_PLACEHOLDER}
         )
@@ -263,21 +342,29 @@ def _shared_week_page(request: HttpRequest, offer: Offer) -> str:
 
     return pagecache.fragment(
         "week-page",
-        _week_parts(offer, monday),
+        source.cache_parts(monday),
         domains=WEEK_DOMAINS,
         per_minute=True,
         render=render_page,
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
-def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offer = get_object_or_404(_offers(), pk=offer_id)
+def _hold(request: HttpRequest, source: WeekSource, start: datetime.datetime, key: str) -> Booking:
+    client = client_digest(request)
+    if source.first_free:
+        return booking_services.booking_hold_first_free(
+            offers=source.offers, start=start, hold_key=key, client=client
+        )
+    return booking_services.booking_hold(
+        offer=source.offer, start=start, hold_key=key, client=client
+    )
+
+
+def _week_page(request: HttpRequest, source: WeekSource) -> HttpResponse:
+    """The week page of one offer or of "first available helper": free times, and a hold."""
     if request.method == "GET" and _without_session(request):
         try:
-            page = _shared_week_page(request, offer)
+            page = _shared_week_page(request, source)
         except WeekOutOfRange as out_of_range:
             return _week_redirect(request, out_of_range.monday)
         response = HttpResponse(pagecache.put_csrf_token(request, page))
@@ -288,7 +375,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     nearest: list[datetime.datetime] = []
     if request.method == "POST":
         limited = ratelimit.refusal(request, ratelimit.HOLD)
-        start = _parse_start(request.POST.get("start", ""), offer)
+        start = _parse_start(request.POST.get("start", ""), source.horizon_days)
         if limited:
             error = limited
             status = HTTPStatus.TOO_MANY_REQUESTS
@@ -299,9 +386,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
             stored = request.session.get(SESSION_BOOKING) or {}
             key = stored.get("key") or secrets.token_urlsafe(24)
             try:
-                booking = booking_services.booking_hold(
-                    offer=offer, start=start, hold_key=key, client=client_digest(request)
-                )
+                booking = _hold(request, source, start, key)
             except booking_services.TooManyHolds:
                 error = _(
                     "Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten."
@@ -311,19 +396,43 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
                 error = taken.reason or _(
                     "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
                 )
-                nearest = local_times(taken, offer.helper.zone)
+                nearest = local_times(taken, source.zone)
                 status = HTTPStatus.CONFLICT
             else:
-                request.session[SESSION_BOOKING] = {"pk": booking.pk, "key": key}
+                request.session[SESSION_BOOKING] = {
+                    "pk": booking.pk,
+                    "key": key,
+                    "first_free": source.first_free,
+                }
                 return redirect("support:booking_intake", step=1)
     try:
-        context = _week_context(request, offer)
+        context = _week_context(request, source)
     except WeekOutOfRange as out_of_range:
         if request.method == "GET":
             return _week_redirect(request, out_of_range.monday)
-        context = _week_context(request, offer, monday=out_of_range.monday)
+        context = _week_context(request, source, monday=out_of_range.monday)
     context.update({"error": error, "taken_nearest": nearest})
     return render(request, "support/booking/week.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
+def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = get_object_or_404(_offers(), pk=offer_id)
+    return _week_page(request, WeekSource.of(offer))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
+def booking_week_first_free(request: HttpRequest, type_slug: str) -> HttpResponse:
+    """ "Eerst beschikbare hulpverlener": the free times of every helper who offers this
+    conversation type, merged; a time held goes to one of them (the service decides)."""
+    offers = selectors.first_free_offers(type_slug)
+    if not offers:
+        raise Http404
+    return _week_page(request, WeekSource(tuple(offers), first_free=True))
 
 
 def individual_offer(booking: Booking) -> Offer | None:
@@ -433,7 +542,7 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     nearest: list[datetime.datetime] = []
     status = HTTPStatus.OK
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""), offer)
+        start = _parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
         try:
             if start is None:
                 raise booking_services.SlotTaken([])
@@ -452,7 +561,7 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return redirect(links.booking_url(moved) + "?verzet=1")
     try:
-        context = _week_context(request, offer, exclude=booking.pk)
+        context = _week_context(request, WeekSource.of(offer), exclude=booking.pk)
     except WeekOutOfRange as out_of_range:
         return _week_redirect(request, out_of_range.monday)
     context.update(

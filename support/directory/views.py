@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal import ratelimit
 from portal.pagecache import DIRECTORY, reading_page
 from support import links
+from support.booking import selectors
 from support.directory import services as directory_services
 from support.forms import DirectoryFilterForm, SignupForm
 from support.models import Entry, Kind, PeerGroup
@@ -59,6 +60,8 @@ def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["meetings"] = list(group.meetings.upcoming()[:6])
     elif entry.kind == Kind.HELPER:
         context["helper"] = entry.helper
+        # Straight into her own booking: offers change with the directory's version too.
+        context["helper_offers"] = list(selectors.bookable_offers().filter(helper=entry.helper))
     elif entry.kind == Kind.FORUM:
         context["forum"] = entry.forum
     return render(request, "support/entry_detail.html", context)

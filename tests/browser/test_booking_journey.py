@@ -1,12 +1,23 @@
 """The booking journey in a real browser, at phone width, with and without JavaScript."""
 
+import datetime
 from collections.abc import Callable
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from support.demo import load_demo
-from support.models import Booking, BookingStatus
+from support.models import (
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    ConversationType,
+    Cost,
+    Helper,
+    Kind,
+    Offer,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,3 +126,52 @@ def test_a_no_to_safety_shows_help_at_once(demo, open_page) -> None:
     expect(help_block).to_be_visible()
     expect(help_block).to_contain_text("0800-2000")
     expect(help_block).to_contain_text("112")
+
+
+def test_first_available_helper_through_to_the_intake(
+    demo, open_page, assert_no_axe_violations
+) -> None:
+    """A second helper offers the individual conversation too: the visitor chooses "Eerst
+    beschikbare hulpverlener", holds a time and is told on the intake whom she got."""
+    bea = Helper.objects.create(
+        kind=Kind.HELPER,
+        slug="bea-voorbeeld",
+        name="Bea (voorbeeld)",
+        summary="Een tweede verzonnen hulpverlener.",
+        profession="Psycholoog",
+        cost=Cost.OWN,
+        takes_bookings=True,
+        last_checked=timezone.localdate(),
+    )
+    for weekday in range(7):
+        AvailabilityRule.objects.create(
+            helper=bea, weekday=weekday, start=datetime.time(9), end=datetime.time(17)
+        )
+    Offer.objects.create(
+        helper=bea, conversation_type=ConversationType.objects.get(slug="individueel-gesprek")
+    )
+    page = open_page(viewport={"width": 320, "height": 640})
+    page.goto("/afspraak/kiezen/")
+    assert_no_axe_violations(page)
+    page.get_by_role(
+        "link", name="Eerst beschikbare hulpverlener voor een individueel gesprek"
+    ).click()
+    expect(page.get_by_text("met de eerst beschikbare hulpverlener")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Volgende week").click()
+    assert_no_axe_violations(page)
+    page.locator("button[name=start]").first.click()
+
+    expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
+    booking = Booking.objects.get(status=BookingStatus.HELD)
+    assigned = page.locator("[data-assigned-helper]")
+    expect(assigned).to_contain_text(f"Je gesprek is met {booking.helper.name}")
+    assert_no_axe_violations(page)
+    page.get_by_label("Naam of schuilnaam").fill("Saskia")
+    page.get_by_label("E-mailadres").fill("saskia@example.org")
+    page.get_by_label("Alleen per e-mail").check()
+    page.get_by_label("Ik geef toestemming").check()
+    page.get_by_role("button", name="Volgende stap").click()
+    expect(page.get_by_text("Stap 2 van 4")).to_be_visible()
+    booking.refresh_from_db()
+    assert booking.name == "Saskia" and booking.status == BookingStatus.HELD
