@@ -13,7 +13,6 @@ import hashlib
 import logging
 import math
 import os
-import pickle
 import re
 import threading
 import time
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 
+from articles import snapshot
 from articles.frontmatter import (
     AUDIENCES,
     TOPICS,
@@ -36,7 +36,6 @@ from articles.frontmatter import (
     validate_front_matter,
 )
 from articles.rendering import (
-    RENDER_PIPELINE_VERSION,
     WORD,
     TocEntry,
     load_diagram,
@@ -53,21 +52,6 @@ NOT_ARTICLES = frozenset({"README.md"})
 # A check for changed files runs at most once per this many times its own duration: about
 # every 5 seconds with 10,000 articles, every second (the least) with a few hundred.
 CHECK_SHARE = 50
-# Bump when what the snapshot holds changes shape.
-SNAPSHOT_VERSION = "1"
-# The modules whose code decides what loading and indexing make of a file: a snapshot or a
-# saved index made by other code is not used.
-_LOADING_CODE = ("content.py", "frontmatter.py", "rendering.py", "search.py")
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for name in _LOADING_CODE:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -309,8 +293,15 @@ class Library:
             for name, _mtime in diagrams:
                 digest.update(name.encode() + b"\0" + (diagrams_dir / name).read_bytes())
             self._fingerprint = digest.hexdigest()
-        if not self._entries and (snapshot := self._read_snapshot(files)) is not None:
-            self._entries, self.content_key = snapshot
+        where = snapshot.location(
+            self.directory, self.cache_dir, fingerprint=self._fingerprint, files=files
+        )
+        if (
+            not self._entries
+            and where is not None
+            and (loaded := snapshot.read(where[0], names=files.keys())) is not None
+        ):
+            self._entries, self.content_key = loaded, where[1]
             self.version += 1
             self._views = {}
             return
@@ -326,63 +317,11 @@ class Library:
         if changed:
             self.version += 1
             self._views = {}
-            self._write_snapshot(files)
-
-    # -- the snapshot ----------------------------------------------------------------------
-
-    def _snapshot_files(self, files: dict[str, tuple[int, int]]) -> tuple[Path, str] | None:
-        """Where the snapshot of these files lives, and its key (None without a cache)."""
-        if self.cache_dir is None:
-            return None
-        folder = hashlib.sha256(str(self.directory.resolve()).encode()).hexdigest()[:16]
-        digest = hashlib.sha256(
-            f"{SNAPSHOT_VERSION}\0{RENDER_PIPELINE_VERSION}\0{code_fingerprint()}\0"
-            f"{self._fingerprint}\0".encode()
-        )
-        for name, (mtime, size) in sorted(files.items()):
-            digest.update(f"{name}\0{mtime}\0{size}\n".encode())
-        key = f"{folder}-{digest.hexdigest()[:32]}"
-        return self.cache_dir / "library" / f"{key}.pickle", key
-
-    def _read_snapshot(
-        self, files: dict[str, tuple[int, int]]
-    ) -> tuple[dict[str, _Entry], str] | None:
-        if (where := self._snapshot_files(files)) is None:
-            return None
-        path, key = where
-        try:
-            # The cache folder is written only by this application (like its .pyc files).
-            with path.open("rb") as file:
-                entries = pickle.load(file)
-        except FileNotFoundError:
-            return None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-            logger.warning("The content snapshot %s is unreadable; loading every file", path)
-            return None
-        if not isinstance(entries, dict) or entries.keys() != files.keys():
-            return None
-        return entries, key
-
-    def _write_snapshot(self, files: dict[str, tuple[int, int]]) -> None:
-        if (where := self._snapshot_files(files)) is None:
-            self.content_key = f"memory-{id(self)}-{self.version}"
-            return
-        path, self.content_key = where
-        if path.exists():
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            with temporary.open("wb") as file:
-                pickle.dump(self._entries, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-            # Only the newest snapshot of a folder is of use.
-            folder = self.content_key.split("-")[0]
-            for old in path.parent.glob(f"{folder}-*.pickle"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            logger.warning("Could not write the content snapshot in %s", path.parent)
+            if where is None:
+                self.content_key = f"memory-{id(self)}-{self.version}"
+            else:
+                self.content_key = where[1]
+                snapshot.write(where[0], self._entries)
 
     def _load(self, path: Path, signature: tuple[int, int]) -> _Entry:
         try:

@@ -145,3 +145,17 @@ def test_the_benchmark_and_the_drills_import_what_exists() -> None:
             except ImportError:
                 missing.append(f"{file}: {module}.{name}")
     assert not missing, missing
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_outgrows_what_a_reader_takes_in() -> None:
+    """A module over 500 lines holds more than one job: split it by job, as support/ is."""
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in app_modules()
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not too_long, too_long
