@@ -15,6 +15,7 @@ urlpatterns = [
     path("afspraak/", booking.booking_start, name="booking_start"),
     path("afspraak/kiezen/", booking.booking_choose, name="booking_choose"),
     path("afspraak/tijden/<int:offer_id>/", booking.booking_week, name="booking_week"),
+    path("afspraak/manier/", intake.booking_mode, name="booking_mode"),
     path("afspraak/intake/<int:step>/", intake.booking_intake, name="booking_intake"),
     path("afspraak/controleren/", intake.booking_summary, name="booking_summary"),
     path("afspraak/alleen/", booking.booking_switch_to_individual, name="booking_individual"),
