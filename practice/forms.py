@@ -3,7 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from support.booking import busyfeeds, modes
+from support.booking import busyfeeds
+from support.booking import modes as session_modes
 from support.booking.errors import BookingRefused
 from support.models import AvailabilityRule, SessionMode
 
@@ -149,7 +150,7 @@ class EraseForm(PersonForm):
 
 def _clean_video_link(value: str) -> str:
     try:
-        return modes.check_video_link(value)
+        return session_modes.check_video_link(value)
     except BookingRefused as refused:
         raise forms.ValidationError(refused.message) from refused
 
@@ -193,7 +194,7 @@ class ModesForm(forms.Form):
             "gesprek."
         ),
         required=False,
-        max_length=modes.MAX_VIDEO_LINK_LENGTH,
+        max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
     )
 
     def clean_video_link(self) -> str:
@@ -205,7 +206,7 @@ class ConfirmForm(forms.Form):
         label=_("Videolink voor dit gesprek"),
         help_text=_("Leeg: je vaste videolink. Begint met https://."),
         required=False,
-        max_length=modes.MAX_VIDEO_LINK_LENGTH,
+        max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
     )
 
     def clean_video_link(self) -> str:

@@ -122,6 +122,8 @@ def booking_mode(request: HttpRequest) -> HttpResponse:
         return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
     offer = modes.offer_of(booking)
     offered = modes.offered_modes(offer)
+    if request.method == "GET" and offered == [booking.mode]:
+        return redirect("support:booking_intake", step=1)  # one mode: nothing to choose
     status = HTTPStatus.OK
     error = None
     if request.method == "POST":
