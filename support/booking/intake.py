@@ -152,9 +152,7 @@ def booking_mode(request: HttpRequest) -> HttpResponse:
             "form": form,
             "error": error,
             "hints": hints,
-            "address": modes.booking_place(booking, offer).address_line
-            if SessionMode.PRACTICE in offered
-            else "",
+            "address": modes.one_line(booking.helper.practice_address),
         },
         status=status,
     )

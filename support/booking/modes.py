@@ -162,7 +162,12 @@ class Place:
 
     @property
     def address_line(self) -> str:
-        return ", ".join(line.strip() for line in self.address.splitlines() if line.strip())
+        return one_line(self.address)
+
+
+def one_line(address: str) -> str:
+    """An address typed on several lines, on one (for a calendar's LOCATION or a sentence)."""
+    return ", ".join(line.strip() for line in address.splitlines() if line.strip())
 
 
 def video_link_visible(booking: Booking, now: datetime.datetime) -> bool:
