@@ -214,7 +214,11 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
             confirm_form = ConfirmForm(request.POST)
             if not confirm_form.is_valid():
                 return _booking_page(
-                    request, booking, confirm_form=confirm_form, status=HTTPStatus.BAD_REQUEST
+                    request,
+                    booking,
+                    error=str(confirm_form.errors["video_link"][0]),
+                    confirm_form=confirm_form,
+                    status=HTTPStatus.BAD_REQUEST,
                 )
             booking_services.booking_confirm(
                 booking=booking, video_link=confirm_form.cleaned_data["video_link"]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal import pagecache
 from support.booking import availability, limits, modes
-from support.booking.errors import BookingRefused
+from support.booking.errors import BookingRefused as BookingRefused  # re-exported for callers
 from support.booking.selectors import (
     busy,
     cancellation_deadline,
