@@ -211,6 +211,11 @@ def test_a_visitor_chooses_video_and_sees_the_link_from_24_hours_before(
     assert_no_axe_violations(helper)
     booking.refresh_from_db()
     assert (booking.status, booking.video_link) == (BookingStatus.CONFIRMED, ROOM)
+    # Her own page for where and how: her modes as the demo set them.
+    helper.get_by_role("link", name="Waar en hoe").click()
+    expect(helper.get_by_label("Via video")).to_be_checked()
+    expect(helper.get_by_label("Telefonisch")).not_to_be_checked()
+    assert_no_axe_violations(helper)
 
     # More than 24 hours before: the page says when the link will appear, and has no link.
     visitor.goto(manage_url)
