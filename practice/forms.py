@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from support.booking import busyfeeds
-from support.models import AvailabilityRule
+from support.booking import modes as session_modes
+from support.booking.errors import BookingRefused
+from support.models import AvailabilityRule, SessionMode
 
 
 class DeclineForm(forms.Form):
@@ -144,3 +146,68 @@ class EraseForm(PersonForm):
         label=_("Ik weet dat dit niet ongedaan kan worden gemaakt."),
         error_messages={"required": _("Vink aan dat je dit zeker weet.")},
     )
+
+
+def _clean_video_link(value: str) -> str:
+    try:
+        return session_modes.check_video_link(value)
+    except BookingRefused as refused:
+        raise forms.ValidationError(refused.message) from refused
+
+
+class ModesForm(forms.Form):
+    """Where and how she holds her conversations (support/booking/modes.py)."""
+
+    modes = forms.MultipleChoiceField(
+        label=_("Hoe kunnen bezoekers met je praten?"),
+        choices=SessionMode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies minstens één manier.")},
+    )
+    address = forms.CharField(
+        label=_("Adres van je praktijk"),
+        help_text=_(
+            "Nodig als je ‘In de praktijk’ aanzet. Bezoekers zien het pas als ze een tijd "
+            "hebben gekozen."
+        ),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+    route = forms.CharField(
+        label=_("Route (niet verplicht)"),
+        help_text=_("Kort, bijvoorbeeld: bel aan bij nummer 12, parkeren achter het gebouw."),
+        required=False,
+        max_length=300,
+    )
+    access = forms.CharField(
+        label=_("Toegankelijkheid (niet verplicht)"),
+        help_text=_("Bijvoorbeeld: op de eerste verdieping, er is een lift."),
+        required=False,
+        max_length=300,
+    )
+    video_link = forms.CharField(
+        label=_("Je vaste videolink (niet verplicht)"),
+        help_text=_(
+            "Begint met https://. Je kunt ook bij het bevestigen een link voor één afspraak "
+            "geven. Alleen je bezoeker (en haar partner) ziet de link, vanaf 24 uur voor het "
+            "gesprek."
+        ),
+        required=False,
+        max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
+    )
+
+    def clean_video_link(self) -> str:
+        return _clean_video_link(self.cleaned_data["video_link"])
+
+
+class ConfirmForm(forms.Form):
+    video_link = forms.CharField(
+        label=_("Videolink voor dit gesprek"),
+        help_text=_("Leeg: je vaste videolink. Begint met https://."),
+        required=False,
+        max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
+    )
+
+    def clean_video_link(self) -> str:
+        return _clean_video_link(self.cleaned_data["video_link"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice import calendar_views, views
+from practice import calendar_views, modes_views, views
 
 app_name = "practice"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("afspraak/<int:pk>/intake-partner/", views.partner_intake, name="partner_intake"),
     path("afspraak/<int:pk>/<slug:action>/", views.booking_action, name="booking_action"),
     path("beschikbaarheid/", views.availability, name="availability"),
+    path("werkwijze/", modes_views.modes_page, name="modes"),
     path("agenda/", calendar_views.calendar_link, name="calendar_link"),
     path("agenda/<slug:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("privacy/", views.person, name="person"),

@@ -31,6 +31,7 @@ from practice.accounts import helper_of, is_staff_member
 from practice.forms import (
     BusyFeedForm,
     BusyFileForm,
+    ConfirmForm,
     DeclineForm,
     EraseForm,
     ExceptionForm,
@@ -43,7 +44,7 @@ from practice.models import AccessAction
 from practice.selectors import open_bookings, own_booking, week_bookings
 from practice.services import access_log, has_explicit_permission
 from support import privacy
-from support.booking import busyfeeds, limits, selectors
+from support.booking import busyfeeds, limits, modes, selectors
 from support.booking import services as booking_services
 from support.fields import email_digest
 from support.models import (
@@ -52,6 +53,7 @@ from support.models import (
     Helper,
     Offer,
     PartnerIntake,
+    SessionMode,
 )
 
 PREVIEW_DAYS = 14
@@ -155,6 +157,7 @@ def _booking_page(
     error: str | None = None,
     decline_form: DeclineForm | None = None,
     propose_form: ProposeForm | None = None,
+    confirm_form: ConfirmForm | None = None,
     status: int = HTTPStatus.OK,
 ) -> HttpResponse:
     now = timezone.now()
@@ -173,6 +176,9 @@ def _booking_page(
         "can_record_outcome": booking.status == BookingStatus.CONFIRMED
         and booking.starts_at <= now,
         "decline_form": decline_form or DeclineForm(),
+        "confirm_form": confirm_form or ConfirmForm(),
+        "is_video": booking.mode == SessionMode.VIDEO,
+        "video_link": modes.video_link_for(booking),
         "propose_form": propose_form
         or (ProposeForm(times=_free_choices(booking)) if is_request else None),
     }
@@ -202,10 +208,21 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
     if action not in ACTIONS:
         raise Http404
     booking = own_booking(helper, pk)
-    decline_form = propose_form = None
+    decline_form = propose_form = confirm_form = None
     try:
         if action == "bevestigen":
-            booking_services.booking_confirm(booking=booking)
+            confirm_form = ConfirmForm(request.POST)
+            if not confirm_form.is_valid():
+                return _booking_page(
+                    request,
+                    booking,
+                    error=str(confirm_form.errors["video_link"][0]),
+                    confirm_form=confirm_form,
+                    status=HTTPStatus.BAD_REQUEST,
+                )
+            booking_services.booking_confirm(
+                booking=booking, video_link=confirm_form.cleaned_data["video_link"]
+            )
         elif action == "afwijzen":
             decline_form = DeclineForm(request.POST)
             if not decline_form.is_valid():
@@ -246,6 +263,7 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
         error=error,
         decline_form=decline_form,
         propose_form=propose_form,
+        confirm_form=confirm_form,
         status=HTTPStatus.CONFLICT,
     )
 

@@ -66,7 +66,8 @@ class HelperAdmin(EntryAdmin):
     fields = (
         *ENTRY_FIELDS, "email_name", "practice", "profession", "approach",
         ("betrayal_trauma_model", "sex_addiction_experience"), "languages",
-        ("in_person", "takes_bookings"),
+        ("in_person", "takes_bookings"), "session_modes", "practice_address",
+        ("practice_route", "practice_access"), "video_link",
     )  # fmt: skip
 
     def save_model(self, request: HttpRequest, obj: Helper, form, change: bool) -> None:

@@ -25,6 +25,7 @@ from support.models import (
     Offer,
     Organisation,
     PeerGroup,
+    SessionMode,
 )
 from support.organisations import REAL_ORGANISATIONS
 
@@ -60,6 +61,7 @@ def _booking_demo(helper: Helper) -> None:
             "both_partners": True,
             "duration_minutes": 60,
             "extended_minutes": 90,
+            "price": "€ 95 (voorbeeldtarief)",
             "order": 1,
         },
     )
@@ -70,6 +72,7 @@ def _booking_demo(helper: Helper) -> None:
             "description": "Een gesprek voor jou alleen.",
             "both_partners": False,
             "duration_minutes": 60,
+            "price": "€ 85 (voorbeeldtarief)",
             "order": 2,
         },
     )
@@ -195,6 +198,12 @@ def load_demo() -> dict[str, int]:
             "cost": Cost.OWN,
             "price": "voorbeeldtarief per gesprek",
             "takes_bookings": True,
+            # Where and how (support/booking/modes.py): her practice, or by video.
+            "session_modes": f"{SessionMode.PRACTICE},{SessionMode.VIDEO}",
+            "practice_address": "Voorbeeldstraat 12\n3511 AB Utrecht",
+            "practice_route": "Bel aan bij nummer 12. Parkeren kan achter het gebouw.",
+            "practice_access": "Begane grond, zonder drempels.",
+            "video_link": "https://video.example.org/sanne-voorbeeld",
             "is_example": True,
             "last_checked": checked,
         },

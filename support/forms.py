@@ -10,6 +10,7 @@ from support.models import (
     Disclosure,
     Kind,
     Role,
+    SessionMode,
     YesNoUnsure,
 )
 
@@ -219,3 +220,31 @@ class PartnerInviteForm(forms.Form):
         max_length=254,
         help_text=_("Alleen als je wilt dat wij je partner een e-mail sturen."),
     )
+
+
+MODE_HINTS = {
+    SessionMode.PRACTICE: _("Je komt naar de praktijk van je hulpverlener."),
+    SessionMode.VIDEO: _(
+        "Je krijgt een link. Die opent het videogesprek in je browser of in de app van je "
+        "hulpverlener."
+    ),
+    SessionMode.PHONE: _(
+        "Je hulpverlener belt je. Je telefoonnummer vul je in de volgende stap in."
+    ),
+}
+
+
+class ModeForm(forms.Form):
+    """How the visitor wants the conversation: among the modes her helper offers."""
+
+    mode = forms.ChoiceField(
+        label=_("Hoe wil je het gesprek voeren?"),
+        widget=RadioSelect,
+        error_messages={"required": _("Kies hoe je het gesprek wilt voeren.")},
+    )
+
+    def __init__(self, *args: Any, modes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["mode"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(mode, SessionMode(mode).label) for mode in modes]

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from support.booking.calendar import booking_ics
+from support.booking.modes import booking_place, offer_of
 from support.fields import fernet
 from support.links import booking_url, partner_url, signup_url
 from support.models import (
@@ -217,6 +218,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 "booking": intake.booking,
                 "helper_name": intake.booking.helper.email_name,
                 "manage_url": settings.SITE_URL + partner_url(intake),
+                "place": booking_place(intake.booking, offer_of(intake.booking)),
             }
         elif email.signup_id:
             signup = Signup.objects.select_related("group").get(pk=email.signup_id)
@@ -237,7 +239,12 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 pk=_booking_id(email)
             )
             recipient = booking.email
-            context = {"booking": booking, "helper_name": booking.helper.email_name}
+            # The visitor's own e-mails carry her video link, whatever the time (see modes.py).
+            context = {
+                "booking": booking,
+                "helper_name": booking.helper.email_name,
+                "place": booking_place(booking, offer_of(booking), with_link=True),
+            }
             if booking.is_open:
                 context["manage_url"] = settings.SITE_URL + booking_url(booking)
         # Names in e-mails are the discreet ones (`email_name`), never the directory's: a mail

@@ -21,7 +21,7 @@ from support.models import (
 
 logger = logging.getLogger(__name__)
 
-ERASED_FIELDS = (*INTAKE_FIELDS, "helper_message")
+ERASED_FIELDS = (*INTAKE_FIELDS, "helper_message", "video_link")
 
 
 def booking_erase_intake(*, booking: Booking, now: datetime.datetime) -> None:

@@ -20,6 +20,7 @@ urlpatterns = [
         booking.booking_week_first_free,
         name="booking_week_first_free",
     ),
+    path("afspraak/manier/", intake.booking_mode, name="booking_mode"),
     path("afspraak/intake/<int:step>/", intake.booking_intake, name="booking_intake"),
     path("afspraak/controleren/", intake.booking_summary, name="booking_summary"),
     path("afspraak/alleen/", booking.booking_switch_to_individual, name="booking_individual"),

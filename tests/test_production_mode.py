@@ -279,6 +279,9 @@ def test_sign_up_booking_and_code_login_through_the_whole_stack(production) -> N
         starts = re.findall(r'name="start" value="([^"]+)"', visitor.get(week_url + next_week)[2])
     status, headers, _html = visitor.post(week_url, {"start": starts[0]})
     assert status == 302 and headers["Location"].endswith("/afspraak/intake/1/")
+    # The demo helper sees visitors at her practice or by video: the visitor chooses.
+    status, headers, _html = visitor.post("/afspraak/manier/", {"mode": "video"})
+    assert status == 302 and headers["Location"].endswith("/afspraak/intake/1/")
     steps = [
         {"name": "Saskia", "email": "saskia.prod@example.org",
          "contact_preference": "alleen-email", "consent": "on"},

@@ -97,6 +97,10 @@ URLS: dict[str, Entry] = {
         role="holder", kwargs=lambda ctx: {"step": 1}, fields=INTAKE_FIELDS
     ),
     "support:booking_summary": Entry(role="holder"),
+    # The holder's helper offers one mode: it is chosen already, so the page sends her on.
+    "support:booking_mode": Entry(
+        role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
+    ),
     "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
     "support:booking_manage": Entry(kwargs=BOOKING_TOKEN, fields=("partner", "email", "nieuw")),
     "support:booking_reschedule": Entry(kwargs=BOOKING_TOKEN, fields=("week", "start")),
@@ -137,6 +141,9 @@ URLS: dict[str, Entry] = {
             "feed-url",
             "upload-file",
         ),
+    ),
+    "practice:modes": Entry(
+        role="helper", fields=("modes", "address", "route", "access", "video_link")
     ),
     "practice:calendar_link": Entry(role="helper"),
     "practice:calendar_feed": Entry(

@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from support.models import Booking, BookingStatus
+from support.booking import modes
+from support.models import Booking, BookingStatus, SessionMode
 
 
 def booking_uid(booking: Booking) -> str:
@@ -33,8 +35,42 @@ def booking_ics(booking: Booking, *, cancel: bool = False) -> bytes:
     # Neutral on purpose: calendars are often seen by others.
     event.add("summary", _("Afspraak"))
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    # Where: the practice's address itself, the video link, or that she will be called; the
+    # description says how long, what it costs and until when she can cancel. Never the topic.
+    place = modes.booking_place(booking, modes.offer_of(booking), with_link=True)
+    if place.address_line:
+        event.add("location", place.address_line)
+    elif place.video_link:
+        event.add("location", place.video_link)
+        event.add("url", place.video_link)
+    elif place.mode == SessionMode.PHONE:
+        event.add("location", _("Telefonisch: je hulpverlener belt je"))
+    event.add("description", place_description(place))
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def place_description(place: modes.Place) -> str:
+    """The place, length, price and cancellation rule in plain words (the `.ics` DESCRIPTION)."""
+    lines = []
+    if place.address_line:
+        lines.append(_("Waar: %(address)s") % {"address": place.address_line})
+        if place.route:
+            lines.append(_("Route: %(note)s") % {"note": place.route})
+        if place.access:
+            lines.append(_("Toegankelijkheid: %(note)s") % {"note": place.access})
+    elif place.video_link:
+        lines.append(_("Videogesprek: %(link)s") % {"link": place.video_link})
+    elif place.mode == SessionMode.PHONE:
+        lines.append(_("Telefonisch: je hulpverlener belt je op het nummer dat je opgaf."))
+    lines.append(_("Duur: %(minutes)s minuten") % {"minutes": place.duration_minutes})
+    if place.price:
+        lines.append(_("Kosten: %(price)s") % {"price": place.price})
+    lines.append(
+        _("Annuleren of verzetten kan kosteloos tot %(until)s (%(hours)s uur van tevoren).")
+        % {"until": date_format(place.cancel_until, "l j F, H:i"), "hours": place.cancel_hours}
+    )
+    return "\n".join(lines)
 
 
 def helper_feed_ics(bookings: list[Booking], *, now: datetime.datetime | None = None) -> bytes:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal import ratelimit
 from support import links
+from support.booking import modes
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.booking.views import (
@@ -29,8 +30,8 @@ from support.booking.views import (
     individual_offer,
     local_times,
 )
-from support.forms import INTAKE_STEPS
-from support.models import Booking, IntakeAnswers, PartnerIntake
+from support.forms import INTAKE_STEPS, MODE_HINTS, ModeForm
+from support.models import Booking, IntakeAnswers, PartnerIntake, SessionMode
 
 SESSION_PARTNER = "partner-claims"
 
@@ -64,6 +65,8 @@ class IntakeJourney:
     before_first_step_url: str | None = None
     # The helper was assigned ("Eerst beschikbare hulpverlener"): the first step says who.
     first_free: bool = False
+    # Adjusts a step's form before it is validated (the visitor's phone, for a phone call).
+    prepare: Callable[[int, forms.Form], None] | None = None
 
 
 def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> HttpResponse:
@@ -74,6 +77,8 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
     status = HTTPStatus.OK
     if request.method == "POST":
         form = form_class(request.POST)
+        if journey.prepare:
+            journey.prepare(step, form)
         if form.is_valid():
             try:
                 journey.save(form.cleaned_data)
@@ -86,6 +91,8 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
         status = HTTPStatus.BAD_REQUEST
     else:
         form = form_class(initial=initial_answers(form_class, journey.answers))
+        if journey.prepare:
+            journey.prepare(step, form)
     if "wants_longer" in form.fields and not journey.booking.conversation_type.extended_minutes:
         del form.fields["wants_longer"]
     return render(
@@ -108,6 +115,58 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
 # -- the visitor ------------------------------------------------------------------------------
 
 
+def _require_phone(step: int, form: forms.Form) -> None:
+    """A phone call needs her number: asked on the first step, where her contact details are."""
+    if "phone" in form.fields:
+        form.fields["phone"].required = True
+        form.fields["phone"].label = _("Telefoon (je hulpverlener belt je op dit nummer)")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_mode(request: HttpRequest) -> HttpResponse:
+    """Where the helper offers more than one mode: the visitor chooses one."""
+    booking = current_booking(request)
+    if booking is None:
+        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
+    offer = modes.offer_of(booking)
+    offered = modes.offered_modes(offer)
+    if request.method == "GET" and offered == [booking.mode]:
+        return redirect("support:booking_intake", step=1)  # one mode: nothing to choose
+    status = HTTPStatus.OK
+    error = None
+    if request.method == "POST":
+        form = ModeForm(request.POST, modes=offered)
+        if form.is_valid():
+            try:
+                modes.booking_choose_mode(
+                    booking=booking,
+                    hold_key=request.session[SESSION_BOOKING]["key"],
+                    offer=offer,
+                    mode=form.cleaned_data["mode"],
+                )
+            except booking_services.BookingRefused as refused:
+                error = refused.message
+            else:
+                return redirect("support:booking_intake", step=1)
+        status = HTTPStatus.BAD_REQUEST
+    else:
+        form = ModeForm(initial={"mode": booking.mode or None}, modes=offered)
+    hints = [(mode, SessionMode(mode).label, MODE_HINTS[SessionMode(mode)]) for mode in offered]
+    return render(
+        request,
+        "support/booking/mode.html",
+        {
+            "booking": booking,
+            "form": form,
+            "error": error,
+            "hints": hints,
+            "address": modes.one_line(booking.helper.practice_address),
+        },
+        status=status,
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters()
@@ -115,8 +174,12 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
     booking = current_booking(request)
     if booking is None:
         return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
+    if not booking.mode:
+        # More than one mode is offered and she has not chosen yet.
+        return redirect("support:booking_mode")
     hold_key = request.session[SESSION_BOOKING]["key"]
     first_free = first_free_assigned(request)
+    several = step == 1 and len(modes.offered_modes(modes.offer_of(booking))) > 1
     journey = IntakeJourney(
         booking=booking,
         answers=booking,
@@ -126,7 +189,9 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
         step_url=lambda number: reverse("support:booking_intake", kwargs={"step": number}),
         summary_url=reverse("support:booking_summary"),
         before_first_step_url=(
-            reverse(
+            reverse("support:booking_mode")
+            if several
+            else reverse(
                 "support:booking_week_first_free",
                 kwargs={"type_slug": booking.conversation_type.slug},
             )
@@ -134,6 +199,7 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
             else reverse("support:booking_choose")
         ),
         first_free=first_free,
+        prepare=_require_phone if booking.mode == SessionMode.PHONE else None,
     )
     return intake_step(request, journey, step)
 
@@ -169,7 +235,9 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
         else:
             del request.session[SESSION_BOOKING]
             return redirect(links.booking_url(submitted) + "?nieuw=1")
-    complete = intake_complete(booking)
+    offer = modes.offer_of(booking)
+    mode_problem = modes.mode_refusal(booking, offer)
+    complete = intake_complete(booking) and not mode_problem
     individual = individual_offer(booking)
     return render(
         request,
@@ -177,6 +245,9 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
         {
             "booking": booking,
             "complete": complete,
+            "mode_problem": mode_problem,
+            "several_modes": len(modes.offered_modes(offer)) > 1,
+            "place": modes.booking_place(booking, offer),
             "error": error,
             "taken_nearest": nearest,
             "individual_offer": individual
@@ -188,6 +259,11 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
 
 
 # -- the partner ------------------------------------------------------------------------------
+
+
+def _partner_context(booking: Booking) -> dict[str, object]:
+    """The partner sees where and how, and a video link under the same rule as the booker."""
+    return {"booking": booking, "place": modes.booking_place(booking, modes.offer_of(booking))}
 
 
 def _partner(token: str) -> PartnerIntake:
@@ -204,7 +280,7 @@ def _claim_key(request: HttpRequest, intake: PartnerIntake) -> str:
 def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpResponse | None:
     """Submitted, or being filled in elsewhere: a page without any answers."""
     if intake.submitted_at is not None:
-        return render(request, "support/partner/done.html", {"booking": intake.booking})
+        return render(request, "support/partner/done.html", _partner_context(intake.booking))
     key = _claim_key(request, intake)
     if not key or key != intake.claim_key:
         return render(
@@ -221,7 +297,7 @@ def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpRespons
 def partner_start(request: HttpRequest, token: str) -> HttpResponse:
     intake = _partner(token)
     if intake.submitted_at is not None:
-        return render(request, "support/partner/done.html", {"booking": intake.booking})
+        return render(request, "support/partner/done.html", _partner_context(intake.booking))
     if request.method == "POST":
         key = _claim_key(request, intake) or secrets.token_urlsafe(24)
         if partner_services.partner_claim(intake=intake, claim_key=key):
@@ -236,7 +312,7 @@ def partner_start(request: HttpRequest, token: str) -> HttpResponse:
             status=HTTPStatus.CONFLICT,
         )
     return render(
-        request, "support/partner/start.html", {"booking": intake.booking, "token": token}
+        request, "support/partner/start.html", {**_partner_context(intake.booking), "token": token}
     )
 
 
@@ -276,14 +352,14 @@ def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
         except booking_services.BookingRefused as refused:
             error = refused.message
         else:
-            return render(request, "support/partner/done.html", {"booking": intake.booking})
+            return render(request, "support/partner/done.html", _partner_context(intake.booking))
     complete = intake_complete(intake)
     return render(
         request,
         "support/partner/summary.html",
         {
+            **_partner_context(intake.booking),
             "intake": intake,
-            "booking": intake.booking,
             "token": token,
             "complete": complete,
             "error": error,

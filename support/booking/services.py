@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import pagecache
-from support.booking import availability, limits
+from support.booking import availability, limits, modes
+from support.booking.errors import BookingRefused as BookingRefused  # re-exported for callers
 from support.booking.selectors import (
     busy,
     cancellation_deadline,
@@ -33,6 +34,7 @@ from support.models import (
     Helper,
     IntakeAnswers,
     Offer,
+    SessionMode,
 )
 from support.outbox import email_queue, queue_reminder
 
@@ -64,14 +66,6 @@ class TooManyHolds(Exception):
 # Live holds one client address may have at once (a couple deciding between two times, and
 # one more); beyond it a client could take a helper's whole week off the calendar.
 MAX_LIVE_HOLDS_PER_CLIENT = 3
-
-
-class BookingRefused(Exception):
-    """A change the rules do not allow; `message` says why, for the visitor."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def lock_helper(helper_id: int) -> Helper:
@@ -169,6 +163,7 @@ def _create_hold(
         hold_key=hold_key,
         hold_client=client,
         hold_expires_at=now + HOLD_DURATION,
+        mode=modes.default_mode(offer),
     )
 
 
@@ -288,6 +283,8 @@ def booking_switch_type(*, booking: Booking, hold_key: str, offer: Offer) -> Boo
             raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
         rules = _check_free(offer, current.starts_at, now=now, exclude=current.pk)
         current.conversation_type_id = offer.conversation_type_id
+        if current.mode not in modes.offered_modes(offer):
+            current.mode = modes.default_mode(offer)  # else she chooses again
         current.ends_at = current.starts_at + rules.duration
         current.blocked_from, current.blocked_until = availability.blocked_range(
             current.starts_at, rules
@@ -315,6 +312,8 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
                 raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
             if current.consent_at is None or not (current.name and current.email):
                 raise BookingRefused(_("Vul eerst alle stappen in."))
+            if refusal := modes.mode_refusal(current, offer):
+                raise BookingRefused(refusal)
             _expire_stale_holds(current.helper_id, now)
             expires = current.hold_expires_at
             if current.status == BookingStatus.EXPIRED or expires is None or expires <= now:
@@ -352,13 +351,25 @@ def locked_booking(booking: Booking) -> Booking:
     )
 
 
-def booking_confirm(*, booking: Booking) -> Booking:
+def booking_confirm(*, booking: Booking, video_link: str = "") -> Booking:
+    """Confirm a request. `video_link`: a link for this session only (video sessions), which
+    takes the place of her standing link; without either a video session is not confirmed."""
+    link = modes.check_video_link(video_link)
     with transaction.atomic():
         current = locked_booking(booking)
         if current.status != BookingStatus.REQUESTED:
             raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
+        if current.mode == SessionMode.VIDEO:
+            if not (link or current.helper.video_link):
+                raise BookingRefused(
+                    _(
+                        "Dit is een videogesprek. Vul een videolink in, of zet een vaste "
+                        "videolink bij ‘Waar en hoe’."
+                    )
+                )
+            current.video_link = link
         current.status = BookingStatus.CONFIRMED
-        current.save(update_fields=["status"])
+        current.save(update_fields=["status", "video_link"])
         email_queue(kind="booking_confirmed", booking=current)
         queue_reminder(current)
     return current

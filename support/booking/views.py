@@ -34,8 +34,8 @@ from portal import pagecache, ratelimit
 from portal.pagecache import reading_page
 from portal.ratelimit import client_digest
 from support import links
+from support.booking import modes, selectors
 from support.booking import partner as partner_services
-from support.booking import selectors
 from support.booking import services as booking_services
 from support.forms import PartnerInviteForm
 from support.models import Booking, ConversationType, Offer, PartnerIntake
@@ -482,9 +482,12 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _manage_context(booking: Booking, token: str, partner_form: forms.Form) -> dict[str, object]:
-    deadline = selectors.cancellation_deadline(booking)
+    # Where and how, for how long, the price and the cancellation rule (support/booking/modes.py).
+    place = modes.booking_place(booking, modes.offer_of(booking))
+    deadline = place.cancel_until
     return {
         "booking": booking,
+        "place": place,
         "token": token,
         "can_cancel": timezone.now() < deadline,
         "deadline": deadline,

@@ -40,10 +40,12 @@ from support.models.directory import (
     MeetingQuerySet,
     Organisation,
     PeerGroup,
+    SessionMode,
     Signup,
     SignupQuerySet,
     SignupStatus,
     validate_discreet,
+    validate_session_modes,
     validate_time_zone,
 )
 from support.models.intake import (
@@ -103,11 +105,13 @@ __all__ = [
     "PartnerIntake",
     "PeerGroup",
     "Role",
+    "SessionMode",
     "Signup",
     "SignupQuerySet",
     "SignupStatus",
     "YesNoUnsure",
     "retention_cutoff",
     "validate_discreet",
+    "validate_session_modes",
     "validate_time_zone",
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from support.fields import EncryptedTextField
-from support.models.directory import Helper
+from support.models.directory import Helper, SessionMode, validate_session_modes
 from support.models.intake import IntakeAnswers
 
 
@@ -73,6 +73,14 @@ class Offer(models.Model):
         _("eigen annuleringstermijn"), null=True, blank=True
     )
     price = models.CharField(_("eigen prijs"), max_length=100, blank=True)
+    # Empty: the helper's own modes. Else only these, for this conversation type.
+    session_modes = models.CharField(
+        _("eigen manieren van gesprekken"),
+        max_length=40,
+        blank=True,
+        validators=[validate_session_modes],
+        help_text=_("Leeg: zoals bij de hulpverlener. Met komma's: praktijk, video, telefoon."),
+    )
 
     class Meta:
         verbose_name = _("aanbod")
@@ -93,6 +101,26 @@ class Offer(models.Model):
     @property
     def shown_price(self) -> str:
         return self.price or self.conversation_type.price
+
+    @property
+    def offered_modes(self) -> list[str]:
+        """What a visitor may choose: the offer's own modes, else its helper's; a helper who set
+        none is met at her practice, as before modes existed."""
+        return (
+            parse_modes(self.session_modes)
+            or parse_modes(self.helper.session_modes)
+            or [SessionMode.PRACTICE.value]
+        )
+
+    @property
+    def mode_labels(self) -> list[str]:
+        return [str(SessionMode(mode).label) for mode in self.offered_modes]
+
+
+def parse_modes(value: str) -> list[str]:
+    """The modes in a stored comma-separated value, known ones only, in SessionMode's order."""
+    chosen = set(value.split(","))
+    return [mode for mode in SessionMode.values if mode in chosen]
 
 
 class AvailabilityRule(models.Model):
@@ -249,6 +277,10 @@ class Booking(IntakeAnswers):
     hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
     token_version = models.PositiveIntegerField(default=1)
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
+    # Where and how (support/booking/modes.py): chosen by the visitor among what is offered.
+    mode = models.CharField(_("manier"), max_length=10, choices=SessionMode.choices, blank=True)
+    # A link for this session only, given by the helper when she confirms (else her own link).
+    video_link = EncryptedTextField(_("videolink voor dit gesprek"), blank=True)
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
     requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
     erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)

@@ -231,6 +231,28 @@ class Forum(Entry):
         verbose_name_plural = _("forums")
 
 
+class SessionMode(models.TextChoices):
+    """Where and how a conversation takes place (support/booking/modes.py)."""
+
+    PRACTICE = "praktijk", _("In de praktijk")
+    VIDEO = "video", _("Via video")
+    PHONE = "telefoon", _("Telefonisch")
+
+
+def validate_session_modes(value: str) -> None:
+    """A comma-separated list of SessionMode values, as Helper and Offer store it."""
+    unknown = [mode for mode in value.split(",") if mode and mode not in SessionMode.values]
+    if unknown:
+        raise ValidationError(
+            _("Onbekende manier van gesprekken: %(modes)s"), params={"modes": ", ".join(unknown)}
+        )
+
+
+def validate_video_link(value: str) -> None:
+    if value and not value.lower().startswith("https://"):
+        raise ValidationError(_("Een videolink begint met https://."))
+
+
 class Helper(Entry):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -270,6 +292,24 @@ class Helper(Entry):
     )
     max_sessions_per_week = models.PositiveSmallIntegerField(
         _("afspraken per week (hoogstens)"), null=True, blank=True
+    )
+    # Where and how she holds her conversations (support/booking/modes.py); an offer may narrow
+    # the modes for one conversation type.
+    session_modes = models.CharField(
+        _("manieren van gesprekken"),
+        max_length=40,
+        default=SessionMode.PRACTICE,
+        blank=True,
+        validators=[validate_session_modes],
+        help_text=_("Met komma's: praktijk, video, telefoon."),
+    )
+    practice_address = models.TextField(_("adres van de praktijk"), blank=True)
+    practice_route = models.CharField(_("route"), max_length=300, blank=True)
+    practice_access = models.CharField(_("toegankelijkheid"), max_length=300, blank=True)
+    # Her standing video link: a key to her room, so encrypted, and shown only to the visitors
+    # of a confirmed booking (support/booking/modes.py).
+    video_link = EncryptedTextField(
+        _("vaste videolink"), blank=True, validators=[validate_video_link]
     )
     # Her private calendar subscription (support/booking/subscription.py): the token, encrypted
     # so she can see her link again, and its SHA-256 to find her by it.

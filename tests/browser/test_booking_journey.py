@@ -1,9 +1,12 @@
 """The booking journey in a real browser, at phone width, with and without JavaScript."""
 
 import datetime
+import re
 from collections.abc import Callable
 
+import icalendar
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -18,6 +21,7 @@ from support.models import (
     Kind,
     Offer,
 )
+from tests.staff_fixtures import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +42,12 @@ def walk_the_journey(page: Page, check: Callable[[Page], None]) -> None:
     page.get_by_role("link", name="Volgende week").click()
     check(page)
     page.locator("button[name=start]").first.click()
+
+    # The demo helper sees visitors at her practice or by video: the visitor chooses.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hoe wil je het gesprek voeren?")
+    check(page)
+    page.get_by_label("In de praktijk").check()
+    page.get_by_role("button", name="Volgende stap").click()
 
     expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
     page.get_by_label("Naam of schuilnaam").fill("Saskia")
@@ -119,6 +129,8 @@ def test_a_no_to_safety_shows_help_at_once(demo, open_page) -> None:
     page.goto("/afspraak/kiezen/")
     page.get_by_role("link", name="Kies een tijd voor een relatiegesprek").click()
     page.locator("button[name=start]").first.click()
+    page.get_by_label("Via video").check()
+    page.get_by_role("button", name="Volgende stap").click()
     page.goto("/afspraak/intake/4/")
     help_block = page.locator("[data-safety-help]")
     expect(help_block).to_be_hidden()
@@ -162,6 +174,12 @@ def test_first_available_helper_through_to_the_intake(
     assert_no_axe_violations(page)
     page.locator("button[name=start]").first.click()
 
+    # Neither has sessions that week: the tie goes to the first helper, the demo's Sanne, who
+    # sees visitors at her practice or by video, so the visitor chooses how.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hoe wil je het gesprek voeren?")
+    assert_no_axe_violations(page)
+    page.get_by_label("In de praktijk").check()
+    page.get_by_role("button", name="Volgende stap").click()
     expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
     booking = Booking.objects.get(status=BookingStatus.HELD)
     assigned = page.locator("[data-assigned-helper]")
@@ -175,3 +193,123 @@ def test_first_available_helper_through_to_the_intake(
     expect(page.get_by_text("Stap 2 van 4")).to_be_visible()
     booking.refresh_from_db()
     assert booking.name == "Saskia" and booking.status == BookingStatus.HELD
+
+
+ROOM = "https://video.example.org/kamer-42"
+
+
+def fill_the_intake(page: Page) -> None:
+    expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
+    page.get_by_label("Naam of schuilnaam").fill("Saskia")
+    page.get_by_label("E-mailadres").fill("saskia@example.org")
+    page.get_by_label("Alleen per e-mail").check()
+    page.get_by_label("Ik geef toestemming").check()
+    page.get_by_role("button", name="Volgende stap").click()
+    page.get_by_label("Ik ben bedrogen").check()
+    page.get_by_label("Het werd ontdekt").check()
+    page.get_by_role("button", name="Volgende stap").click()
+    page.get_by_role("group", name="Weet je partner van deze afspraak?").get_by_label("Ja").check()
+    page.get_by_role("group", name="Komt je partner mee naar het gesprek?").get_by_label(
+        "Ja"
+    ).check()
+    page.get_by_role("button", name="Volgende stap").click()
+    page.get_by_role("group", name="Voel je je thuis veilig?").get_by_label("Ja").check()
+    page.get_by_role("button", name="Naar het overzicht").click()
+
+
+def move_to(booking: Booking, start: datetime.datetime) -> None:
+    """Another time for the booking, in the database: as if the days had passed."""
+    length = booking.ends_at - booking.starts_at
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=start, ends_at=start + length, blocked_from=start, blocked_until=start + length
+    )
+
+
+def test_a_visitor_chooses_video_and_sees_the_link_from_24_hours_before(
+    demo,
+    open_page,
+    make_account,
+    work_queue,
+    assert_no_axe_violations,
+    assert_same_origin,
+) -> None:
+    sanne = Helper.objects.get(slug="hulpverlener-sanne-voorbeeld")
+    make_account("helper", "sanne@example.org", helper=sanne)
+    visitor = open_page(viewport={"width": 320, "height": 640})
+    visitor.goto("/afspraak/kiezen/")
+    visitor.get_by_role("link", name="Kies een tijd voor een relatiegesprek").click()
+    visitor.get_by_role("link", name="Volgende week").click()
+    visitor.locator("button[name=start]").first.click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Hoe wil je het gesprek voeren?")
+    expect(visitor.locator("main")).to_contain_text("Voorbeeldstraat 12, 3511 AB Utrecht")
+    visitor.get_by_label("Via video").check()
+    visitor.get_by_role("button", name="Volgende stap").click()
+    fill_the_intake(visitor)
+    summary = visitor.locator("dl.summary")
+    expect(summary).to_contain_text("Via video.")
+    expect(summary).to_contain_text("60 minuten")
+    expect(summary).to_contain_text("€ 95 (voorbeeldtarief)")
+    assert_no_axe_violations(visitor)
+    visitor.get_by_role("button", name="Aanvraag versturen").click()
+    expect(visitor.get_by_role("heading", name="Je aanvraag is verstuurd")).to_be_visible()
+    manage_url = visitor.url
+    booking = Booking.objects.get()
+    assert (booking.status, booking.mode) == (BookingStatus.REQUESTED, "video")
+
+    # The helper confirms and gives a link for this session (over her standing link).
+    helper = open_page(viewport={"width": 1280, "height": 800})
+    helper.goto("/account/login/")
+    helper.get_by_label("E-mail").fill("sanne@example.org")
+    helper.get_by_label("Wachtwoord").fill(PASSWORD)
+    helper.locator("main form button[type=submit]").first.click()
+    helper.get_by_label("Code").fill(totp_code())
+    helper.locator("main form button[type=submit]").first.click()
+    expect(helper).to_have_url(re.compile(r"/praktijk/$"))
+    helper.goto(f"/praktijk/afspraak/{booking.pk}/")
+    helper.get_by_label("Videolink voor dit gesprek").fill("http://video.example.org/kamer-42")
+    helper.get_by_role("button", name="Bevestigen").click()
+    expect(helper.get_by_role("alert")).to_contain_text("begint met https://")
+    helper.get_by_label("Videolink voor dit gesprek").fill(ROOM)
+    helper.get_by_role("button", name="Bevestigen").click()
+    expect(helper.locator("main").get_by_role("status")).to_contain_text("bevestigd")
+    assert_no_axe_violations(helper)
+    booking.refresh_from_db()
+    assert (booking.status, booking.video_link) == (BookingStatus.CONFIRMED, ROOM)
+    # Her own page for where and how: her modes as the demo set them.
+    helper.get_by_role("link", name="Waar en hoe").click()
+    expect(helper.get_by_label("Via video")).to_be_checked()
+    expect(helper.get_by_label("Telefonisch")).not_to_be_checked()
+    assert_no_axe_violations(helper)
+
+    # More than 24 hours before: the page says when the link will appear, and has no link.
+    visitor.goto(manage_url)
+    main = visitor.locator("main")
+    expect(main).to_contain_text("De link verschijnt hier op")
+    expect(main).not_to_contain_text("kamer-42")
+    expect(main).not_to_contain_text("sanne-voorbeeld")
+    expect(main).to_contain_text("60 minuten")
+    expect(main).to_contain_text("Kosteloos annuleren of verzetten kan tot")
+    assert_no_axe_violations(visitor)
+
+    # Within 24 hours: the link is there.
+    move_to(booking, timezone.now() + datetime.timedelta(hours=20))
+    visitor.goto(manage_url)
+    link = visitor.get_by_role("link", name="Open het videogesprek")
+    expect(link).to_have_attribute("href", ROOM)
+    assert_no_axe_violations(visitor)
+    assert_same_origin(visitor)
+
+    # The confirmation e-mail and its calendar file: the link, how long, the price, the rule.
+    work_queue()
+    (message,) = [m for m in mail.outbox if m.attachments and m.to == ["saskia@example.org"]]
+    assert f"Via video. De link: {ROOM}" in message.body
+    assert "Duur: 60 minuten." in message.body
+    assert "Kosten: € 95 (voorbeeldtarief)." in message.body
+    assert "Kosteloos annuleren of verzetten kan tot" in message.body
+    ((_name, content, _mimetype),) = message.attachments
+    event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == ROOM
+    assert str(event["URL"]) == ROOM
+    assert "Duur: 60 minuten" in str(event["DESCRIPTION"])
+    assert "Kosten: € 95 (voorbeeldtarief)" in str(event["DESCRIPTION"])
+    assert "kosteloos tot" in str(event["DESCRIPTION"])

@@ -31,6 +31,7 @@ MATRIX = {
     "dashboard": ("get", False, HELPER_ONLY | {"other_helper"}),
     "availability": ("get", False, HELPER_ONLY | {"other_helper"}),
     "calendar_link": ("get", False, HELPER_ONLY | {"other_helper"}),
+    "modes": ("get", False, HELPER_ONLY | {"other_helper"}),
     "booking": ("get", True, HELPER_ONLY),
     "booking_action": ("post", True, HELPER_ONLY),
     "intake": ("get", True, HELPER_ONLY),

@@ -24,7 +24,7 @@ from support import outbox
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.directory import services as directory_services
-from support.models import OutgoingEmail, SignupStatus
+from support.models import Booking, OutgoingEmail, SignupStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,9 @@ TOPIC = re.compile(
 GROUP_NAME = "Groep voor bedrogen vrouwen, Utrecht"
 HELPER_NAME = "Sanne, relatietherapeut voor koppels na porno-verslaving"
 SCHEDULE = "elke dinsdag 19.30, na de lotgenotengroep seksverslaving"
+ADDRESS = "Oudegracht 12\n3511 AB Utrecht"
+ADDRESS_LINE = "Oudegracht 12, 3511 AB Utrecht"
+VIDEO_LINK = "https://video.example.org/kamer-42"
 
 
 def kinds(folder: str) -> list[str]:
@@ -98,6 +101,9 @@ def topic_laden(discreet_name, make_group, make_helper, make_offer, make_booking
         profession="Seksuoloog en relatietherapeut",
         takes_bookings=True,
         email_name=discreet_name,
+        session_modes="praktijk",
+        practice_address=ADDRESS,
+        practice_route="Bel aan bij nummer 12.",
     )
     make_account("helper", "sanne@example.org", helper=helper)
     group = make_group(
@@ -183,7 +189,32 @@ def test_the_calendar_file_speaks_the_visitors_language(topic_laden, language: s
     ((_name, content, _mimetype),) = message.attachments
     event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == {"nl": "Afspraak", "en": "Appointment"}[language]
-    assert "LOCATION" not in event
+    # The practice's address itself, and nothing more.
+    assert str(event["LOCATION"]) == ADDRESS_LINE
+
+
+@pytest.mark.parametrize("mode", ["praktijk", "video", "telefoon"])
+@pytest.mark.parametrize("kind", ["booking_confirmed", "booking_reminder", "booking_rescheduled"])
+def test_the_place_is_in_the_location_and_the_text_only(topic_laden, kind: str, mode: str) -> None:
+    """Where it takes place may be in LOCATION and the text, never in the subject, the sender or
+    SUMMARY; and LOCATION and DESCRIPTION say nothing of the topic, whatever the mode."""
+    booking = topic_laden["booking"]
+    Booking.objects.filter(pk=booking.pk).update(mode=mode, video_link=VIDEO_LINK, phone="0612")
+    message = compose(kind, "nl", booking=booking)
+    assert_discreet(message, f"{kind} ({mode})")
+    where = {"praktijk": ADDRESS_LINE, "video": VIDEO_LINK}.get(mode)
+    display_name = parseaddr(message.from_email)[0]
+    for text in (message.subject, display_name):
+        assert "Oudegracht" not in text and "video.example.org" not in text
+    if where:
+        assert where in message.body
+    for _name, content, _mimetype in message.attachments:
+        event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+        assert "Oudegracht" not in str(event["SUMMARY"])
+        assert "video.example.org" not in str(event["SUMMARY"])
+        location = str(event["LOCATION"])
+        assert location == (where or "Telefonisch: je hulpverlener belt je")
+        assert "0612" not in str(content)
 
 
 def test_the_topic_list_catches_what_it_should() -> None:
