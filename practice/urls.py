@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice import calendar_views, modes_views, views
+from practice import calendar_views, modes_views, privacy_views, views
 
 app_name = "practice"
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("werkwijze/", modes_views.modes_page, name="modes"),
     path("agenda/", calendar_views.calendar_link, name="calendar_link"),
     path("agenda/<slug:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
-    path("privacy/", views.person, name="person"),
-    path("privacy/export/", views.person_export, name="person_export"),
-    path("privacy/wissen/", views.person_erase, name="person_erase"),
+    path("privacy/", privacy_views.person, name="person"),
+    path("privacy/export/", privacy_views.person_export, name="person_export"),
+    path("privacy/wissen/", privacy_views.person_erase, name="person_erase"),
 ]

@@ -9,7 +9,6 @@ every view of an intake, every export and every erasure is written to the access
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
@@ -24,29 +23,24 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from practice.accounts import helper_of, is_staff_member
+from practice.accounts import helper_of
 from practice.forms import (
     BusyFeedForm,
     BusyFileForm,
     ConfirmForm,
     DeclineForm,
-    EraseForm,
     ExceptionForm,
     LimitsForm,
-    PersonForm,
     ProposeForm,
     RuleForm,
 )
 from practice.models import AccessAction
 from practice.selectors import open_bookings, own_booking, week_bookings
-from practice.services import access_log, has_explicit_permission
-from support import privacy
-from support.booking import busyfeeds, limits, modes, selectors
+from practice.services import access_log
+from support.booking import busyfeeds, helper_actions, limits, modes, selectors
 from support.booking import services as booking_services
-from support.fields import email_digest
 from support.models import (
     Booking,
     BookingStatus,
@@ -220,7 +214,7 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
                     confirm_form=confirm_form,
                     status=HTTPStatus.BAD_REQUEST,
                 )
-            booking_services.booking_confirm(
+            helper_actions.booking_confirm(
                 booking=booking, video_link=confirm_form.cleaned_data["video_link"]
             )
         elif action == "afwijzen":
@@ -229,7 +223,7 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
                 return _booking_page(
                     request, booking, decline_form=decline_form, status=HTTPStatus.BAD_REQUEST
                 )
-            booking_services.booking_decline(
+            helper_actions.booking_decline(
                 booking=booking, message=decline_form.cleaned_data["message"]
             )
         elif action == "voorstellen":
@@ -238,18 +232,18 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
                 return _booking_page(
                     request, booking, propose_form=propose_form, status=HTTPStatus.BAD_REQUEST
                 )
-            booking_services.booking_propose(
+            helper_actions.booking_propose(
                 booking=booking,
                 start=datetime.datetime.fromisoformat(propose_form.cleaned_data["start"]),
                 message=propose_form.cleaned_data["message"],
             )
         elif action == "verlengen":
-            booking_services.booking_extend(booking=booking)
+            helper_actions.booking_extend(booking=booking)
         elif action == "annuleren":
             booking_services.booking_cancel(booking=booking, by_visitor=False)
         else:
             outcome = BookingStatus.COMPLETED if action == "afgerond" else BookingStatus.NO_SHOW
-            booking_services.booking_record_outcome(booking=booking, outcome=outcome)
+            helper_actions.booking_record_outcome(booking=booking, outcome=outcome)
     except booking_services.BookingRefused as refused:
         error = refused.message
     except booking_services.SlotTaken as taken:
@@ -367,12 +361,12 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
         elif what == "rule":
             rule_form = RuleForm(request.POST, prefix="rule")
             if rule_form.is_valid():
-                booking_services.availability_rule_add(helper=helper, **rule_form.cleaned_data)
+                helper_actions.availability_rule_add(helper=helper, **rule_form.cleaned_data)
                 return _saved(request)
         elif what == "exception":
             exception_form = ExceptionForm(request.POST, prefix="exception")
             if exception_form.is_valid():
-                booking_services.availability_exception_add(
+                helper_actions.availability_exception_add(
                     helper=helper, **exception_form.cleaned_data
                 )
                 return _saved(request)
@@ -382,9 +376,9 @@ def availability(request: HttpRequest, helper: Helper) -> HttpResponse:
             except ValueError:
                 item = 0
             if what == "remove-rule":
-                booking_services.availability_rule_remove(helper=helper, rule_id=item)
+                helper_actions.availability_rule_remove(helper=helper, rule_id=item)
             else:
-                booking_services.availability_exception_remove(helper=helper, exception_id=item)
+                helper_actions.availability_exception_remove(helper=helper, exception_id=item)
             return _saved(request)
         status = HTTPStatus.BAD_REQUEST
     today = timezone.localdate(timezone=helper.zone)
@@ -413,106 +407,3 @@ def _saved(request: HttpRequest) -> HttpResponse:
 
 
 # -- data-subject rights ------------------------------------------------------------------------
-
-
-def personal_data_officer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Staff given the permission to handle personal data by name (superusers included only
-    when it was given to them too)."""
-
-    @wraps(view)
-    @never_cache
-    @sensitive_post_parameters()
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (
-            is_staff_member(request.user)
-            and has_explicit_permission(request.user, "handle_personal_data")
-        ):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _person_page(
-    request: HttpRequest, form: PersonForm, *, status: int = HTTPStatus.OK, **extra: object
-) -> HttpResponse:
-    records = None
-    if form.is_bound and form.is_valid():
-        email = form.cleaned_data["email"]
-        records = privacy.person_records(email)
-        # Every look-up is an access, whether it finds something or not.
-        access_log(request=request, action=AccessAction.LOOK_UP, record=_subject_record(email))
-    elif form.is_bound:
-        status = HTTPStatus.BAD_REQUEST
-    erase_form = extra.pop("erase_form", None) or (
-        EraseForm(initial={"email": records.email}) if records else None
-    )
-    context = {"form": form, "records": records, "erase_form": erase_form, **extra}
-    return render(request, "practice/person.html", context, status=status)
-
-
-@require_http_methods(["GET", "POST"])
-@personal_data_officer
-def person(request: HttpRequest) -> HttpResponse:
-    # POST, so the address never stands in a URL, a log line or the browser history.
-    return _person_page(request, PersonForm(request.POST if request.method == "POST" else None))
-
-
-def _subject_record(email: str) -> str:
-    return f"persoon {email_digest(email)[:16]}"
-
-
-@require_POST
-@personal_data_officer
-def person_export(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST)
-    if not form.is_valid():
-        return _person_page(request, form)
-    email = form.cleaned_data["email"]
-    data = privacy.person_export(privacy.person_records(email))
-    access_log(request=request, action=AccessAction.EXPORT, record=_subject_record(email))
-    if request.POST.get("format") == "html":
-        readable = {key: _readable(value) for key, value in data.items() if isinstance(value, list)}
-        return render(request, "practice/person_export.html", {"data": data, **readable})
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    response["Content-Disposition"] = 'attachment; filename="gegevens.json"'
-    return response
-
-
-def _text(value: object) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_text(item)}" for key, item in value.items())
-    if isinstance(value, list):
-        return "\n".join(_text(item) for item in value) or "–"
-    return "–" if value is None or value == "" else str(value)
-
-
-def _readable(rows: list[dict[str, object]]) -> list[list[tuple[str, str]]]:
-    """The export's rows as (field, text) pairs for the HTML page."""
-    return [[(name, _text(value)) for name, value in row.items()] for row in rows]
-
-
-@require_POST
-@personal_data_officer
-def person_erase(request: HttpRequest) -> HttpResponse:
-    form = EraseForm(request.POST)
-    if not form.is_valid():
-        person_form = PersonForm(request.POST)
-        return _person_page(request, person_form, erase_form=form, status=HTTPStatus.BAD_REQUEST)
-    email = form.cleaned_data["email"]
-    try:
-        erasure = privacy.person_erase(privacy.person_records(email))
-    except privacy.StaffAccount:
-        return _person_page(
-            request,
-            PersonForm(request.POST),
-            erase_form=form,
-            error=_("Dit adres hoort bij een medewerker. Beëindig dat account in het beheer."),
-            status=HTTPStatus.CONFLICT,
-        )
-    access_log(request=request, action=AccessAction.ERASE, record=_subject_record(email))
-    return render(request, "practice/person_erased.html", {"erasure": erasure})

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from support import outbox
+from support.booking import helper_actions
 from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.models import (
@@ -240,17 +241,17 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Bevestigen"))
     def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._apply(request, queryset, lambda b: booking_services.booking_confirm(booking=b),
+        self._apply(request, queryset, lambda b: helper_actions.booking_confirm(booking=b),
                     _("%(count)d afspraak/afspraken bevestigd."))  # fmt: skip
 
     @admin.action(description=_("Afwijzen"))
     def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._apply(request, queryset, lambda b: booking_services.booking_decline(booking=b),
+        self._apply(request, queryset, lambda b: helper_actions.booking_decline(booking=b),
                     _("%(count)d afspraak/afspraken afgewezen."))  # fmt: skip
 
     @admin.action(description=_("Verlengen tot 90 minuten"))
     def extend(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._apply(request, queryset, lambda b: booking_services.booking_extend(booking=b),
+        self._apply(request, queryset, lambda b: helper_actions.booking_extend(booking=b),
                     _("%(count)d afspraak/afspraken verlengd."))  # fmt: skip
 
     @admin.action(description=_("Annuleren"))

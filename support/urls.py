@@ -1,7 +1,7 @@
 from django.urls import path
 
 from support import visitor
-from support.booking import intake
+from support.booking import intake, week
 from support.booking import views as booking
 from support.directory import views as directory
 
@@ -14,10 +14,10 @@ urlpatterns = [
     path("steun/<slug:slug>/aanmelden/", directory.signup, name="signup"),
     path("afspraak/", booking.booking_start, name="booking_start"),
     path("afspraak/kiezen/", booking.booking_choose, name="booking_choose"),
-    path("afspraak/tijden/<int:offer_id>/", booking.booking_week, name="booking_week"),
+    path("afspraak/tijden/<int:offer_id>/", week.booking_week, name="booking_week"),
     path(
         "afspraak/tijden/eerst-beschikbaar/<slug:type_slug>/",
-        booking.booking_week_first_free,
+        week.booking_week_first_free,
         name="booking_week_first_free",
     ),
     path("afspraak/manier/", intake.booking_mode, name="booking_mode"),
@@ -27,7 +27,7 @@ urlpatterns = [
     path("afspraak/beheer/<str:token>/", booking.booking_manage, name="booking_manage"),
     path(
         "afspraak/beheer/<str:token>/verzetten/",
-        booking.booking_reschedule,
+        week.booking_reschedule,
         name="booking_reschedule",
     ),
     path("mijn-afspraken/", visitor.my_bookings, name="my_bookings"),

@@ -28,8 +28,8 @@ from support.booking.views import (
     current_booking,
     first_free_assigned,
     individual_offer,
-    local_times,
 )
+from support.booking.week import local_times
 from support.forms import INTAKE_STEPS, MODE_HINTS, ModeForm
 from support.models import Booking, IntakeAnswers, PartnerIntake, SessionMode
 

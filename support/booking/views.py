@@ -8,135 +8,25 @@ never in the URL or the session; the session only remembers which booking is her
 from __future__ import annotations
 
 import contextlib
-import datetime
-import secrets
-import zoneinfo
-from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TypedDict
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import pagecache, ratelimit
-from portal.pagecache import reading_page
-from portal.ratelimit import client_digest
+from portal import ratelimit
 from support import links
 from support.booking import modes, selectors
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.forms import PartnerInviteForm
-from support.models import Booking, ConversationType, Offer, PartnerIntake
+from support.models import Booking, Offer, PartnerIntake
 
 SESSION_BOOKING = "booking"
-MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
-# The week page shows the offer and its helper (directory) and the free times (availability).
-WEEK_DOMAINS = (pagecache.DIRECTORY, pagecache.AVAILABILITY)
-
-
-def _offers() -> QuerySet[Offer]:
-    return selectors.bookable_offers()
-
-
-def _monday(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
-
-
-@dataclass(frozen=True)
-class WeekSource:
-    """Whose free times a week page shows: one offer, or ("Eerst beschikbare hulpverlener")
-    every offer of one conversation type, merged."""
-
-    offers: tuple[Offer, ...]
-    first_free: bool = False
-
-    @classmethod
-    def of(cls, offer: Offer) -> WeekSource:
-        return cls((offer,))
-
-    @property
-    def offer(self) -> Offer:
-        return self.offers[0]
-
-    @property
-    def conversation_type(self) -> ConversationType:
-        return self.offers[0].conversation_type
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        """The clock the page shows: the helper's own; for several helpers, the site's."""
-        if self.first_free:
-            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        return self.offer.helper.zone
-
-    @property
-    def horizon_days(self) -> int:
-        return max(offer.setting("horizon_days") for offer in self.offers)
-
-    def cache_parts(self, monday: datetime.date) -> tuple[object, ...]:
-        """The key of a week in the shared page cache: validated values only (the URL's
-        language, the offer or conversation type, a Monday within the horizon)."""
-        if self.first_free:
-            return (get_language(), "first", self.conversation_type.pk, monday.isoformat())
-        return (get_language(), self.offer.pk, monday.isoformat())
-
-    def free_times(
-        self, first_day: datetime.date, last_day: datetime.date, exclude: int | None
-    ) -> list[datetime.datetime]:
-        if self.first_free:
-            # A day wider on each side: a helper's own day may begin before the site's.
-            return selectors.first_free_times(
-                self.offers,
-                first_day=first_day - datetime.timedelta(days=1),
-                last_day=last_day + datetime.timedelta(days=1),
-            )
-        return selectors.free_times(
-            offer=self.offer, first_day=first_day, last_day=last_day, exclude=exclude
-        )
-
-
-class WeekOutOfRange(Exception):
-    """The asked week is no week a visitor can book in; `monday` is the nearest one that is."""
-
-    def __init__(self, monday: datetime.date) -> None:
-        super().__init__(monday.isoformat())
-        self.monday = monday
-
-
-def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
-    """The Monday of the week asked for, bounded to this week … the booking horizon.
-
-    Only a valid Monday in that range is ever used (for the page and its cache key); anything
-    else raises WeekOutOfRange with the nearest valid week.
-    """
-    today = timezone.localdate(timezone=source.zone)
-    first = _monday(today)
-    last = _monday(today + datetime.timedelta(days=source.horizon_days))
-    value = request.GET.get("week")
-    if value is None:
-        return first
-    try:
-        wanted = datetime.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        wanted = None
-    if wanted is None:
-        raise WeekOutOfRange(first)
-    monday = min(max(_monday(wanted), first), last)
-    if monday != wanted:
-        raise WeekOutOfRange(monday)
-    return monday
 
 
 def current_booking(request: HttpRequest) -> Booking | None:
@@ -164,7 +54,7 @@ def booking_start(request: HttpRequest) -> HttpResponse:
 def booking_choose(request: HttpRequest) -> HttpResponse:
     """Every offer, and "first available helper" for each type several helpers offer. With
     `?hulpverlener=<slug>` (from her directory page): only that helper's offers."""
-    offers = list(_offers())
+    offers = list(selectors.bookable_offers())
     merged = selectors.first_free_type_ids(offers)
     types = {
         o.conversation_type_id: o.conversation_type
@@ -186,258 +76,13 @@ def booking_choose(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _week_context(
-    request: HttpRequest,
-    source: WeekSource,
-    *,
-    exclude: int | None = None,
-    shared: bool = True,
-    monday: datetime.date | None = None,
-) -> dict[str, object]:
-    """The week page's context. `shared`: take the free times from the shared page cache (the
-    whole page may be cached instead, see _shared_week_page). `monday`: a week from
-    WeekOutOfRange, shown instead of the one asked for."""
-    zone = source.zone
-    if monday is None:
-        monday = _week_start(request, source)
-    sunday = monday + datetime.timedelta(days=6)
-    today = timezone.localdate(timezone=zone)
-    last = _monday(today + datetime.timedelta(days=source.horizon_days))
-    if exclude is None and shared:
-        has_times, days_html, nearest = _cached_week(source, monday)
-    else:
-        has_times, days_html, nearest = _render_week(source, monday, sunday, exclude)
-    return {
-        "offer": source.offer,
-        "first_free": source.conversation_type if source.first_free else None,
-        "days_html": mark_safe(days_html),  # rendered from our template, escaped there
-        "has_times": has_times,
-        "monday": monday,
-        "sunday": sunday,
-        "previous_week": monday - datetime.timedelta(days=7) if monday > _monday(today) else None,
-        "next_week": monday + datetime.timedelta(days=7) if monday < last else None,
-        "nearest": nearest,
-        "nearest_week": _monday(nearest.date()) if nearest else None,
-    }
-
-
-def _cached_week(
-    source: WeekSource, monday: datetime.date
-) -> tuple[bool, str, datetime.datetime | None]:
-    """The free times of one week, the same for every visitor: kept in the shared page cache
-    until the offer or its free times change or a minute passes. Shown times may be that old;
-    the locked check when a time is chosen decides.
-
-    The fragment is rendered without any request: no visitor's messages, user or token can be
-    in it.
-    """
-    sunday = monday + datetime.timedelta(days=6)
-    return pagecache.fragment(
-        "week",
-        source.cache_parts(monday),
-        domains=WEEK_DOMAINS,
-        per_minute=True,
-        render=lambda: _render_week(source, monday, sunday, None),
-    )
-
-
-class WeekDay(TypedDict):
-    label: str
-    times: list[tuple[str, str, str]]  # (ISO time, "HH:MM", what a screen reader says)
-
-
-def _render_week(
-    source: WeekSource, monday: datetime.date, sunday: datetime.date, exclude: int | None
-) -> tuple[bool, str, datetime.datetime | None]:
-    zone = source.zone
-    # One computation covers this week and the nearest free time after it, if it is empty.
-    last_day = sunday + datetime.timedelta(days=selectors.NEAREST_SEARCH_DAYS)
-    times = source.free_times(monday, last_day, exclude)
-    this_week = [t for t in times if monday <= timezone.localtime(t, zone).date() <= sunday]
-    later = [t for t in times if timezone.localtime(t, zone).date() > sunday]
-    days: list[WeekDay] = []
-    for offset in range(7):
-        date = monday + datetime.timedelta(days=offset)
-        days.append({"label": date_format(date, "l j F"), "times": []})
-    for start in this_week:
-        local = timezone.localtime(start, zone)
-        day = days[(local.date() - monday).days]
-        hhmm = local.strftime("%H:%M")
-        day["times"].append((local.isoformat(), hhmm, f"{day['label']} {hhmm}"))
-    days_html = render_to_string("support/booking/week_days.html", {"days": days})
-    nearest = timezone.localtime(later[0], zone) if not this_week and later else None
-    return bool(this_week), str(days_html), nearest
-
-
-def local_times(
-    taken: booking_services.SlotTaken, zone: zoneinfo.ZoneInfo
-) -> list[datetime.datetime]:
-    """The free times offered instead of one just taken, on the helper's clock."""
-    return [timezone.localtime(t, zone) for t in taken.nearest]
-
-
-def _parse_start(value: str, horizon_days: int) -> datetime.datetime | None:
-    """A start time from a form: an ISO time with its offset, between now and the horizon."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        start = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if start.tzinfo is None:
-        return None
-    now = timezone.now()
-    horizon = datetime.timedelta(days=horizon_days + 1)
-    try:
-        in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
-    except OverflowError:  # an offset that takes the time past year 1 or 9999
-        return None
-    return start if in_range else None
-
-
-def _week_redirect(request: HttpRequest, monday: datetime.date) -> HttpResponse:
-    return redirect(f"{request.path}?week={monday.isoformat()}")
-
-
 # A visitor without a session has nothing of her own on the week page but her CSRF token: she
 # gets the page from the shared cache, rendered for an empty request, with her token put in.
 
 
-def _without_session(request: HttpRequest) -> bool:
-    """No session and no messages: nothing on the page can be hers (but the token)."""
-    return (
-        settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and MESSAGES_COOKIE not in request.COOKIES
-    )
-
-
-def _anonymous_copy(request: HttpRequest) -> HttpRequest:
-    """A request with the same path and language and nothing of the visitor's: no cookies,
-    session, user, messages or query string."""
-    clean = HttpRequest()
-    clean.method = "GET"
-    clean.path, clean.path_info = request.path, request.path_info
-    clean.resolver_match = request.resolver_match
-    clean.LANGUAGE_CODE = get_language()
-    clean.user = AnonymousUser()
-    return clean
-
-
-def _shared_week_page(request: HttpRequest, source: WeekSource) -> str:
-    """The whole week page for visitors without a session, from the shared page cache.
-
-    The key holds only validated values; the page is rendered for an anonymous copy of the
-    request, with a placeholder where each visitor's CSRF token goes.
-    """
-    monday = _week_start(request, source)
-
-    def render_page() -> str:
-        context = _week_context(request, source, shared=False)
-        context.update(
-            {"error": None, "taken_nearest": [], "csrf_token": pagecache.CSRF_PLACEHOLDER}
-        )
-        return render_to_string(
-            "support/booking/week.html", context, request=_anonymous_copy(request)
-        )
-
-    return pagecache.fragment(
-        "week-page",
-        source.cache_parts(monday),
-        domains=WEEK_DOMAINS,
-        per_minute=True,
-        render=render_page,
-    )
-
-
-def _hold(request: HttpRequest, source: WeekSource, start: datetime.datetime, key: str) -> Booking:
-    client = client_digest(request)
-    if source.first_free:
-        return booking_services.booking_hold_first_free(
-            offers=source.offers, start=start, hold_key=key, client=client
-        )
-    return booking_services.booking_hold(
-        offer=source.offer, start=start, hold_key=key, client=client
-    )
-
-
-def _week_page(request: HttpRequest, source: WeekSource) -> HttpResponse:
-    """The week page of one offer or of "first available helper": free times, and a hold."""
-    if request.method == "GET" and _without_session(request):
-        try:
-            page = _shared_week_page(request, source)
-        except WeekOutOfRange as out_of_range:
-            return _week_redirect(request, out_of_range.monday)
-        response = HttpResponse(pagecache.put_csrf_token(request, page))
-        pagecache.set_shared_page(response, page)  # kept for the next visitor like her
-        return response
-    status = HTTPStatus.OK
-    error = None
-    nearest: list[datetime.datetime] = []
-    if request.method == "POST":
-        limited = ratelimit.refusal(request, ratelimit.HOLD)
-        start = _parse_start(request.POST.get("start", ""), source.horizon_days)
-        if limited:
-            error = limited
-            status = HTTPStatus.TOO_MANY_REQUESTS
-        elif start is None:
-            error = _("Kies een tijd uit de lijst.")
-            status = HTTPStatus.BAD_REQUEST
-        else:
-            stored = request.session.get(SESSION_BOOKING) or {}
-            key = stored.get("key") or secrets.token_urlsafe(24)
-            try:
-                booking = _hold(request, source, start, key)
-            except booking_services.TooManyHolds:
-                error = _(
-                    "Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten."
-                )
-                status = HTTPStatus.TOO_MANY_REQUESTS
-            except booking_services.SlotTaken as taken:
-                error = taken.reason or _(
-                    "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
-                )
-                nearest = local_times(taken, source.zone)
-                status = HTTPStatus.CONFLICT
-            else:
-                request.session[SESSION_BOOKING] = {
-                    "pk": booking.pk,
-                    "key": key,
-                    "first_free": source.first_free,
-                }
-                return redirect("support:booking_intake", step=1)
-    try:
-        context = _week_context(request, source)
-    except WeekOutOfRange as out_of_range:
-        if request.method == "GET":
-            return _week_redirect(request, out_of_range.monday)
-        context = _week_context(request, source, monday=out_of_range.monday)
-    context.update({"error": error, "taken_nearest": nearest})
-    return render(request, "support/booking/week.html", context, status=status)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
-def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offer = get_object_or_404(_offers(), pk=offer_id)
-    return _week_page(request, WeekSource.of(offer))
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
-def booking_week_first_free(request: HttpRequest, type_slug: str) -> HttpResponse:
-    """ "Eerst beschikbare hulpverlener": the free times of every helper who offers this
-    conversation type, merged; a time held goes to one of them (the service decides)."""
-    offers = selectors.first_free_offers(type_slug)
-    if not offers:
-        raise Http404
-    return _week_page(request, WeekSource(tuple(offers), first_free=True))
-
-
 def individual_offer(booking: Booking) -> Offer | None:
     return (
-        _offers()
+        selectors.bookable_offers()
         .filter(helper_id=booking.helper_id, conversation_type__both_partners=False)
         .first()
     )
@@ -530,44 +175,3 @@ def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpR
     else:
         context["partner_link"] = request.build_absolute_uri(links.partner_url(intake))
     return render(request, "support/booking/manage.html", context)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    booking = links.booking_from_token(token)
-    if booking is None:
-        raise Http404
-    offer = get_object_or_404(
-        _offers(), helper_id=booking.helper_id, conversation_type_id=booking.conversation_type_id
-    )
-    error = None
-    nearest: list[datetime.datetime] = []
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
-        try:
-            if start is None:
-                raise booking_services.SlotTaken([])
-            moved = booking_services.booking_reschedule(
-                booking=booking, start=start, by_visitor=True
-            )
-        except booking_services.SlotTaken as taken:
-            error = taken.reason or _(
-                "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
-            )
-            nearest = local_times(taken, offer.helper.zone)
-            status = HTTPStatus.CONFLICT
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-            status = HTTPStatus.CONFLICT
-        else:
-            return redirect(links.booking_url(moved) + "?verzet=1")
-    try:
-        context = _week_context(request, WeekSource.of(offer), exclude=booking.pk)
-    except WeekOutOfRange as out_of_range:
-        return _week_redirect(request, out_of_range.monday)
-    context.update(
-        {"error": error, "taken_nearest": nearest, "rescheduling": booking, "token": token}
-    )
-    return render(request, "support/booking/week.html", context, status=status)

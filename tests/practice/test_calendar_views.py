@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from practice.models import AccessAction, AccessLogEntry
-from support.booking import calendar, subscription
+from support.booking import calendar, helper_actions, subscription
 from support.booking import services as booking_services
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,11 @@ def test_the_feed_lists_exactly_her_live_sessions_and_nothing_personal(
     anita, make_booking, make_helper, make_offer
 ) -> None:
     requested = make_booking(anita, days=3, name="Saskia Zonnebloem", what_happened="Geheim")
-    confirmed = booking_services.booking_confirm(booking=make_booking(anita, days=4))
+    confirmed = helper_actions.booking_confirm(booking=make_booking(anita, days=4))
     cancelled = make_booking(anita, days=5)
     booking_services.booking_cancel(booking=cancelled, by_visitor=False)
     declined = make_booking(anita, days=6)
-    booking_services.booking_decline(booking=declined, message="Sorry")
+    helper_actions.booking_decline(booking=declined, message="Sorry")
     held = make_booking(anita, days=7, submit=False)
     bram = make_offer(helper=make_helper("bram-voorbeeld", takes_bookings=True))
     other = make_booking(bram, days=3, hour=11)
@@ -86,7 +86,7 @@ def test_the_feed_lists_exactly_her_live_sessions_and_nothing_personal(
 def test_a_reschedule_keeps_the_uid_and_a_cancellation_drops_the_session(
     anita, make_booking
 ) -> None:
-    booking = booking_services.booking_confirm(booking=make_booking(anita, days=3))
+    booking = helper_actions.booking_confirm(booking=make_booking(anita, days=3))
     token = subscription.helper_calendar_token_renew(helper=anita.helper)
     uid = calendar.booking_uid(booking)
     before = events(token)[uid]

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from support import outbox
-from support.booking import services as booking_services
+from support.booking import helper_actions
 from support.models import AvailabilityRule, Booking, BookingStatus, OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_extending_and_cancelling(client: Client, anita, make_booking) -> None:
 
 def test_completed_or_no_show_only_after_the_start(client: Client, anita, make_booking) -> None:
     booking = make_booking(anita)
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     response = client.post(url(booking, "afgerond"))
     assert response.status_code == HTTPStatus.CONFLICT
     assert "Dit kan pas als een bevestigd gesprek is begonnen." in response.content.decode()

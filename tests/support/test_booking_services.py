@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from support import links
+from support.booking import helper_actions
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Offer, OutgoingEmail
 
@@ -240,9 +241,9 @@ def test_extending_to_ninety_minutes_needs_the_next_half_hour_free(make_offer) -
     booking = request(offer, at(4, 10))
     blocker = request(offer, at(4, 11))
     with pytest.raises(booking_services.BookingRefused):
-        booking_services.booking_extend(booking=booking)
+        helper_actions.booking_extend(booking=booking)
     booking_services.booking_cancel(booking=blocker, by_visitor=True)
-    extended = booking_services.booking_extend(booking=booking)
+    extended = helper_actions.booking_extend(booking=booking)
     assert extended.duration_minutes == 90
     assert extended.ends_at - extended.starts_at == datetime.timedelta(minutes=90)
 
@@ -262,7 +263,7 @@ def test_reschedule_keeps_rules_and_one_booking(make_offer) -> None:
 def test_a_visitor_cannot_move_a_session_inside_the_no_cancel_window(make_offer) -> None:
     """Defect 7: the window that stops a late cancellation stops a late move too."""
     offer = make_offer()
-    booking = booking_services.booking_confirm(booking=request(offer, at(4, 10)))
+    booking = helper_actions.booking_confirm(booking=request(offer, at(4, 10)))
     just_inside = booking.starts_at - datetime.timedelta(hours=48)
     with pytest.raises(booking_services.BookingRefused):
         booking_services.booking_reschedule(
@@ -280,7 +281,7 @@ def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
     """Defect 7: the helper confirmed one time; a new time waits for her answer again."""
     offer = make_offer()
     make_account("helper", "helper@example.org", helper=offer.helper)
-    booking = booking_services.booking_confirm(booking=request(offer, at(4, 10)))
+    booking = helper_actions.booking_confirm(booking=request(offer, at(4, 10)))
     moved = booking_services.booking_reschedule(booking=booking, start=at(6, 15), by_visitor=True)
     assert moved.status == BookingStatus.REQUESTED
     kinds = list(
@@ -292,10 +293,10 @@ def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
 def test_confirm_and_decline_only_requests(make_offer) -> None:
     offer = make_offer()
     booking = request(offer, at(4, 10))
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     with pytest.raises(booking_services.BookingRefused):
-        booking_services.booking_decline(booking=booking, message="nee")
-    declined = booking_services.booking_decline(booking=request(offer, at(4, 14)), message="Sorry")
+        helper_actions.booking_decline(booking=booking, message="nee")
+    declined = helper_actions.booking_decline(booking=request(offer, at(4, 14)), message="Sorry")
     assert declined.status == BookingStatus.DECLINED
 
 

@@ -21,8 +21,8 @@ from django.utils import translation
 
 from practice import services as practice_services
 from support import outbox
+from support.booking import helper_actions
 from support.booking import partner as partner_services
-from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.models import Booking, OutgoingEmail, SignupStatus
 
@@ -115,7 +115,7 @@ def topic_laden(discreet_name, make_group, make_helper, make_offer, make_booking
     )
     offer = make_offer(helper=helper)
     booking = make_booking(offer)
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
     seat = directory_services.group_signup(
         group=group, name="Saskia", email="saskia@example.org"

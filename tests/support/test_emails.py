@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from support import outbox
+from support.booking import helper_actions
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, EmailStatus, OutgoingEmail
 from tests.staff_fixtures import give_totp
@@ -162,7 +163,7 @@ def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_booking, work_
     smtp.start()
     booking = book(make_booking)
     work_queue()
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     work_queue()
     booking_services.booking_reschedule(
         booking=booking, start=booking.starts_at + datetime.timedelta(hours=3)
@@ -214,7 +215,7 @@ def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
 ) -> None:
     smtp.start()
     booking = book(make_booking)
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     work_queue()
     reminder = OutgoingEmail.objects.get(kind="booking_reminder")
     task = DBTaskResult.objects.get(args_kwargs__args=[reminder.pk])
@@ -245,7 +246,7 @@ def test_reminder_is_sent_once_moved_by_a_reschedule_and_dropped_by_a_cancel(
 def test_a_cancelled_appointment_gets_no_reminder(smtp, make_booking, work_queue) -> None:
     smtp.start()
     booking = book(make_booking)
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     booking_services.booking_cancel(booking=booking, by_visitor=True)
     make_due()
     work_queue()

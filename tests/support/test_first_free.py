@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from support.booking import limits
+from support.booking import helper_actions, limits
 from support.booking import services as booking_services
 from support.models import AvailabilityRule, Booking, BookingStatus, Offer, OutgoingEmail
 from tests.support.test_booking_services import request, run_concurrently
@@ -110,7 +110,7 @@ def test_first_free_and_single_helper_holds_mixed_never_deadlock(two_offers) -> 
 def many_holds_on_a_day_with_a_limit_of_one(offers: tuple[Offer, Offer]) -> None:
     day = monday_ahead()
     for offer in offers:
-        booking_services.availability_exception_add(
+        helper_actions.availability_exception_add(
             helper=offer.helper, date=day, start=datetime.time(0), end=datetime.time(23, 59)
         )
         limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
@@ -145,7 +145,7 @@ def test_the_helper_with_fewer_sessions_that_week_gets_the_time(two_offers) -> N
     monday = monday_ahead()
     request(anita, local(monday, 10))
     request(anita, local(monday + datetime.timedelta(days=1), 10))
-    booking_services.booking_confirm(booking=request(bea, local(monday, 14)))
+    helper_actions.booking_confirm(booking=request(bea, local(monday, 14)))
 
     held = hold_first_free(two_offers, local(monday + datetime.timedelta(days=2), 12))
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from support.booking import limits, selectors
+from support.booking import helper_actions, limits, selectors
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
 from tests.support.test_booking_services import at, request, run_concurrently
@@ -100,10 +100,10 @@ def test_a_session_just_after_local_midnight_counts_for_the_next_day(make_offer)
     helper = offer.helper
     day = timezone.localdate() + datetime.timedelta(days=5)
     next_day = day + datetime.timedelta(days=1)
-    booking_services.availability_exception_add(
+    helper_actions.availability_exception_add(
         helper=helper, date=day, start=datetime.time(21), end=datetime.time(23, 59)
     )
-    booking_services.availability_exception_add(
+    helper_actions.availability_exception_add(
         helper=helper, date=next_day, start=datetime.time(0), end=datetime.time(6)
     )
     limits.helper_limits_set(helper=helper, per_day=1, per_week=None)
@@ -130,7 +130,7 @@ def test_days_are_her_local_days_across_the_spring_clock_change(make_offer) -> N
         (sunday, datetime.time(0), datetime.time(23, 59)),
         (monday, datetime.time(0), datetime.time(6)),
     ):
-        booking_services.availability_exception_add(helper=helper, date=date, start=start, end=end)
+        helper_actions.availability_exception_add(helper=helper, date=date, start=start, end=end)
     limits.helper_limits_set(helper=helper, per_day=2, per_week=3)
     hold(offer, local(saturday, 22), now=now)
     hold(offer, local(sunday, 0, 30), now=now)  # 23:30 UTC on Saturday: Sunday's first
@@ -161,7 +161,7 @@ def test_a_reschedule_onto_a_full_day_is_refused_and_within_its_day_allowed(make
         booking_services.booking_reschedule(booking=second, start=at(3, 14))
     assert refused.value.reason == DAY_FULL
     with pytest.raises(booking_services.SlotTaken):
-        booking_services.booking_propose(booking=second, start=at(3, 15))
+        helper_actions.booking_propose(booking=second, start=at(3, 15))
 
     moved = booking_services.booking_reschedule(booking=first, start=at(3, 14))
     assert moved.starts_at == at(3, 14)
@@ -205,7 +205,7 @@ def test_twenty_concurrent_holds_on_one_day_with_a_limit_of_three_give_three(
 ) -> None:
     offer = make_offer()
     day = timezone.localdate() + datetime.timedelta(days=4)
-    booking_services.availability_exception_add(
+    helper_actions.availability_exception_add(
         helper=offer.helper, date=day, start=datetime.time(0), end=datetime.time(23, 59)
     )
     limits.helper_limits_set(helper=offer.helper, per_day=3, per_week=None)

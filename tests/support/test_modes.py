@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support import links, outbox, retention
-from support.booking import modes
+from support.booking import helper_actions, modes
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Helper, OutgoingEmail
@@ -60,7 +60,7 @@ def confirmed(make_booking, offer, *, mode: str, days: int = 5, video_link: str 
     key = booking.hold_key
     modes.booking_choose_mode(booking=booking, hold_key=key, offer=offer, mode=mode)
     booking = booking_services.booking_submit(booking=booking, hold_key=key)
-    return booking_services.booking_confirm(booking=booking, video_link=video_link)
+    return helper_actions.booking_confirm(booking=booking, video_link=video_link)
 
 
 def move_to(booking: Booking, start: datetime.datetime) -> None:
@@ -242,7 +242,7 @@ def test_the_confirmation_email_tells_where_how_long_what_it_costs_and_the_cance
     assert STANDING_LINK not in body
 
     # Extended to 90 minutes: the next e-mail and calendar file say so.
-    booking_services.booking_extend(booking=booking)
+    helper_actions.booking_extend(booking=booking)
     reminder = OutgoingEmail.objects.create(
         kind="booking_reminder", language="nl", booking=booking, message_id=make_msgid()
     )
@@ -269,11 +269,11 @@ def test_a_video_session_is_not_confirmed_without_a_link_and_a_bad_link_is_refus
     offer = make_offer(helper=helper_with_modes("video"))
     booking = make_booking(offer)
     with pytest.raises(booking_services.BookingRefused) as refused:
-        booking_services.booking_confirm(booking=booking)
+        helper_actions.booking_confirm(booking=booking)
     assert "Vul een videolink in" in refused.value.message
     for bad in ("http://video.example.org/kamer", "javascript:alert(1)", "https://", "kamer 42"):
         with pytest.raises(booking_services.BookingRefused) as refused:
-            booking_services.booking_confirm(booking=booking, video_link=bad)
+            helper_actions.booking_confirm(booking=booking, video_link=bad)
         assert "begint met https://" in refused.value.message
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED

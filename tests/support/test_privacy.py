@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from practice.models import AccessAction, AccessLogEntry
 from support import privacy
+from support.booking import helper_actions
 from support.booking import partner as partner_services
-from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, PartnerIntake, Signup
@@ -174,7 +174,7 @@ def test_a_partner_invited_by_email_is_found_by_that_address(make_booking) -> No
 
 def test_erasure_keeps_the_status_of_a_session_that_already_took_place(make_booking) -> None:
     booking = make_booking(name=NAME, email=EMAIL)
-    booking_services.booking_confirm(booking=booking)
+    helper_actions.booking_confirm(booking=booking)
     began = timezone.now() - datetime.timedelta(days=2)
     ended = began + datetime.timedelta(hours=1)
     Booking.objects.filter(pk=booking.pk).update(

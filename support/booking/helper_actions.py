@@ -1,0 +1,162 @@
+"""What a helper does with a booking and with her schedule: confirm, decline, propose another
+time, record the outcome, extend to the longer session; her weekly hours and exceptions.
+
+Typed, keyword-only and atomic, like the visitor's side in services.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from support.booking import availability, modes
+from support.booking.errors import BookingRefused
+from support.booking.selectors import busy, offer_for, slot_rules
+from support.booking.services import SlotTaken, booking_reschedule, locked_booking
+from support.models import (
+    OUTCOME_STATUSES,
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    Helper,
+    SessionMode,
+)
+from support.outbox import email_queue, queue_reminder
+
+
+def booking_confirm(*, booking: Booking, video_link: str = "") -> Booking:
+    """Confirm a request. `video_link`: a link for this session only (video sessions), which
+    takes the place of her standing link; without either a video session is not confirmed."""
+    link = modes.check_video_link(video_link)
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if current.status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
+        if current.mode == SessionMode.VIDEO:
+            if not (link or current.helper.video_link):
+                raise BookingRefused(
+                    _(
+                        "Dit is een videogesprek. Vul een videolink in, of zet een vaste "
+                        "videolink bij ‘Waar en hoe’."
+                    )
+                )
+            current.video_link = link
+        current.status = BookingStatus.CONFIRMED
+        current.save(update_fields=["status", "video_link"])
+        email_queue(kind="booking_confirmed", booking=current)
+        queue_reminder(current)
+    return current
+
+
+def booking_decline(*, booking: Booking, message: str = "") -> Booking:
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if current.status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen een aanvraag kan worden afgewezen."))
+        current.status = BookingStatus.DECLINED
+        current.helper_message = message
+        current.token_version += 1
+        current.save(update_fields=["status", "helper_message", "token_version"])
+        email_queue(kind="booking_declined", booking=current)
+    return current
+
+
+def booking_propose(
+    *,
+    booking: Booking,
+    start: datetime.datetime,
+    message: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Helper: move a request to another free time and say so; it stays a request until she
+    confirms, so the visitor can still choose another time or cancel with her link."""
+    with transaction.atomic():
+        # Checked under the lock: a request confirmed meanwhile is not moved.
+        if locked_booking(booking).status != BookingStatus.REQUESTED:
+            raise BookingRefused(_("Alleen voor een aanvraag kun je een andere tijd voorstellen."))
+        current = booking_reschedule(booking=booking, start=start, now=now, notify=False)
+        current.helper_message = message
+        current.save(update_fields=["helper_message"])
+        email_queue(kind="booking_proposed", booking=current)
+    return current
+
+
+def booking_record_outcome(
+    *, booking: Booking, outcome: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Helper: after a confirmed session has begun, note that it took place or that nobody
+    came."""
+    now = now or timezone.now()
+    if outcome not in OUTCOME_STATUSES:
+        raise ValueError(f"not an outcome: {outcome}")
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if current.status != BookingStatus.CONFIRMED or current.starts_at > now:
+            raise BookingRefused(_("Dit kan pas als een bevestigd gesprek is begonnen."))
+        current.status = outcome
+        current.save(update_fields=["status"])
+    return current
+
+
+def booking_extend(*, booking: Booking, now: datetime.datetime | None = None) -> Booking:
+    """60 → 90 minutes by mutual agreement, only if the time after it is still free."""
+    now = now or timezone.now()
+    offer = offer_for(booking)
+    longer = offer.conversation_type.extended_minutes
+    if not longer:
+        raise BookingRefused(_("Dit soort gesprek kan niet langer duren."))
+    try:
+        with transaction.atomic():
+            current = locked_booking(booking)
+            if not current.is_open:
+                raise BookingRefused(_("Deze afspraak kan niet meer worden verlengd."))
+            if current.duration_minutes >= longer:
+                return current
+            # Notice does not apply to lengthening an existing booking, only the free time does.
+            rules = slot_rules(offer, minutes=longer)
+            blocked = availability.blocked_range(current.starts_at, rules)
+            if busy(current.helper, *blocked, exclude=current.pk):
+                raise SlotTaken([])
+            current.ends_at = current.starts_at + rules.duration
+            current.blocked_from, current.blocked_until = blocked
+            current.save()
+            return current
+    except (SlotTaken, IntegrityError) as error:
+        raise BookingRefused(_("De tijd na dit gesprek is niet meer vrij.")) from error
+
+
+def availability_rule_add(
+    *, helper: Helper, weekday: int, start: datetime.time, end: datetime.time
+) -> AvailabilityRule:
+    if end <= start:
+        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
+    return AvailabilityRule.objects.create(helper=helper, weekday=weekday, start=start, end=end)
+
+
+def availability_rule_remove(*, helper: Helper, rule_id: int) -> bool:
+    deleted, _rows = AvailabilityRule.objects.filter(helper=helper, pk=rule_id).delete()
+    return bool(deleted)
+
+
+def availability_exception_add(
+    *,
+    helper: Helper,
+    date: datetime.date,
+    start: datetime.time | None = None,
+    end: datetime.time | None = None,
+) -> AvailabilityException:
+    """Replace the weekly times on one date; without times she is not available that day."""
+    if (start is None) != (end is None):
+        raise BookingRefused(_("Vul een begintijd en een eindtijd in, of geen van beide."))
+    if start is not None and end is not None and end <= start:
+        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
+    return AvailabilityException.objects.create(helper=helper, date=date, start=start, end=end)
+
+
+def availability_exception_remove(*, helper: Helper, exception_id: int) -> bool:
+    deleted, _rows = AvailabilityException.objects.filter(helper=helper, pk=exception_id).delete()
+    return bool(deleted)
