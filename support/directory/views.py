@@ -1,7 +1,10 @@
 """The directory's pages and the sign-up for a peer group."""
 
+from collections import Counter
 from http import HTTPStatus
+from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -9,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from articles.views import PAGE_PARAM
 from portal import ratelimit
 from portal.pagecache import DIRECTORY, reading_page
 from support import links
@@ -17,22 +21,39 @@ from support.directory import services as directory_services
 from support.forms import DirectoryFilterForm, SignupForm
 from support.models import Entry, Kind, PeerGroup
 
+# A phone screen of cards at a time; the filters narrow a long list.
+ENTRIES_PER_PAGE = 40
+KIND_ORDER = {kind: number for number, kind in enumerate(Kind)}
+
 
 @require_GET
-@reading_page(domains=(DIRECTORY,), params=DirectoryFilterForm.base_fields)
+@reading_page(domains=(DIRECTORY,), params=(*DirectoryFilterForm.base_fields, PAGE_PARAM))
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_filters() if request.GET else {}
-    entries = list(Entry.objects.matching(filters).order_by("name"))
+    entries = sorted(
+        Entry.objects.matching(filters), key=lambda e: (KIND_ORDER[Kind(e.kind)], e.name)
+    )
+    totals = Counter(entry.kind for entry in entries)
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get(PAGE_PARAM))
+    # Grouped by kind, each heading with the count of its kind across all pages.
     groups = [
-        (kind, [e for e in entries if e.kind == kind])
+        (kind, [e for e in page.object_list if e.kind == kind], totals[kind])
         for kind in Kind
-        if any(e.kind == kind for e in entries)
+        if any(e.kind == kind for e in page.object_list)
     ]
     return render(
         request,
         "support/directory.html",
-        {"form": form, "groups": groups, "count": len(entries), "filtered": bool(filters)},
+        {
+            "form": form,
+            "groups": groups,
+            "count": len(entries),
+            "filtered": bool(filters),
+            "page": page,
+            # Only values the form accepted go into the page links.
+            "query_prefix": urlencode({name: request.GET[name] for name in filters}),
+        },
     )
 
 

@@ -96,6 +96,33 @@ def test_empty_result_suggests_widening(client: Client, directory) -> None:
     assert "Maak je zoekopdracht ruimer" in html
 
 
+def test_a_long_directory_comes_in_pages_that_keep_the_filters(
+    client: Client, make_organisation, make_helper
+) -> None:
+    """45 organisations for betrayed partners and a helper: 40 cards a page, grouped by kind
+    with each kind's full count, and the next page keeps the filter."""
+    for number in range(45):
+        make_organisation(slug=f"org-{number:02d}", for_betrayed_partner=True)
+    make_helper(slug="hulp-een", for_betrayed_partner=True)
+    make_organisation(slug="alleen-stellen", for_couples=True)
+
+    first = client.get("/steun/?voor=bedrogen-partner").content.decode()
+    assert "46 resultaten" in first
+    assert first.count('<li>\n      <h3><a href="/steun/') == 40
+    assert "Pagina 1 van 2" in first
+    assert "(45)" in first, "the heading counts only this page"
+    assert 'href="?voor=bedrogen-partner&amp;pagina=2"' in first
+
+    second = client.get("/steun/?voor=bedrogen-partner&pagina=2").content.decode()
+    assert second.count('<li>\n      <h3><a href="/steun/') == 6
+    cards = re.compile(r'<h3><a href="/steun/([\w-]+)/">')
+    on_first, on_second = set(cards.findall(first)), set(cards.findall(second))
+    assert not on_first & on_second
+    assert on_first | on_second == {f"org-{n:02d}" for n in range(45)} | {"hulp-een"}
+    # A page that does not exist is the last one, never an error.
+    assert client.get("/steun/?voor=bedrogen-partner&pagina=99").content.decode() == second
+
+
 def test_overview_uses_a_fixed_number_of_queries(
     client: Client, make_group, make_helper, django_assert_max_num_queries
 ) -> None:
