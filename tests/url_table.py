@@ -76,7 +76,9 @@ URLS: dict[str, Entry] = {
     "articles:feed": Entry(post=False),
     "articles:search": Entry(fields=("q", "pagina"), post=False),
     "articles:worksheet": Entry(post=False),
-    "support:directory": Entry(fields=("soort", "voor", "waar", "geloof", "kosten", "mannen", "pagina"), post=False),
+    "support:directory": Entry(
+        fields=("soort", "voor", "waar", "geloof", "kosten", "mannen", "pagina"), post=False
+    ),
     "support:entry": Entry(kwargs=lambda ctx: {"slug": ctx["group"].slug}, post=False),
     "support:signup": Entry(
         kwargs=lambda ctx: {"slug": ctx["group"].slug},
