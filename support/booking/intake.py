@@ -122,6 +122,16 @@ def _require_phone(step: int, form: forms.Form) -> None:
         form.fields["phone"].label = _("Telefoon (je hulpverlener belt je op dit nummer)")
 
 
+def _other_time_url(request: HttpRequest, booking: Booking) -> str:
+    """Where "choose another time" leads: back to the merged week for a helper who was
+    assigned ("Eerst beschikbare hulpverlener"), else to the choice of conversation."""
+    if first_free_assigned(request):
+        return reverse(
+            "support:booking_week_first_free", kwargs={"type_slug": booking.conversation_type.slug}
+        )
+    return reverse("support:booking_choose")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_mode(request: HttpRequest) -> HttpResponse:
@@ -162,6 +172,7 @@ def booking_mode(request: HttpRequest) -> HttpResponse:
             "error": error,
             "hints": hints,
             "address": modes.one_line(booking.helper.practice_address),
+            "other_time_url": _other_time_url(request, booking),
         },
         status=status,
     )
@@ -189,14 +200,7 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
         step_url=lambda number: reverse("support:booking_intake", kwargs={"step": number}),
         summary_url=reverse("support:booking_summary"),
         before_first_step_url=(
-            reverse("support:booking_mode")
-            if several
-            else reverse(
-                "support:booking_week_first_free",
-                kwargs={"type_slug": booking.conversation_type.slug},
-            )
-            if first_free
-            else reverse("support:booking_choose")
+            reverse("support:booking_mode") if several else _other_time_url(request, booking)
         ),
         first_free=first_free,
         prepare=_require_phone if booking.mode == SessionMode.PHONE else None,

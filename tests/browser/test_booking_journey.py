@@ -178,6 +178,10 @@ def test_first_available_helper_through_to_the_intake(
     # sees visitors at her practice or by video, so the visitor chooses how.
     expect(page.get_by_role("heading", level=1)).to_have_text("Hoe wil je het gesprek voeren?")
     assert_no_axe_violations(page)
+    # Another time means the merged week again, not one helper's.
+    expect(page.get_by_role("link", name="Andere tijd kiezen")).to_have_attribute(
+        "href", "/afspraak/tijden/eerst-beschikbaar/individueel-gesprek/"
+    )
     page.get_by_label("In de praktijk").check()
     page.get_by_role("button", name="Volgende stap").click()
     expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
