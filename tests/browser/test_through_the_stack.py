@@ -118,6 +118,10 @@ def test_the_booking_journey_through_nginx(stack, browser: Browser) -> None:
     page.get_by_role("link", name="Kies een tijd voor een relatiegesprek").click()
     page.get_by_role("link", name="Volgende week").click()
     page.locator("button[name=start]").first.click()
+    # The demo helper sees visitors at her practice or by video: the visitor chooses.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hoe wil je het gesprek voeren?")
+    page.get_by_label("In de praktijk").check()
+    page.get_by_role("button", name="Volgende stap").click()
     expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
     page.get_by_label("Naam of schuilnaam").fill("Saskia")
     page.get_by_label("E-mailadres").fill("saskia.stack@example.org")
