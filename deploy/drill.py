@@ -42,18 +42,14 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from stack import free_port  # deploy/stack.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 TLS = ssl._create_unverified_context()  # the stack's certificate is self-signed
 UNAVAILABLE_TEXT = "even niet bereikbaar"  # our 503 page and nginx's 502 page
 FRAME_MARKER = "data-quick-exit"
 BLOCKING = ("vastgehouden", "aangevraagd", "bevestigd")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def say(text: str) -> None:
@@ -161,8 +157,13 @@ class Postgres:
             f"-p {self.port} -k {self.folder} -c listen_addresses={HOST} -c fsync=off "
             "-c synchronous_commit=off -c max_connections=200"
         )
-        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
-                 str(self.folder / "log"), "-o", options, "-w", "start")  # fmt: skip
+        try:
+            self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
+                     str(self.folder / "log"), "-o", options, "-w", "start")  # fmt: skip
+        except subprocess.CalledProcessError as error:
+            # Say why: the server's own log is removed with the drill's folder.
+            log = (self.folder / "log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"PostgreSQL did not start: {error.stderr!r}\n{log}") from error
 
     def stop(self) -> None:
         self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
@@ -424,7 +425,7 @@ import datetime, json
 from django.db import transaction
 from django.utils import timezone
 from support import outbox
-from support.booking import services
+from support.booking import modes, services
 from support.models import Offer
 offer = Offer.objects.filter(active=True).first() if hasattr(Offer, "active") else None
 offer = offer or Offer.objects.first()
@@ -441,6 +442,9 @@ for days in range(15, 60):
             continue
     if booking:
         break
+if not booking.mode:  # the helper offers more than one way of meeting: choose the first
+    booking = modes.booking_choose_mode(
+        booking=booking, hold_key="drill", offer=offer, mode=modes.offered_modes(offer)[0])
 services.booking_save_intake(booking=booking, hold_key="drill", answers={
     "name": "Drill", "email": "drill@example.org", "consent": True})
 booking = services.booking_submit(booking=booking, hold_key="drill")
