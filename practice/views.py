@@ -172,6 +172,9 @@ def _booking_page(
         "decline_form": decline_form or DeclineForm(),
         "confirm_form": confirm_form or ConfirmForm(),
         "is_video": booking.mode == SessionMode.VIDEO,
+        "can_change_link": booking.mode == SessionMode.VIDEO
+        and booking.status == BookingStatus.CONFIRMED
+        and booking.ends_at > now,
         "video_link": modes.video_link_for(booking),
         "propose_form": propose_form
         or (ProposeForm(times=_free_choices(booking)) if is_request else None),
@@ -187,6 +190,7 @@ def booking_detail(request: HttpRequest, helper: Helper, pk: int) -> HttpRespons
 
 ACTIONS = {
     "bevestigen": gettext_lazy("bevestigd"),
+    "videolink": gettext_lazy("bijgewerkt: de aanvrager krijgt de nieuwe link per e-mail"),
     "afwijzen": gettext_lazy("afgewezen"),
     "voorstellen": gettext_lazy("verzet naar de voorgestelde tijd"),
     "verlengen": gettext_lazy("verlengd"),
@@ -215,6 +219,19 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
                     status=HTTPStatus.BAD_REQUEST,
                 )
             helper_actions.booking_confirm(
+                booking=booking, video_link=confirm_form.cleaned_data["video_link"]
+            )
+        elif action == "videolink":
+            confirm_form = ConfirmForm(request.POST)
+            if not confirm_form.is_valid():
+                return _booking_page(
+                    request,
+                    booking,
+                    error=str(confirm_form.errors["video_link"][0]),
+                    confirm_form=confirm_form,
+                    status=HTTPStatus.BAD_REQUEST,
+                )
+            helper_actions.booking_set_video_link(
                 booking=booking, video_link=confirm_form.cleaned_data["video_link"]
             )
         elif action == "afwijzen":

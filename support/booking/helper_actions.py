@@ -52,6 +52,35 @@ def booking_confirm(*, booking: Booking, video_link: str = "") -> Booking:
     return current
 
 
+def booking_set_video_link(
+    *, booking: Booking, video_link: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Change the link of a confirmed video session that has not ended (empty: her standing
+    link). The visitor gets the confirmation again, with the new link."""
+    link = modes.check_video_link(video_link)
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if (
+            current.mode != SessionMode.VIDEO
+            or current.status != BookingStatus.CONFIRMED
+            or current.ends_at <= now
+        ):
+            raise BookingRefused(
+                _("Alleen bij een bevestigd videogesprek dat nog komt kun je de link wijzigen.")
+            )
+        if not (link or current.helper.video_link):
+            raise BookingRefused(
+                _("Vul een videolink in, of zet een vaste videolink bij ‘Waar en hoe’.")
+            )
+        if link == current.video_link:
+            return current
+        current.video_link = link
+        current.save(update_fields=["video_link"])
+        email_queue(kind="booking_confirmed", booking=current)
+    return current
+
+
 def booking_decline(*, booking: Booking, message: str = "") -> Booking:
     with transaction.atomic():
         current = locked_booking(booking)

@@ -406,3 +406,51 @@ def test_the_helper_adds_a_link_when_she_confirms_a_video_session(
     assert "kamer-42" not in raw
     page = client.get(reverse("practice:booking", kwargs={"pk": booking.pk})).content.decode()
     assert re.search(r"Via video: https://video\.example\.org/kamer-42", page)
+
+
+NEW_LINK = "https://video.example.org/kamer-77"
+
+
+def test_the_helper_changes_the_link_of_a_confirmed_video_session(
+    helper_client, make_booking
+) -> None:
+    """The room moved: she changes the link, the visitor gets the confirmation again with the
+    new link, and a request, an ended session or a bad link are refused in words."""
+    client, offer = helper_client
+    Helper.objects.filter(pk=offer.helper_id).update(session_modes="video")
+    offer.helper.session_modes = "video"
+    booking = make_booking(offer)
+    change = reverse("practice:booking_action", kwargs={"pk": booking.pk, "action": "videolink"})
+    page_url = reverse("practice:booking", kwargs={"pk": booking.pk})
+
+    # Not yet confirmed: nothing to change, and no form for it.
+    assert "Videolink wijzigen" not in client.get(page_url).content.decode()
+    response = client.post(change, {"video_link": NEW_LINK})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Alleen bij een bevestigd videogesprek" in response.content.decode()
+
+    confirm = reverse("practice:booking_action", kwargs={"pk": booking.pk, "action": "bevestigen"})
+    assert client.post(confirm, {"video_link": OWN_LINK}).status_code == HTTPStatus.FOUND
+    assert "Videolink wijzigen" in client.get(page_url).content.decode()
+
+    response = client.post(change, {"video_link": "http://video.example.org/kamer"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Een videolink begint met https://" in response.content.decode()
+    assert "http://video.example.org/kamer" in response.content.decode(), "what she typed"
+
+    assert client.post(change, {"video_link": NEW_LINK}).status_code == HTTPStatus.FOUND
+    booking.refresh_from_db()
+    assert booking.video_link == NEW_LINK
+    sent = OutgoingEmail.objects.filter(kind="booking_confirmed", booking=booking).order_by("pk")
+    assert sent.count() == 2
+    body = outbox._compose(sent.last()).body
+    assert NEW_LINK in body and "kamer-42" not in body
+
+    # The same link again sends nothing new.
+    assert client.post(change, {"video_link": NEW_LINK}).status_code == HTTPStatus.FOUND
+    assert sent.count() == 2
+
+    # Once the session has ended, the link stays as it was.
+    ended = booking.ends_at + datetime.timedelta(minutes=1)
+    with pytest.raises(booking_services.BookingRefused):
+        helper_actions.booking_set_video_link(booking=booking, video_link=OWN_LINK, now=ended)
