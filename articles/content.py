@@ -280,30 +280,8 @@ class Library:
                     if name.endswith(".md") and name not in NOT_ARTICLES and entry.is_file():
                         stat = entry.stat()
                         files[name] = (stat.st_mtime_ns, stat.st_size)
-        diagrams_dir = self.directory / "diagrams"
-        diagrams = tuple(
-            sorted((p.name, p.stat().st_mtime_ns) for p in diagrams_dir.glob("*.svg"))
-            if diagrams_dir.is_dir()
-            else ()
-        )
-        diagrams_changed = diagrams != self._diagrams_signature
-        self._diagrams_signature = diagrams
-        if diagrams_changed:
-            digest = hashlib.sha256()
-            for name, _mtime in diagrams:
-                digest.update(name.encode() + b"\0" + (diagrams_dir / name).read_bytes())
-            self._fingerprint = digest.hexdigest()
-        where = snapshot.location(
-            self.directory, self.cache_dir, fingerprint=self._fingerprint, files=files
-        )
-        if (
-            not self._entries
-            and where is not None
-            and (loaded := snapshot.read(where[0], names=files.keys())) is not None
-        ):
-            self._entries, self.content_key = loaded, where[1]
-            self.version += 1
-            self._views = {}
+        diagrams_changed = self._check_diagrams()
+        if not self._entries and self._load_snapshot(files):
             return
         changed = diagrams_changed or files.keys() != self._entries.keys()
         for name in list(self._entries):
@@ -317,11 +295,48 @@ class Library:
         if changed:
             self.version += 1
             self._views = {}
-            if where is None:
-                self.content_key = f"memory-{id(self)}-{self.version}"
-            else:
-                self.content_key = where[1]
-                snapshot.write(where[0], self._entries)
+            self._save_snapshot(files)
+
+    def _check_diagrams(self) -> bool:
+        """Whether the diagrams changed; if so, their fingerprint is made again."""
+        diagrams_dir = self.directory / "diagrams"
+        diagrams = tuple(
+            sorted((p.name, p.stat().st_mtime_ns) for p in diagrams_dir.glob("*.svg"))
+            if diagrams_dir.is_dir()
+            else ()
+        )
+        if diagrams == self._diagrams_signature:
+            return False
+        self._diagrams_signature = diagrams
+        digest = hashlib.sha256()
+        for name, _mtime in diagrams:
+            digest.update(name.encode() + b"\0" + (diagrams_dir / name).read_bytes())
+        self._fingerprint = digest.hexdigest()
+        return True
+
+    # The snapshot's key is made only when loading starts or something changed: a check that
+    # finds nothing new hashes nothing.
+
+    def _snapshot(self, files: dict[str, tuple[int, int]]) -> tuple[Path, str] | None:
+        return snapshot.location(
+            self.directory, self.cache_dir, fingerprint=self._fingerprint, files=files
+        )
+
+    def _load_snapshot(self, files: dict[str, tuple[int, int]]) -> bool:
+        where = self._snapshot(files)
+        if where is None or (loaded := snapshot.read(where[0], names=files.keys())) is None:
+            return False
+        self._entries, self.content_key = loaded, where[1]
+        self.version += 1
+        self._views = {}
+        return True
+
+    def _save_snapshot(self, files: dict[str, tuple[int, int]]) -> None:
+        if (where := self._snapshot(files)) is None:
+            self.content_key = f"memory-{id(self)}-{self.version}"
+            return
+        self.content_key = where[1]
+        snapshot.write(where[0], self._entries)
 
     def _load(self, path: Path, signature: tuple[int, int]) -> _Entry:
         try:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import snowballstemmer
 from django.utils.translation import gettext_lazy
@@ -37,8 +38,7 @@ SUMMARY_WEIGHT = 3.0
 TEXT_WEIGHT = 1.0
 SNIPPET_WORDS = 30
 RECENT_QUERIES = 256
-# Bump when what a saved index holds, or how words become terms, changes.
-SEARCH_INDEX_VERSION = "1"
+ARTICLE_LABEL = gettext_lazy("Artikel")
 
 # A word of two or more characters, or a single digit: `\w{2,}` takes a whole run of word
 # characters, so `\d` only ever matches a run of one.
@@ -121,20 +121,19 @@ class Result:
         return snippet(self.document, self.forms)
 
 
-class Segment:
+class Segment(Protocol):
     """Documents and, per term, the numbers of the documents that contain it (ascending) with
     its weight in each, and every folded word form seen for it (to mark matches)."""
 
-    documents: Sequence[Document]
+    @property
+    def documents(self) -> Sequence[Document]: ...
 
-    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None:
-        raise NotImplementedError
+    def posting(self, term: str) -> tuple[Sequence[int], Sequence[float]] | None: ...
 
-    def forms(self, term: str) -> Iterable[str]:
-        raise NotImplementedError
+    def forms(self, term: str) -> Iterable[str]: ...
 
 
-class MemorySegment(Segment):
+class MemorySegment:
     def __init__(self, documents: Iterable[Document]) -> None:
         self.documents = list(documents)
         # Two flat arrays a term: 12 bytes a posting instead of a dict entry and a float object.
@@ -202,7 +201,7 @@ class MemorySegment(Segment):
         os.replace(meta_file.with_suffix(suffix), meta_file)
 
 
-class DiskSegment(Segment):
+class DiskSegment:
     """A saved segment, its postings mapped from the file rather than read: every app server
     on the machine shares one copy, and only the postings of searched terms are ever read."""
 
@@ -243,7 +242,7 @@ class SearchIndex:
     """Documents given here, after those of any segments given (the articles, kept on disk)."""
 
     def __init__(self, documents: Iterable[Document], *, segments: Iterable[Segment] = ()) -> None:
-        self.segments = [*segments, MemorySegment(documents)]
+        self.segments: list[Segment] = [*segments, MemorySegment(documents)]
         self.documents: list[Document] = []
         self._offsets: list[int] = []
         for segment in self.segments:
@@ -334,9 +333,8 @@ def register_provider(
 
 
 def article_documents(library: content.Library) -> list[Document]:
-    label = gettext_lazy("Artikel")
     return [
-        Document("article", label, a.get_absolute_url(), a.title, a.summary, a.body)
+        Document("article", ARTICLE_LABEL, a.get_absolute_url(), a.title, a.summary, a.body)
         for a in library.all_published()
     ]
 
@@ -345,12 +343,12 @@ def article_segment(library: content.Library) -> Segment:
     """The articles' part of the index. With a render cache it is saved there under the
     library's content key (by `check_content` on deploy, or by the first process that needs
     it) and mapped from disk by every process after that."""
-    if library.cache_dir is None or not library.content_key.strip():
+    # The content key covers this module's code too: an index saved by other code is not used.
+    if library.cache_dir is None or not library.content_key:
         return MemorySegment(article_documents(library))
-    base = library.cache_dir / "search" / f"{SEARCH_INDEX_VERSION}-{library.content_key}"
-    label = gettext_lazy("Artikel")
+    base = library.cache_dir / "search" / library.content_key
     try:
-        return DiskSegment(base, label)
+        return DiskSegment(base, ARTICLE_LABEL)
     except FileNotFoundError:
         pass
     except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
@@ -359,10 +357,10 @@ def article_segment(library: content.Library) -> Segment:
     try:
         segment.save(base)
         folder = library.content_key.split("-")[0]
-        for old in base.parent.glob(f"{SEARCH_INDEX_VERSION}-{folder}-*"):
+        for old in base.parent.glob(f"{folder}-*"):
             if old.stem != base.name:
                 old.unlink(missing_ok=True)
-        return DiskSegment(base, label)
+        return DiskSegment(base, ARTICLE_LABEL)
     except OSError:
         logger.warning("Could not save the search index in %s", base.parent)
         return segment

@@ -14,14 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from articles.rendering import RENDER_PIPELINE_VERSION
-
 logger = logging.getLogger(__name__)
 
-# Bump when what the snapshot holds changes shape.
-SNAPSHOT_VERSION = "1"
-# The modules whose code decides what loading and indexing make of a file: a snapshot or a
-# saved search index made by other code is not used.
+# The modules whose code decides what loading and indexing make of a file (and what a snapshot
+# holds): a snapshot or a saved search index made by other code is not used, so none of them
+# needs a version number to bump.
 _LOADING_CODE = ("content.py", "frontmatter.py", "rendering.py", "search.py", "snapshot.py")
 
 
@@ -45,10 +42,7 @@ def location(
     if cache_dir is None:
         return None
     folder = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16]
-    digest = hashlib.sha256(
-        f"{SNAPSHOT_VERSION}\0{RENDER_PIPELINE_VERSION}\0{code_fingerprint()}\0"
-        f"{fingerprint}\0".encode()
-    )
+    digest = hashlib.sha256(f"{code_fingerprint()}\0{fingerprint}\0".encode())
     for name, (mtime, size) in sorted(files.items()):
         digest.update(f"{name}\0{mtime}\0{size}\n".encode())
     key = f"{folder}-{digest.hexdigest()[:32]}"

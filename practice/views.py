@@ -172,9 +172,7 @@ def _booking_page(
         "decline_form": decline_form or DeclineForm(),
         "confirm_form": confirm_form or ConfirmForm(),
         "is_video": booking.mode == SessionMode.VIDEO,
-        "can_change_link": booking.mode == SessionMode.VIDEO
-        and booking.status == BookingStatus.CONFIRMED
-        and booking.ends_at > now,
+        "can_change_link": modes.video_link_changeable(booking, now),
         "video_link": modes.video_link_for(booking),
         "propose_form": propose_form
         or (ProposeForm(times=_free_choices(booking)) if is_request else None),
@@ -208,7 +206,8 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
     booking = own_booking(helper, pk)
     decline_form = propose_form = confirm_form = None
     try:
-        if action == "bevestigen":
+        if action in ("bevestigen", "videolink"):
+            # Confirming and changing the link take the same field: a video session's link.
             confirm_form = ConfirmForm(request.POST)
             if not confirm_form.is_valid():
                 return _booking_page(
@@ -218,22 +217,12 @@ def booking_action(request: HttpRequest, helper: Helper, pk: int, action: str) -
                     confirm_form=confirm_form,
                     status=HTTPStatus.BAD_REQUEST,
                 )
-            helper_actions.booking_confirm(
-                booking=booking, video_link=confirm_form.cleaned_data["video_link"]
+            give_link = (
+                helper_actions.booking_confirm
+                if action == "bevestigen"
+                else helper_actions.booking_set_video_link
             )
-        elif action == "videolink":
-            confirm_form = ConfirmForm(request.POST)
-            if not confirm_form.is_valid():
-                return _booking_page(
-                    request,
-                    booking,
-                    error=str(confirm_form.errors["video_link"][0]),
-                    confirm_form=confirm_form,
-                    status=HTTPStatus.BAD_REQUEST,
-                )
-            helper_actions.booking_set_video_link(
-                booking=booking, video_link=confirm_form.cleaned_data["video_link"]
-            )
+            give_link(booking=booking, video_link=confirm_form.cleaned_data["video_link"])
         elif action == "afwijzen":
             decline_form = DeclineForm(request.POST)
             if not decline_form.is_valid():

@@ -37,19 +37,25 @@ def booking_confirm(*, booking: Booking, video_link: str = "") -> Booking:
         if current.status != BookingStatus.REQUESTED:
             raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
         if current.mode == SessionMode.VIDEO:
-            if not (link or current.helper.video_link):
-                raise BookingRefused(
-                    _(
-                        "Dit is een videogesprek. Vul een videolink in, of zet een vaste "
-                        "videolink bij ‘Waar en hoe’."
-                    )
-                )
-            current.video_link = link
+            current.video_link = _session_link(current, link)
         current.status = BookingStatus.CONFIRMED
         current.save(update_fields=["status", "video_link"])
         email_queue(kind="booking_confirmed", booking=current)
         queue_reminder(current)
     return current
+
+
+def _session_link(booking: Booking, link: str) -> str:
+    """The link a video session gets: its own, or none to use her standing link; with
+    neither, the session cannot go ahead."""
+    if not (link or booking.helper.video_link):
+        raise BookingRefused(
+            _(
+                "Dit is een videogesprek. Vul een videolink in, of zet een vaste "
+                "videolink bij ‘Waar en hoe’."
+            )
+        )
+    return link
 
 
 def booking_set_video_link(
@@ -61,19 +67,11 @@ def booking_set_video_link(
     now = now or timezone.now()
     with transaction.atomic():
         current = locked_booking(booking)
-        if (
-            current.mode != SessionMode.VIDEO
-            or current.status != BookingStatus.CONFIRMED
-            or current.ends_at <= now
-        ):
+        if not modes.video_link_changeable(current, now):
             raise BookingRefused(
                 _("Alleen bij een bevestigd videogesprek dat nog komt kun je de link wijzigen.")
             )
-        if not (link or current.helper.video_link):
-            raise BookingRefused(
-                _("Vul een videolink in, of zet een vaste videolink bij ‘Waar en hoe’.")
-            )
-        if link == current.video_link:
+        if _session_link(current, link) == current.video_link:
             return current
         current.video_link = link
         current.save(update_fields=["video_link"])

@@ -170,6 +170,15 @@ def one_line(address: str) -> str:
     return ", ".join(line.strip() for line in address.splitlines() if line.strip())
 
 
+def video_link_changeable(booking: Booking, now: datetime.datetime) -> bool:
+    """Whether the helper may still give a confirmed video session another link."""
+    return (
+        booking.mode == SessionMode.VIDEO
+        and booking.status == BookingStatus.CONFIRMED
+        and now < booking.ends_at
+    )
+
+
 def video_link_visible(booking: Booking, now: datetime.datetime) -> bool:
     return (
         booking.mode == SessionMode.VIDEO

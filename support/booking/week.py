@@ -33,7 +33,7 @@ from portal.ratelimit import client_digest
 from support import links
 from support.booking import selectors
 from support.booking import services as booking_services
-from support.booking.limits import monday_of as _monday
+from support.booking.limits import monday_of
 from support.booking.views import SESSION_BOOKING
 from support.models import Booking, ConversationType, Offer
 
@@ -110,8 +110,8 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     else raises WeekOutOfRange with the nearest valid week.
     """
     today = timezone.localdate(timezone=source.zone)
-    first = _monday(today)
-    last = _monday(today + datetime.timedelta(days=source.horizon_days))
+    first = monday_of(today)
+    last = monday_of(today + datetime.timedelta(days=source.horizon_days))
     value = request.GET.get("week")
     if value is None:
         return first
@@ -121,7 +121,7 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
         wanted = None
     if wanted is None:
         raise WeekOutOfRange(first)
-    monday = min(max(_monday(wanted), first), last)
+    monday = min(max(monday_of(wanted), first), last)
     if monday != wanted:
         raise WeekOutOfRange(monday)
     return monday
@@ -143,7 +143,7 @@ def _week_context(
         monday = _week_start(request, source)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
-    last = _monday(today + datetime.timedelta(days=source.horizon_days))
+    last = monday_of(today + datetime.timedelta(days=source.horizon_days))
     if exclude is None and shared:
         has_times, days_html, nearest = _cached_week(source, monday)
     else:
@@ -155,10 +155,10 @@ def _week_context(
         "has_times": has_times,
         "monday": monday,
         "sunday": sunday,
-        "previous_week": monday - datetime.timedelta(days=7) if monday > _monday(today) else None,
+        "previous_week": monday - datetime.timedelta(days=7) if monday > monday_of(today) else None,
         "next_week": monday + datetime.timedelta(days=7) if monday < last else None,
         "nearest": nearest,
-        "nearest_week": _monday(nearest.date()) if nearest else None,
+        "nearest_week": monday_of(nearest.date()) if nearest else None,
     }
 
 
