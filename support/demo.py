@@ -92,17 +92,18 @@ def _booking_demo(helper: Helper) -> None:
 
 @transaction.atomic
 def load_demo() -> dict[str, int]:
-    checked = timezone.localdate()
     for real in REAL_ORGANISATIONS:
         data = dict(real)
         data.pop("known_as", None)
         data.pop("provinces", None)
+        checked = data.pop("checked", None)
         provinces = real.get("provinces", [])
-        organisation, _ = Organisation.objects.update_or_create(
-            slug=real["slug"], defaults={**data, "last_checked": checked}
-        )
+        organisation, _ = Organisation.objects.update_or_create(slug=real["slug"], defaults=data)
         organisation.set_provinces(provinces)
-        organisation.save(update_fields=["provinces"])
+        # The day a person checked the entry: a later check recorded in the admin stays.
+        if checked and (organisation.last_checked is None or organisation.last_checked < checked):
+            organisation.last_checked = checked
+        organisation.save(update_fields=["provinces", "last_checked"])
 
     example_org, _ = Organisation.objects.update_or_create(
         slug="voorbeeld-steunpunt",
@@ -113,7 +114,6 @@ def load_demo() -> dict[str, int]:
             "for_betrayed_partner": True,
             "online": True,
             "is_example": True,
-            "last_checked": checked,
         },
     )
     practice, _ = Organisation.objects.update_or_create(
@@ -127,7 +127,6 @@ def load_demo() -> dict[str, int]:
             "cost": Cost.OWN,
             "price": "voorbeeldtarief",
             "is_example": True,
-            "last_checked": checked,
         },
     )
     groups = [
@@ -167,6 +166,7 @@ def load_demo() -> dict[str, int]:
                 "group_for": group_for,
                 "for_betrayed_partner": group_for != GroupFor.MEN,
                 "for_partner_who_betrayed": group_for == GroupFor.MEN,
+                "for_men": group_for in (GroupFor.MEN, GroupFor.BETRAYED_MEN),
                 "online": online,
                 "city": city,
                 "provinces": f",{province}," if province else "",
@@ -174,7 +174,6 @@ def load_demo() -> dict[str, int]:
                 "start_date": timezone.localdate(),
                 "capacity": seats,
                 "is_example": True,
-                "last_checked": checked,
             },
         )
         _meetings(group, weekday, weeks, start, end)
@@ -205,7 +204,6 @@ def load_demo() -> dict[str, int]:
             "practice_access": "Begane grond, zonder drempels.",
             "video_link": "https://video.example.org/sanne-voorbeeld",
             "is_example": True,
-            "last_checked": checked,
         },
     )
     _booking_demo(helper)
@@ -220,7 +218,6 @@ def load_demo() -> dict[str, int]:
             "for_betrayed_partner": True,
             "online": True,
             "is_example": True,
-            "last_checked": checked,
         },
     )
     return {
