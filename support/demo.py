@@ -63,6 +63,10 @@ def _booking_demo(helper: Helper) -> None:
             "extended_minutes": 90,
             "price": "€ 95 (voorbeeldtarief)",
             "order": 1,
+            "name_en": "Relationship conversation",
+            "description_en": "A conversation with both of you. It lasts 60 minutes; 90 minutes "
+            "if you both want that.",
+            "price_en": "€ 95 (example rate)",
         },
     )
     single, _ = ConversationType.objects.update_or_create(
@@ -74,6 +78,9 @@ def _booking_demo(helper: Helper) -> None:
             "duration_minutes": 60,
             "price": "€ 85 (voorbeeldtarief)",
             "order": 2,
+            "name_en": "Individual conversation",
+            "description_en": "A conversation for you alone.",
+            "price_en": "€ 85 (example rate)",
         },
     )
     for conversation_type in (couple, single):

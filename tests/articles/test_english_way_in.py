@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from support.demo import load_demo
+from support.models import Offer
 from support.organisations import REAL_ORGANISATIONS
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,20 @@ def test_every_english_article_page_says_it_is_in_dutch_above_the_text(
 def test_english_pages_lead_to_the_english_page(client: Client) -> None:
     assert f'href="{PAGE}"' in client.get("/en/").content.decode()
     assert f'href="{PAGE}"' not in client.get("/").content.decode()
+
+
+def test_an_english_booking_page_shows_what_is_offered_in_english(client: Client) -> None:
+    load_demo()
+    html = client.get("/en/afspraak/kiezen/").content.decode()
+    assert "Relationship conversation" in html
+    assert "A conversation with both of you." in html
+    assert "€ 95 (example rate)" in html
+    assert "Usually not covered by health insurance." in html
+    for dutch in ("Een gesprek met jullie allebei", "voorbeeldtarief", "Meestal niet vergoed"):
+        assert dutch not in html, dutch
+    offer = Offer.objects.get(conversation_type__slug="individueel-gesprek")
+    week = client.get(f"/en/afspraak/tijden/{offer.pk}/").content.decode()
+    assert "Individual conversation" in week and "Individueel gesprek" not in week
+    # Dutch pages keep the Dutch texts.
+    dutch_page = client.get("/afspraak/kiezen/").content.decode()
+    assert "Relatiegesprek" in dutch_page and "Relationship conversation" not in dutch_page
