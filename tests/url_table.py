@@ -64,6 +64,7 @@ URLS: dict[str, Entry] = {
     "home": Entry(post=False),
     "crisis_help": Entry(post=False),
     "safe_browsing": Entry(post=False),
+    "english_start": Entry(post=False, status=FOUND, location="/artikelen/", notes="English: /en/"),
     "privacy": Entry(post=False),
     "exit": Entry(status=FOUND, location="https://"),
     "healthz": Entry(),

@@ -223,7 +223,7 @@ def booking_place(
         link_waits_for_confirmation=is_video and booking.status == BookingStatus.REQUESTED,
         duration_minutes=booking.duration_minutes,
         price=offer.shown_price,
-        insurance_note=str(offer.conversation_type.insurance_note),
+        insurance_note=offer.conversation_type.shown_insurance_note,
         cancel_until=timezone.localtime(booking.starts_at - datetime.timedelta(hours=hours)),
         cancel_hours=hours,
     )

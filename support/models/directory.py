@@ -93,6 +93,10 @@ def validate_discreet(value: str) -> None:
         )
 
 
+# A source a reader could check: a public address.
+PUBLIC_SOURCE = re.compile(r"https?://\S+")
+
+
 class EntryQuerySet(models.QuerySet):
     def active(self) -> EntryQuerySet:
         return self.filter(active=True)
@@ -150,6 +154,8 @@ class Entry(models.Model):
         help_text=_("Alleen aanzetten als de organisatie zelf zegt dat mannen er terecht kunnen."),
     )
     online = models.BooleanField(_("online"), default=False)
+    answers_at_night = models.BooleanField(_("ook 's nachts bereikbaar"), default=False)
+    offers_chat = models.BooleanField(_("chat"), default=False)
     provinces = models.CharField(
         _("provincies"),
         max_length=200,
@@ -162,7 +168,13 @@ class Entry(models.Model):
     is_example = models.BooleanField(
         _("voorbeeld"), default=False, help_text=_("Verzonnen gegevens voor de demo.")
     )
-    last_checked = models.DateField(_("gecontroleerd op"))
+    # The day a person checked the facts against their public sources; kept across demo loads.
+    last_checked = models.DateField(
+        _("gecontroleerd op"),
+        null=True,
+        blank=True,
+        help_text=_("De dag waarop iemand de gegevens naast de bronnen legde. Leeg: nog niet."),
+    )
     sources = models.TextField(
         _("bronnen"),
         blank=True,
@@ -194,6 +206,16 @@ class Entry(models.Model):
     @property
     def audience_labels(self) -> list[StrOrPromise]:
         return [label for field, label in AUDIENCE_LABELS.items() if getattr(self, field)]
+
+    @property
+    def has_public_source(self) -> bool:
+        return PUBLIC_SOURCE.search(self.sources) is not None
+
+    def clean(self) -> None:
+        if self.last_checked and not self.has_public_source:
+            raise ValidationError(
+                {"last_checked": _("Een controledatum hoort bij een openbare bron (een adres).")}
+            )
 
     def set_provinces(self, provinces: list[str]) -> None:
         self.provinces = f",{','.join(provinces)}," if provinces else ""
