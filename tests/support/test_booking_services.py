@@ -234,6 +234,8 @@ def test_the_helper_may_cancel_inside_the_window(make_offer) -> None:
     booking_services.booking_cancel(
         booking=booking, by_visitor=False, now=booking.starts_at - datetime.timedelta(hours=1)
     )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
 
 
 def test_extending_to_ninety_minutes_needs_the_next_half_hour_free(make_offer) -> None:
