@@ -1,10 +1,10 @@
 """Reading the busy times out of an iCalendar file, in a process of its own.
 
 `busy_ranges` (busyfeeds.py) runs `python -m support.booking.icalread ZONE START END BUDGET
-SECONDS` with the file on stdin and reads one JSON object from stdout: `{"ranges": [[start, end], ...]}` (POSIX
-seconds, unmerged) or `{"refused": REASON}`. A file is anyone's: the child caps its own CPU
-time and memory, and the parent kills it at a wall-clock deadline, so no file holds a web
-worker or the task worker for longer than that.
+SECONDS` with the file on stdin and reads one JSON object from stdout: `{"ranges": [[start,
+end], ...]}` (POSIX seconds, unmerged) or `{"refused": REASON}`. A file is anyone's: the
+child caps its own CPU time and memory, and the parent kills it at a wall-clock deadline, so
+no file holds a web worker or the task worker for longer than that.
 
 Inside, one budget counts every expanded occurrence, also the transparent, cancelled and
 zero-length ones that block nothing, and rules that repeat every second or minute are refused
