@@ -85,15 +85,17 @@ def test_sessions_and_caches_are_left_out(tmp_path, make_account) -> None:
     UserSession.objects.create(
         user=user, ip="192.0.2.1", session_key=session.session_key, user_agent="Browser"
     )
+    cache_tables = {settings.RATE_LIMIT_CACHE_TABLE, settings.PAGE_CACHE_TABLE}
     with connection.cursor() as cursor:
-        for table in (settings.RATE_LIMIT_CACHE_TABLE, settings.PAGE_CACHE_TABLE):
+        # Made by migrate only where the caches are database tables (no REDIS_URL).
+        for table in cache_tables & set(connection.introspection.table_names(cursor)):
             cursor.execute(
                 f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s)",
                 [f"cached-secret-{table}", "value", "2999-01-01 00:00:00"],
             )
     made = backup.make_backup(tmp_path)
     for table in backup.left_out_tables():
-        assert made.info["counts"][table] == 0, table
+        assert made.info["counts"].get(table, 0) == 0, table
     assert made.info["counts"]["auth_user"] >= 1
     text = _backup_text(made)
     assert session.session_key.encode() not in text
@@ -102,7 +104,7 @@ def test_sessions_and_caches_are_left_out(tmp_path, make_account) -> None:
     if connection.vendor == "sqlite":
         with closing(sqlite3.connect(made.data)) as copy:
             tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
-        assert set(backup.left_out_tables()) <= tables  # the tables are there, empty
+        assert {"django_session", "usersessions_usersession"} <= tables  # there, empty
 
 
 def test_second_factors_are_encrypted_at_rest(make_account) -> None:
