@@ -83,4 +83,4 @@ stack: $(VENV)/.test nginx
 
 # Fault drills against the stack: app server, worker, PostgreSQL and Redis killed mid-flight.
 drill: $(VENV)/.test nginx
-	$(PY) deploy/drill.py
+	$(PY) deploy/drill.py $(DRILLS)

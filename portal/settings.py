@@ -265,6 +265,8 @@ ACCOUNT_RATE_LIMITS = {
     "houvast_login_code_confirm": "20/10m/ip,5/10m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# TOTP secrets and recovery-code seeds encrypted with FIELD_ENCRYPTION_KEYS (practice/mfa.py).
+MFA_ADAPTER = "practice.mfa.MFAAdapter"
 MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is a second factor here, not a way around one
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TRUST_ENABLED = False  # every login asks for the second factor
