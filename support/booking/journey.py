@@ -22,12 +22,14 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import ratelimit
 from support.booking import selectors
 from support.booking.errors import BookingError, NotYours, TooManyTries
+from support.forms import BookingCodeForm
 from support.models import Booking, PartnerIntake
 from support.visitor import visitor_digest
 
@@ -215,6 +217,13 @@ def respond(
         if response.status_code == HTTPStatus.OK:  # not a redirect
             response.status_code = error.status
         return response
+
+
+def locked_page(request: HttpRequest, pk: int, error: BookingError | None) -> HttpResponse:
+    """The page of a browser that has only the booking's link: nothing of the booking, and a
+    way to get the code that makes it hers here (support/booking/views.py, booking_code)."""
+    context = {"pk": pk, "error": error, "form": BookingCodeForm(), "sent": False}
+    return render(request, "support/booking/manage_locked.html", context)
 
 
 def error_context(error: BookingError | None, zone: zoneinfo.ZoneInfo) -> dict[str, object]:

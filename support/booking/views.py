@@ -92,12 +92,6 @@ def booking_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(f"{url}?nieuw=1" if request.GET.get("nieuw") == "1" else url)
 
 
-def _locked(request: HttpRequest, pk: int, error: BookingError | None = None) -> HttpResponse:
-    """For a browser that has only the link: nothing of the booking, a way to get a code."""
-    context = {"pk": pk, "error": error, "form": BookingCodeForm(), "sent": False}
-    return render(request, "support/booking/manage_locked.html", context)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -106,7 +100,7 @@ def booking_page(request: HttpRequest, pk: int) -> HttpResponse:
     # A browser with only the link sees the page that asks for a code, and changes nothing.
     return journey.respond(
         lambda: _booking_page(request, journey.managed_booking(request, pk)),
-        lambda error: _locked(request, pk, error if request.method == "POST" else None),
+        lambda error: journey.locked_page(request, pk, error if request.method == "POST" else None),
     )
 
 

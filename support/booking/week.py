@@ -353,9 +353,16 @@ def _reschedule_offer(booking: Booking) -> Offer:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return journey.respond(
+        lambda: _booking_reschedule(request, journey.managed_booking(request, pk)),
+        lambda error: journey.locked_page(request, pk, error),
+    )
+
+
+def _booking_reschedule(request: HttpRequest, booking: Booking) -> HttpResponse:
     """Another time for her booking, first step: the week of free times. Choosing one changes
     nothing yet; the next page asks her to confirm."""
-    booking = journey.managed_booking(request, pk)
+    pk = booking.pk
     offer = _reschedule_offer(booking)
 
     def choose() -> HttpResponse:
@@ -381,9 +388,16 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def booking_reschedule_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return journey.respond(
+        lambda: _booking_reschedule_confirm(request, journey.managed_booking(request, pk)),
+        lambda error: journey.locked_page(request, pk, error),
+    )
+
+
+def _booking_reschedule_confirm(request: HttpRequest, booking: Booking) -> HttpResponse:
     """Second step: the old time struck through, the new one, and a button to confirm. Only
     the confirmation moves the booking; her helper and an invited partner are told."""
-    booking = journey.managed_booking(request, pk)
+    pk = booking.pk
     offer = _reschedule_offer(booking)
     old_start, old_end = booking.starts_at, booking.ends_at
     zone = offer.helper.zone
