@@ -27,6 +27,7 @@ def make_organisation(db) -> Callable[..., Organisation]:
             "name": slug.replace("-", " ").title(),
             "summary": "Een organisatie.",
             "last_checked": timezone.localdate(),
+            "sources": "https://organisatie.example/over-ons",
         }
         return Organisation.objects.create(slug=slug, **{**defaults, **fields})
 
@@ -48,6 +49,7 @@ def make_group(db, make_organisation) -> Callable[..., PeerGroup]:
             "schedule": "elke tweede dinsdag 19.30-21.30",
             "start_date": timezone.localdate(),
             "last_checked": timezone.localdate(),
+            "sources": "https://groep.example/over-ons",
         }
         group = PeerGroup.objects.create(slug=slug, capacity=capacity, **{**defaults, **fields})
         start = timezone.now() + datetime.timedelta(days=3)
@@ -68,6 +70,7 @@ def make_helper(db, make_organisation) -> Callable[..., Helper]:
             "summary": "Een hulpverlener.",
             "profession": "Relatietherapeut",
             "last_checked": timezone.localdate(),
+            "sources": "https://hulpverlener.example/over-mij",
             "cost": Cost.OWN,
         }
         return Helper.objects.create(slug=slug, **{**defaults, **fields})
