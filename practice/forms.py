@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from support.booking import busyfeeds
@@ -195,6 +196,13 @@ class ModesForm(forms.Form):
         ),
         required=False,
         max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
+    )
+
+    language = forms.ChoiceField(
+        label=_("In welke taal wil je je e-mails?"),
+        help_text=_("Bezoekers krijgen hun e-mails in de taal waarin zij boekten."),
+        choices=settings.LANGUAGES,
+        required=False,  # left out: as it was
     )
 
     def clean_video_link(self) -> str:

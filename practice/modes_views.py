@@ -37,6 +37,7 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                     route=data["route"],
                     access=data["access"],
                     video_link=data["video_link"],
+                    language=data["language"],
                 )
             except BookingRefused as refused:
                 form.add_error(None, refused.message)
@@ -52,6 +53,7 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                 "route": helper.practice_route,
                 "access": helper.practice_access,
                 "video_link": helper.video_link,
+                "language": helper.language,
             }
         )
     offers = helper.offers.select_related("conversation_type", "helper")

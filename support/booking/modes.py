@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,8 +98,10 @@ def helper_modes_set(
     route: str,
     access: str,
     video_link: str,
+    language: str | None = None,
 ) -> Helper:
-    """Her modes, her practice's address with a route and accessibility note, her own link."""
+    """Her modes, her practice's address with a route and accessibility note, her own link;
+    and the language of her own e-mails, whatever language she works on the site in."""
     chosen = parse_modes(",".join(modes))
     if not chosen:
         raise BookingRefused(_("Kies minstens één manier."))
@@ -109,6 +112,8 @@ def helper_modes_set(
     helper.practice_route = route.strip()
     helper.practice_access = access.strip()
     helper.video_link = check_video_link(video_link)
+    if language in dict(settings.LANGUAGES):
+        helper.language = language
     # Saving a helper counts as a change of the directory's pages (support/apps.py).
     helper.save(
         update_fields=[
@@ -117,6 +122,7 @@ def helper_modes_set(
             "practice_route",
             "practice_access",
             "video_link",
+            "language",
             "changed_at",
         ]
     )

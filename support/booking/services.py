@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import pagecache
@@ -160,7 +161,13 @@ def _create_hold(
         hold_client=client,
         hold_expires_at=now + HOLD_DURATION,
         mode=modes.default_mode(offer),
+        language=_visitor_language(),
     )
+
+
+def _visitor_language() -> str:
+    """The language she books in: her e-mails and calendar file are in it (support/outbox.py)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def booking_hold(
@@ -266,6 +273,7 @@ def booking_save_intake(*, booking: Booking, hold_key: str, answers: dict[str, o
         current = held_booking(booking.pk, hold_key)
         if current is None:
             raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+        current.language = booking.language = _visitor_language()
         apply_answers(current, answers, mirror=booking)
 
 

@@ -281,6 +281,8 @@ class Booking(IntakeAnswers):
     mode = models.CharField(_("manier"), max_length=10, choices=SessionMode.choices, blank=True)
     # A link for this session only, given by the helper when she confirms (else her own link).
     video_link = EncryptedTextField(_("videolink voor dit gesprek"), blank=True)
+    # The language she booked in: her e-mails and calendar file are in it (support/outbox.py).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
     requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
     erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)
@@ -331,6 +333,12 @@ class PartnerIntake(IntakeAnswers):
     invite_email = EncryptedTextField(_("uitgenodigd op e-mailadres"), blank=True)
     invite_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     invited_at = models.DateTimeField(_("uitgenodigd op"), default=timezone.now)
+    # A short note from the booker, shown in the invitation.
+    invite_note = EncryptedTextField(_("bericht bij de uitnodiging"), blank=True)
+    # She chose, on her first step, to get the confirmation and any change too (at `email`).
+    wants_updates = models.BooleanField(_("wil bevestiging en wijzigingen"), default=False)
+    # The language she answered in: her e-mails are in it (support/outbox.py).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     claim_key = models.CharField(max_length=64, blank=True)
     token_version = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(_("ingevuld op"), null=True, blank=True)
