@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from support import outbox
-from support.booking import helper_actions
 from support.models import Booking, Helper, OutgoingEmail, Signup
 
 pytestmark = pytest.mark.django_db
