@@ -247,6 +247,30 @@ def booking_hold_first_free(
         ) from error
 
 
+def booking_extend_hold(
+    *, booking: Booking, hold_key: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Keep her time another HOLD_DURATION, once, while the hold still runs (WCAG 2.2.1)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        lock_helper(booking.helper_id)
+        current = held_booking(booking.pk, hold_key)
+        if (
+            current is None
+            or current.status != BookingStatus.HELD
+            or current.hold_expires_at is None
+            or current.hold_expires_at <= now
+        ):
+            raise BookingRefused(_("Je tijd wordt niet meer vastgehouden. Kies hem opnieuw."))
+        if current.hold_extended:
+            raise BookingRefused(_("Je kunt je tijd maar één keer langer vasthouden."))
+        current.hold_expires_at = now + HOLD_DURATION
+        current.hold_extended = True
+        current.save(update_fields=["hold_expires_at", "hold_extended"])
+    booking.hold_expires_at, booking.hold_extended = current.hold_expires_at, True
+    return current
+
+
 def apply_answers(
     target: IntakeAnswers, answers: dict[str, object], *, mirror: IntakeAnswers
 ) -> None:

@@ -275,6 +275,8 @@ class Booking(IntakeAnswers):
     # A keyed hash of the holding client's address, for the cap on live holds; cleared on submit.
     hold_client = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
+    # She may keep her time longer once, before the hold lapses (WCAG 2.2.1).
+    hold_extended = models.BooleanField(default=False, editable=False)
     token_version = models.PositiveIntegerField(default=1)
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
     # Where and how (support/booking/modes.py): chosen by the visitor among what is offered.
