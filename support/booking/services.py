@@ -12,7 +12,11 @@ from django.utils.translation import gettext as _
 
 from portal import pagecache
 from support.booking import availability, limits, modes
-from support.booking.errors import BookingRefused as BookingRefused  # re-exported for callers
+
+# Re-exported for callers that know only the services.
+from support.booking.errors import BookingRefused as BookingRefused
+from support.booking.errors import SlotTaken as SlotTaken
+from support.booking.errors import TooManyHolds as TooManyHolds
 from support.booking.selectors import (
     busy,
     cancellation_deadline,
@@ -44,20 +48,6 @@ from support.outbox import email_queue, queue_reminder
 
 
 HOLD_DURATION = datetime.timedelta(minutes=10)
-
-
-class SlotTaken(Exception):
-    """The time is no longer free. `nearest` holds the closest free times instead; `reason`,
-    when set, says why in words for the visitor (a day or week her helper's limits filled)."""
-
-    def __init__(self, nearest: list[datetime.datetime], reason: str = "") -> None:
-        super().__init__("slot taken")
-        self.nearest = nearest
-        self.reason = reason
-
-
-class TooManyHolds(Exception):
-    """This client already holds as many times as one person can need."""
 
 
 # Live holds one client address may have at once (a couple deciding between two times, and
@@ -363,7 +353,10 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             notify_helper(current, kind="helper_new_request")
             return current
     except (SlotTaken, IntegrityError) as error:
-        raise _taken(offer, booking.starts_at, now=now, reason=_reason(error)) from error
+        taken = _taken(offer, booking.starts_at, now=now, reason=_reason(error))
+        if not taken.reason:  # she held it: say that someone else took it meanwhile
+            taken.message = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
+        raise taken from error
 
 
 def notify_helper(booking: Booking, *, kind: str) -> None:

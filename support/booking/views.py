@@ -8,6 +8,7 @@ never in the URL or the session; the session only remembers which booking is her
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from http import HTTPStatus
 
 from django import forms
@@ -20,27 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import ratelimit
 from support import links
-from support.booking import modes, selectors
+from support.booking import journey, modes, selectors
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
+from support.booking.errors import BookingError, BookingRefused
 from support.forms import PartnerInviteForm
-from support.models import Booking, Offer, PartnerIntake
-
-SESSION_BOOKING = "booking"
-
-
-def current_booking(request: HttpRequest) -> Booking | None:
-    stored = request.session.get(SESSION_BOOKING) or {}
-    pk = stored.get("pk")
-    if pk is None:
-        return None
-    return selectors.held_booking(pk, stored.get("key", ""))
-
-
-def first_free_assigned(request: HttpRequest) -> bool:
-    """Whether the visitor's held time came from a "first available helper" page."""
-    stored = request.session.get(SESSION_BOOKING) or {}
-    return bool(stored.get("first_free"))
+from support.models import Booking, PartnerIntake
 
 
 @never_cache
@@ -76,30 +62,16 @@ def booking_choose(request: HttpRequest) -> HttpResponse:
     )
 
 
-# A visitor without a session has nothing of her own on the week page but her CSRF token: she
-# gets the page from the shared cache, rendered for an empty request, with her token put in.
-
-
-def individual_offer(booking: Booking) -> Offer | None:
-    return (
-        selectors.bookable_offers()
-        .filter(helper_id=booking.helper_id, conversation_type__both_partners=False)
-        .first()
-    )
-
-
 @never_cache
 @require_POST
 def booking_switch_to_individual(request: HttpRequest) -> HttpResponse:
-    booking = current_booking(request)
-    offer = individual_offer(booking) if booking else None
-    if booking is None or offer is None:
+    hold, booking = journey.held_booking(request)
+    offer = selectors.individual_offer(booking) if booking else None
+    if hold is None or booking is None or offer is None:
         raise Http404
     # If the switch is not possible, the summary simply shows the booking as it still is.
-    with contextlib.suppress(booking_services.SlotTaken, booking_services.BookingRefused):
-        booking_services.booking_switch_type(
-            booking=booking, hold_key=request.session[SESSION_BOOKING]["key"], offer=offer
-        )
+    with contextlib.suppress(BookingError):
+        booking_services.booking_switch_type(booking=booking, hold_key=hold.key, offer=offer)
     return redirect("support:booking_summary")
 
 
@@ -109,21 +81,22 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = links.booking_from_token(token)
     if booking is None:
         raise Http404
-    error = None
-    status = HTTPStatus.OK
+
+    def page(error: BookingError | None = None, **extra: object) -> HttpResponse:
+        context = _manage_context(booking, token, extra.pop("partner_form", PartnerInviteForm()))
+        context.update({"is_new": request.GET.get("nieuw") == "1", "error": error}, **extra)
+        return render(request, "support/booking/manage.html", context)
+
     if request.method == "POST" and "partner" in request.POST:
-        return _invite_partner(request, booking, token)
+        return _invite_partner(request, booking, page)
     if request.method == "POST":
-        try:
-            booking_services.booking_cancel(booking=booking, by_visitor=True)
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-            status = HTTPStatus.CONFLICT
-        else:
-            return render(request, "support/booking/cancelled.html", {"booking": booking})
-    context = _manage_context(booking, token, PartnerInviteForm())
-    context.update({"is_new": request.GET.get("nieuw") == "1", "error": error})
-    return render(request, "support/booking/manage.html", context, status=status)
+        return journey.respond(lambda: _cancel(request, booking), page)
+    return page()
+
+
+def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
+    booking_services.booking_cancel(booking=booking, by_visitor=True)
+    return render(request, "support/booking/cancelled.html", {"booking": booking})
 
 
 def _manage_context(booking: Booking, token: str, partner_form: forms.Form) -> dict[str, object]:
@@ -143,35 +116,30 @@ def _manage_context(booking: Booking, token: str, partner_form: forms.Form) -> d
     }
 
 
-def _invite_partner(request: HttpRequest, booking: Booking, token: str) -> HttpResponse:
+def _invite_partner(
+    request: HttpRequest, booking: Booking, page: Callable[..., HttpResponse]
+) -> HttpResponse:
     """The booker invites her partner: by e-mail, or by a link she passes on herself."""
     form = PartnerInviteForm(request.POST)
-    context = _manage_context(booking, token, form)
-    if limited := ratelimit.refusal(request, ratelimit.PARTNER_INVITE, key=f"booking:{booking.pk}"):
-        context["error"] = limited
-        return render(
-            request,
-            "support/booking/manage.html",
-            context,
-            status=HTTPStatus.TOO_MANY_REQUESTS,
-        )
     by_email = request.POST.get("partner") == "email"
-    if by_email and not (form.is_valid() and form.cleaned_data["email"]):
-        if form.is_valid():
-            form.add_error("email", _("Vul het e-mailadres van je partner in."))
-        return render(
-            request, "support/booking/manage.html", context, status=HTTPStatus.BAD_REQUEST
-        )
-    try:
-        intake = partner_services.partner_invite(
-            booking=booking, email=form.cleaned_data["email"] if by_email else ""
-        )
-    except booking_services.BookingRefused as refused:
-        context["error"] = refused.message
-        return render(request, "support/booking/manage.html", context, status=HTTPStatus.CONFLICT)
-    if by_email:
-        context["partner_invited"] = True
-        context["partner_form"] = PartnerInviteForm()
-    else:
-        context["partner_link"] = request.build_absolute_uri(links.partner_url(intake))
-    return render(request, "support/booking/manage.html", context)
+
+    def invite() -> HttpResponse:
+        journey.check_limit(request, ratelimit.PARTNER_INVITE, key=f"booking:{booking.pk}")
+        if by_email and not (form.is_valid() and form.cleaned_data["email"]):
+            if form.is_valid():
+                form.add_error("email", _("Vul het e-mailadres van je partner in."))
+            raise BookingRefused(_("Vul het e-mailadres van je partner in."))
+        email = form.cleaned_data["email"] if by_email else ""
+        intake = partner_services.partner_invite(booking=booking, email=email)
+        if by_email:
+            return page(partner_invited=True)
+        return page(partner_link=request.build_absolute_uri(links.partner_url(intake)))
+
+    def refused(error: BookingError) -> HttpResponse:
+        if form.errors:  # what to do is said at the field
+            response = page(partner_form=form)
+            response.status_code = HTTPStatus.BAD_REQUEST
+            return response
+        return page(error, partner_form=form)
+
+    return journey.respond(invite, refused)
