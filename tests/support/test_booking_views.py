@@ -376,3 +376,15 @@ def test_cached_week_page_carries_each_visitors_own_csrf_token(make_offer) -> No
         )
         assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.CONFLICT)
     assert tokens[0] != tokens[1]
+
+
+def test_the_week_page_opens_on_the_first_week_with_a_free_time(client: Client, make_offer):
+    offer = make_offer(min_notice_hours=24 * 16)  # nothing free in the coming two weeks
+    html = client.get(f"/afspraak/tijden/{offer.pk}/").content.decode()
+    first = datetime.datetime.fromisoformat(re.findall(r'name="start" value="([^"]+)"', html)[0])
+    assert first - timezone.now() >= datetime.timedelta(days=16)
+    assert first - timezone.now() < datetime.timedelta(days=16 + 7)
+    # Asked for this week, it is still this week: empty, with the way to the first free time.
+    this_week = limits.monday_of(timezone.localdate()).isoformat()
+    html = client.get(f"/afspraak/tijden/{offer.pk}/?week={this_week}").content.decode()
+    assert 'name="start"' not in html
