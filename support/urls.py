@@ -23,8 +23,10 @@ urlpatterns = [
     path("afspraak/manier/", intake.booking_mode, name="booking_mode"),
     path("afspraak/intake/<int:step>/", intake.booking_intake, name="booking_intake"),
     path("afspraak/controleren/", intake.booking_summary, name="booking_summary"),
+    path("afspraak/langer/", intake.booking_hold_extend, name="booking_hold_extend"),
     path("afspraak/alleen/", booking.booking_switch_to_individual, name="booking_individual"),
     path("afspraak/beheer/<str:token>/", booking.booking_manage, name="booking_manage"),
+    path("afspraak/agenda/<int:pk>/", booking.booking_calendar, name="booking_calendar"),
     path(
         "afspraak/beheer/<str:token>/verzetten/",
         week.booking_reschedule,

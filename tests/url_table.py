@@ -54,7 +54,7 @@ OWN_BOOKING = lambda ctx: {"pk": ctx["booking"].pk}  # noqa: E731
 INTAKE_FIELDS = (
     "name", "email", "phone", "contact_preference", "consent", "role", "what_happened",
     "disclosure", "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer",
-    "feels_safe",
+    "feels_safe", "wants_calendar", "wants_updates",
 )  # fmt: skip
 
 # allauth asks for the password again before a page that changes the second factor.
@@ -99,12 +99,18 @@ URLS: dict[str, Entry] = {
         role="holder", kwargs=lambda ctx: {"step": 1}, fields=INTAKE_FIELDS
     ),
     "support:booking_summary": Entry(role="holder"),
+    "support:booking_hold_extend": Entry(role="holder", fields=("next",), status=NOT_ALLOWED),
     # The holder's helper offers one mode: it is chosen already, so the page sends her on.
     "support:booking_mode": Entry(
         role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
     ),
     "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
-    "support:booking_manage": Entry(kwargs=BOOKING_TOKEN, fields=("partner", "email", "nieuw")),
+    "support:booking_manage": Entry(
+        kwargs=BOOKING_TOKEN, fields=("partner", "email", "note", "nieuw")
+    ),
+    "support:booking_calendar": Entry(
+        kwargs=OWN_BOOKING, post=False, status=NOT_FOUND, notes="her confirmed session only"
+    ),
     "support:booking_reschedule": Entry(kwargs=BOOKING_TOKEN, fields=("week", "start")),
     "support:my_bookings": Entry(role="visitor", post=False),
     "support:visitor_login": Entry(fields=("email",)),

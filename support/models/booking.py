@@ -314,6 +314,15 @@ class Booking(IntakeAnswers):
         return self.status in OPEN_STATUSES
 
     @property
+    def hold_running(self) -> bool:
+        """Whether her time is still kept for her (until `hold_expires_at`)."""
+        return (
+            self.status == BookingStatus.HELD
+            and self.hold_expires_at is not None
+            and self.hold_expires_at > timezone.now()
+        )
+
+    @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
