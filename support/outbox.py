@@ -95,7 +95,8 @@ def email_queue(
         # The invited partner who asked for them gets the confirmation and every change too.
         intake = PartnerIntake.objects.filter(booking=booking, wants_updates=True).first()
         if intake is not None and intake.email:
-            email_queue(kind=PARTNER_PREFIX + kind, booking=booking, partner=intake)
+            # Hung on her intake alone: the booker's records (export) never show it.
+            email_queue(kind=PARTNER_PREFIX + kind, partner=intake)
 
 
 def recipient_language(

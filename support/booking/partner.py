@@ -97,7 +97,5 @@ def partner_submit(*, intake: PartnerIntake, claim_key: str) -> PartnerIntake:
         notify_helper(current.booking, kind="helper_partner_intake")
         if current.wants_updates and current.booking.status == BookingStatus.CONFIRMED:
             # Confirmed before she answered: she gets the confirmation now, from then on changes.
-            email_queue(
-                kind=PARTNER_PREFIX + "booking_confirmed", booking=current.booking, partner=current
-            )
+            email_queue(kind=PARTNER_PREFIX + "booking_confirmed", partner=current)
     return current

@@ -8,7 +8,7 @@ import icalendar
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from support import links, outbox
 from support.booking import helper_actions
@@ -146,6 +146,8 @@ def test_she_opts_in_and_gets_the_confirmation_with_the_video_link_in_her_langua
     own = outbox._compose(OutgoingEmail.objects.get(kind="booking_confirmed", partner=None))
     assert own.to == ["saskia@example.org"] and not own.attachments
     assert own.subject.startswith("Je afspraak")
+    # Her copy hangs on her intake alone: nothing in the booker's records shows that she asked.
+    assert not OutgoingEmail.objects.filter(booking=booking, kind__startswith="partner_").exists()
 
 
 def test_a_partner_who_did_not_opt_in_gets_nothing_but_the_invitation(booked) -> None:
@@ -206,8 +208,6 @@ def test_the_hold_shows_until_when_and_is_extended_once(client: Client, make_off
     until = booking.hold_expires_at
     step = reverse("support:booking_intake", kwargs={"step": 1})
     html = client.get(step).content.decode()
-    from django.utils import timezone
-
     assert f"tot {timezone.localtime(until):%H:%M}" in html
     assert "Houd mijn tijd 10 minuten langer vast" in html
     response = client.post(reverse("support:booking_hold_extend"), {"next": step})
