@@ -164,13 +164,11 @@ def test_a_visitor_on_en_gets_the_confirmation_and_calendar_file_in_english(
     # The helper works in Dutch; the visitor's mail is in English all the same.
     helper_confirms(open_page(), booking)
     work_queue()
-    (confirmation,) = [
-        m for m in mail.outbox if m.to == ["saskia@example.org"] and m.attachments
-    ]
+    (confirmation,) = [m for m in mail.outbox if m.to == ["saskia@example.org"] and m.attachments]
     assert confirmation.subject.startswith("Your appointment on")
     assert f"By video. The link: {ROOM}" in confirmation.body
     assert "Je afspraak" not in confirmation.body
-    ((name, content, mimetype),) = confirmation.attachments
+    ((_name, content, mimetype),) = confirmation.attachments
     assert "method=PUBLISH" in mimetype
     calendar = icalendar.Calendar.from_ical(content)
     event = calendar.walk("VEVENT")[0]
