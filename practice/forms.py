@@ -198,6 +198,23 @@ class ModesForm(forms.Form):
         max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
     )
 
+    client_phone = forms.CharField(
+        label=_("Telefoon voor je cliënten (niet verplicht)"),
+        help_text=_(
+            "Alleen wie bij jou een afspraak heeft, ziet dit nummer: op de pagina van de "
+            "afspraak, als verzetten of annuleren daar niet meer kan."
+        ),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    client_email = forms.EmailField(
+        label=_("E-mailadres voor je cliënten (niet verplicht)"),
+        help_text=_("Ook alleen voor wie bij jou een afspraak heeft, op dezelfde plek."),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Vul een e-mailadres in zoals naam@voorbeeld.nl.")},
+    )
     language = forms.ChoiceField(
         label=_("In welke taal wil je je e-mails?"),
         help_text=_("Bezoekers krijgen hun e-mails in de taal waarin zij boekten."),

@@ -38,6 +38,8 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                     access=data["access"],
                     video_link=data["video_link"],
                     language=data["language"],
+                    client_phone=data["client_phone"],
+                    client_email=data["client_email"],
                 )
             except BookingRefused as refused:
                 form.add_error(None, refused.message)
@@ -54,6 +56,8 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                 "access": helper.practice_access,
                 "video_link": helper.video_link,
                 "language": helper.language,
+                "client_phone": helper.client_phone,
+                "client_email": helper.client_email,
             }
         )
     offers = helper.offers.select_related("conversation_type", "helper")

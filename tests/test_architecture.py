@@ -237,7 +237,7 @@ def test_only_the_journey_touches_the_booking_session() -> None:
     from support.booking import journey
 
     keys = {journey.SESSION_BOOKING, journey.SESSION_OWNED, journey.SESSION_LINKS}
-    keys.add(journey.SESSION_PARTNER)
+    keys |= {journey.SESSION_PARTNER, journey.SESSION_CODE}
     touching = {
         path.relative_to(ROOT).as_posix(): lines
         for path in BOOKING.glob("*.py")

@@ -232,7 +232,8 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
             raise TooManyTries(limited)
         submitted = booking_services.booking_submit(booking=booking, hold_key=hold.key)
         journey.submitted(request, submitted)
-        return redirect(links.booking_url(submitted) + "?nieuw=1")
+        url = reverse("support:booking_page", kwargs={"pk": submitted.pk})
+        return redirect(f"{url}?nieuw=1")
 
     def page(error: BookingError | None = None) -> HttpResponse:
         offer = modes.offer_of(booking)

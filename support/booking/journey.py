@@ -11,23 +11,32 @@ and writes the booking's session keys (tests/test_architecture.py holds it to th
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import ratelimit
 from support.booking import selectors
-from support.booking.errors import BookingError, TooManyTries
+from support.booking.errors import BookingError, NotYours, TooManyTries
+from support.forms import BookingCodeForm
 from support.models import Booking, PartnerIntake
+from support.visitor import visitor_digest
 
 SESSION_BOOKING = "booking"
 SESSION_OWNED = "booking-owned"  # ids of submitted bookings this browser may manage
 SESSION_LINKS = "booking-links"  # ids of bookings whose private link was opened here
+SESSION_CODE = "booking-code"  # the code sent to prove a booking's address: hash, until, tries
 SESSION_PARTNER = "partner-claims"  # partner intake id -> the key this browser claimed it with
 
 
@@ -81,6 +90,15 @@ def submitted(request: HttpRequest, booking: Booking) -> None:
 
 
 # -- the bookings this browser may manage -------------------------------------------------------
+#
+# The private link alone shows nothing and changes nothing: it is in her mailbox, her history and
+# perhaps on a shared device. A browser may manage a booking when she booked in it, when she
+# typed there the code sent to the booking's address, or when it proved that address for "Mijn
+# afspraken". The link is exchanged for a mark in the session and a URL without the token.
+
+CODE_LIFETIME = 15 * 60
+CODE_ATTEMPTS = 5
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: typed from a phone
 
 
 def _ids(request: HttpRequest, name: str) -> list[int]:
@@ -88,30 +106,86 @@ def _ids(request: HttpRequest, name: str) -> list[int]:
     return [pk for pk in stored if isinstance(pk, int)] if isinstance(stored, list) else []
 
 
+def _add_id(request: HttpRequest, name: str, pk: int) -> None:
+    ids = _ids(request, name)
+    if pk not in ids:
+        request.session[name] = [*ids[-19:], pk]
+
+
 def own(request: HttpRequest, booking: Booking) -> None:
     """She proved the booking is hers in this browser (she booked here, or typed the code)."""
-    owned = _ids(request, SESSION_OWNED)
-    if booking.pk not in owned:
-        request.session[SESSION_OWNED] = [*owned[-19:], booking.pk]
-
-
-def owns(request: HttpRequest, booking: Booking, visitor_digest: str | None = None) -> bool:
-    """Whether this browser may see and change the booking: proved here, or the session proved
-    the booking's address for "Mijn afspraken" (`visitor_digest`)."""
-    if booking.pk in _ids(request, SESSION_OWNED):
-        return True
-    return bool(visitor_digest) and visitor_digest == booking.email_digest
+    _add_id(request, SESSION_OWNED, booking.pk)
 
 
 def opened_link(request: HttpRequest, booking: Booking) -> None:
     """The booking's current private link was opened here: this browser may ask for a code."""
-    opened = _ids(request, SESSION_LINKS)
-    if booking.pk not in opened:
-        request.session[SESSION_LINKS] = [*opened[-19:], booking.pk]
+    _add_id(request, SESSION_LINKS, booking.pk)
 
 
-def has_opened_link(request: HttpRequest, booking: Booking) -> bool:
-    return booking.pk in _ids(request, SESSION_LINKS)
+def managed_booking(request: HttpRequest, pk: int) -> Booking:
+    """The open booking `pk`, when this browser may manage it.
+
+    Http404 when there is no such booking still to come, or this browser never had its link;
+    NotYours when it opened the link but has not shown the address is hers.
+    """
+    booking = (
+        Booking.objects.open()
+        .select_related("helper", "conversation_type")
+        .filter(pk=pk, starts_at__gt=timezone.now())
+        .first()
+    )
+    if booking is None:
+        raise Http404
+    if pk in _ids(request, SESSION_OWNED):
+        return booking
+    if (digest := visitor_digest(request)) and digest == booking.email_digest:
+        return booking
+    if pk in _ids(request, SESSION_LINKS):
+        raise NotYours
+    raise Http404
+
+
+def _code_hash(booking: Booking, code: str) -> str:
+    normalised = "".join(c for c in code.upper() if c.isalnum())
+    message = f"booking-code:{booking.pk}:{normalised}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def new_code(request: HttpRequest, booking: Booking) -> str:
+    """A code for this browser to prove the booking's address; only its hash is kept."""
+    letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    code = f"{letters[:4]}-{letters[4:]}"
+    pending = {"hash": _code_hash(booking, code), "until": time.time() + CODE_LIFETIME, "tries": 0}
+    request.session[SESSION_CODE] = {"pk": booking.pk, **pending}
+    return code
+
+
+def code_pending(request: HttpRequest, booking: Booking) -> bool:
+    pending = request.session.get(SESSION_CODE)
+    return (
+        isinstance(pending, dict)
+        and pending.get("pk") == booking.pk
+        and pending.get("until", 0) > time.time()
+    )
+
+
+def check_code(request: HttpRequest, booking: Booking, code: str) -> bool:
+    """Whether `code` is the one sent for this booking; the right one makes it hers here. After
+    CODE_ATTEMPTS wrong ones the code is void (TooManyTries)."""
+    if not code_pending(request, booking):
+        return False
+    pending = request.session[SESSION_CODE]
+    if hmac.compare_digest(pending["hash"], _code_hash(booking, code)):
+        request.session.pop(SESSION_CODE)
+        request.session.cycle_key()  # a new session key for a browser that gained a right
+        own(request, booking)
+        return True
+    pending["tries"] += 1
+    if pending["tries"] >= CODE_ATTEMPTS:
+        request.session.pop(SESSION_CODE)
+        raise TooManyTries(_("Te veel pogingen. Vraag een nieuwe code."))
+    request.session[SESSION_CODE] = pending
+    return False
 
 
 # -- the invited partner's intake, claimed by the first browser that starts it -----------------
@@ -143,6 +217,13 @@ def respond(
         if response.status_code == HTTPStatus.OK:  # not a redirect
             response.status_code = error.status
         return response
+
+
+def locked_page(request: HttpRequest, pk: int, error: BookingError | None) -> HttpResponse:
+    """The page of a browser that has only the booking's link: nothing of the booking, and a
+    way to get the code that makes it hers here (support/booking/views.py, booking_code)."""
+    context = {"pk": pk, "error": error, "form": BookingCodeForm(), "sent": False}
+    return render(request, "support/booking/manage_locked.html", context)
 
 
 def error_context(error: BookingError | None, zone: zoneinfo.ZoneInfo) -> dict[str, object]:

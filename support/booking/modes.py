@@ -98,10 +98,13 @@ def helper_modes_set(
     route: str,
     access: str,
     video_link: str,
+    client_phone: str = "",
+    client_email: str = "",
     language: str | None = None,
 ) -> Helper:
-    """Her modes, her practice's address with a route and accessibility note, her own link;
-    and the language of her own e-mails, whatever language she works on the site in."""
+    """Her modes, her practice's address with a route and accessibility note, her own link, and
+    how her clients reach her when a change is too late to make on their booking's page; and
+    the language of her own e-mails, whatever language she works on the site in."""
     chosen = parse_modes(",".join(modes))
     if not chosen:
         raise BookingRefused(_("Kies minstens één manier."))
@@ -114,6 +117,8 @@ def helper_modes_set(
     helper.video_link = check_video_link(video_link)
     if language in dict(settings.LANGUAGES):
         helper.language = language
+    helper.client_phone = client_phone.strip()
+    helper.client_email = client_email.strip()
     # Saving a helper counts as a change of the directory's pages (support/apps.py).
     helper.save(
         update_fields=[
@@ -123,6 +128,8 @@ def helper_modes_set(
             "practice_access",
             "video_link",
             "language",
+            "client_phone",
+            "client_email",
             "changed_at",
         ]
     )
@@ -165,6 +172,9 @@ class Place:
     insurance_note: str
     cancel_until: datetime.datetime
     cancel_hours: int
+    # The free-cancellation window has begun: moving or cancelling goes through the helper, and
+    # no page, e-mail or calendar file names `cancel_until` (it lies in the past).
+    late: bool
 
     @property
     def address_line(self) -> str:
@@ -214,6 +224,7 @@ def booking_place(
     if is_video and (video_link_visible(booking, now) or (with_link and confirmed)):
         link = video_link_for(booking)
     hours = offer.setting("cancellation_window_hours")
+    cancel_until = timezone.localtime(booking.starts_at - datetime.timedelta(hours=hours))
     return Place(
         mode=mode,
         label=str(SessionMode(mode).label) if mode else "",
@@ -230,6 +241,7 @@ def booking_place(
         duration_minutes=booking.duration_minutes,
         price=offer.shown_price,
         insurance_note=str(offer.conversation_type.insurance_note),
-        cancel_until=timezone.localtime(booking.starts_at - datetime.timedelta(hours=hours)),
+        cancel_until=cancel_until,
         cancel_hours=hours,
+        late=now >= cancel_until,
     )

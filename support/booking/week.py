@@ -11,28 +11,31 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 from typing import TypedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal import pagecache, ratelimit
 from portal.pagecache import reading_page
 from portal.ratelimit import client_digest
-from support import links
 from support.booking import journey, selectors
 from support.booking import services as booking_services
 from support.booking.errors import BookingError, NoSuchTime, WeekOutOfRange
 from support.booking.limits import monday_of
-from support.models import ConversationType, Offer
+from support.models import Booking, ConversationType, Offer
 
 # The week page shows the offer and its helper (directory) and the free times (availability).
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
@@ -346,22 +349,34 @@ def booking_week_first_free(request: HttpRequest, type_slug: str) -> HttpRespons
     return _week_page(request, WeekSource(tuple(offers), first_free=True))
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    booking = links.booking_from_token(token)
-    if booking is None:
-        raise Http404
-    offer = get_object_or_404(
+def _reschedule_offer(booking: Booking) -> Offer:
+    return get_object_or_404(
         selectors.bookable_offers(),
         helper_id=booking.helper_id,
         conversation_type_id=booking.conversation_type_id,
     )
 
-    def move() -> HttpResponse:
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return journey.respond(
+        lambda: _booking_reschedule(request, journey.managed_booking(request, pk)),
+        lambda error: journey.locked_page(request, pk, error),
+    )
+
+
+def _booking_reschedule(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """Another time for her booking, first step: the week of free times. Choosing one changes
+    nothing yet; the next page asks her to confirm."""
+    pk = booking.pk
+    offer = _reschedule_offer(booking)
+
+    def choose() -> HttpResponse:
         start = parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
-        moved = booking_services.booking_reschedule(booking=booking, start=start, by_visitor=True)
-        return redirect(links.booking_url(moved) + "?verzet=1")
+        booking_services.check_visitor_may_move(booking)
+        url = reverse("support:booking_reschedule_confirm", kwargs={"pk": pk})
+        return redirect(f"{url}?{urlencode({'start': start.isoformat()})}")
 
     def page(error: BookingError | None = None) -> HttpResponse:
         try:
@@ -369,8 +384,52 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
         except WeekOutOfRange as out_of_range:
             return _week_redirect(request, out_of_range.monday)
         context.update(journey.error_context(error, offer.helper.zone))
-        context.update({"rescheduling": booking, "token": token})
+        context["rescheduling"] = booking
         return render(request, "support/booking/week.html", context)
+
+    if request.method == "POST":
+        return journey.respond(choose, page)
+    return page()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_reschedule_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return journey.respond(
+        lambda: _booking_reschedule_confirm(request, journey.managed_booking(request, pk)),
+        lambda error: journey.locked_page(request, pk, error),
+    )
+
+
+def _booking_reschedule_confirm(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """Second step: the old time struck through, the new one, and a button to confirm. Only
+    the confirmation moves the booking; her helper and an invited partner are told."""
+    pk = booking.pk
+    offer = _reschedule_offer(booking)
+    old_start, old_end = booking.starts_at, booking.ends_at
+    zone = offer.helper.zone
+
+    def move() -> HttpResponse:
+        start = parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
+        moved = booking_services.booking_reschedule(booking=booking, start=start, by_visitor=True)
+        when = date_format(timezone.localtime(moved.starts_at, zone), "l j F, H:i")
+        messages.success(request, _("Je afspraak is verzet naar %(when)s.") % {"when": when})
+        return redirect("support:booking_page", pk=pk)
+
+    def page(error: BookingError | None = None) -> HttpResponse:
+        try:
+            start = parse_start(request.GET.get("start", ""), offer.setting("horizon_days"))
+        except NoSuchTime:
+            return redirect("support:booking_reschedule", pk=pk)
+        context = {
+            "booking": booking,
+            "old_start": timezone.localtime(old_start, zone),
+            "old_end": timezone.localtime(old_end, zone),
+            "new_start": timezone.localtime(start, zone),
+            "new_end": timezone.localtime(start + (old_end - old_start), zone),
+            **journey.error_context(error, zone),
+        }
+        return render(request, "support/booking/reschedule_confirm.html", context)
 
     if request.method == "POST":
         return journey.respond(move, page)

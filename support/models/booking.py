@@ -278,6 +278,9 @@ class Booking(IntakeAnswers):
     # She may keep her time longer once, before the hold lapses (WCAG 2.2.1).
     hold_extended = models.BooleanField(default=False, editable=False)
     token_version = models.PositiveIntegerField(default=1)
+    # Changes a calendar must take over that keep the private link (a new video link): with
+    # token_version, the .ics SEQUENCE (support/booking/calendar.py).
+    calendar_changes = models.PositiveIntegerField(default=0)
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
     # Where and how (support/booking/modes.py): chosen by the visitor among what is offered.
     mode = models.CharField(_("manier"), max_length=10, choices=SessionMode.choices, blank=True)
@@ -330,6 +333,25 @@ class Booking(IntakeAnswers):
     def erase_after(self) -> datetime.datetime:
         """When the intake and contact details of this booking are erased."""
         return self.ends_at + datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+
+
+class BookingMessage(models.Model):
+    """A short message from the visitor to her helper, from the private page (for a change the
+    visitor may no longer make herself). Encrypted like the intake, erased with it."""
+
+    MAX_LENGTH = 1000
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="messages")
+    text = EncryptedTextField(_("bericht"))
+    sent_at = models.DateTimeField(_("verstuurd op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at"]
+        verbose_name = _("bericht aan de hulpverlener")
+        verbose_name_plural = _("berichten aan de hulpverlener")
+
+    def __str__(self) -> str:
+        return f"{_('Bericht')} – {self.booking}"
 
 
 class PartnerIntake(IntakeAnswers):

@@ -310,6 +310,10 @@ class Helper(Entry):
     practice_address = models.TextField(_("adres van de praktijk"), blank=True)
     practice_route = models.CharField(_("route"), max_length=300, blank=True)
     practice_access = models.CharField(_("toegankelijkheid"), max_length=300, blank=True)
+    # How a client with a booking reaches her (the private page, when a change is too late to
+    # make there): optional, and only shown to her clients.
+    client_phone = models.CharField(_("telefoon voor cliënten"), max_length=40, blank=True)
+    client_email = models.EmailField(_("e-mailadres voor cliënten"), blank=True)
     # Her standing video link: a key to her room, so encrypted, and shown only to the visitors
     # of a confirmed booking (support/booking/modes.py).
     video_link = EncryptedTextField(

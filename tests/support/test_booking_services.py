@@ -287,7 +287,7 @@ def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
     kinds = list(
         OutgoingEmail.objects.filter(booking=booking).order_by("pk").values_list("kind", flat=True)
     )
-    assert kinds[-2:] == ["booking_rescheduled", "helper_new_request"]
+    assert kinds[-2:] == ["booking_rescheduled", "helper_booking_moved"]
 
 
 def test_confirm_and_decline_only_requests(make_offer) -> None:

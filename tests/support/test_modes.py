@@ -18,6 +18,7 @@ from support.booking import helper_actions, modes
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Helper, OutgoingEmail
+from tests.support_fixtures import booking_page, owner
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +225,7 @@ def test_the_calendar_file_says_where_per_mode(
     description = str(event["DESCRIPTION"])
     assert "Duur: 60 minuten" in description
     assert "95" not in description  # no price: calendars are often shared
-    assert "Annuleren of verzetten kan kosteloos tot" in description
+    assert "Kosteloos annuleren of verzetten kan tot 48 uur van tevoren." in description
     assert "0612345678" not in event.to_ical().decode()
 
 
@@ -286,7 +287,8 @@ def test_the_video_link_shows_on_the_private_pages_only_from_24_hours_before_unt
     offer = make_offer(helper=helper_with_modes("video", video_link=STANDING_LINK))
     booking = confirmed(make_booking, offer, mode="video", video_link=OWN_LINK, days=5)
     intake = partner_services.partner_invite(booking=booking, email="")
-    pages = [links.booking_url(booking), links.partner_url(intake)]
+    owner(booking, client)
+    pages = [booking_page(booking), links.partner_url(intake)]
     escaped = OWN_LINK.replace("&", "&amp;")
 
     for url in pages:
@@ -305,6 +307,7 @@ def test_the_video_link_shows_on_the_private_pages_only_from_24_hours_before_unt
     for url in pages:
         page = client.get(url).content.decode()
         assert "kamer-42" not in page and "De link verschijnt" not in page
+    assert client.get(links.booking_url(booking)).status_code == 404  # and her page is gone
 
 
 def test_a_request_does_not_show_a_link_yet(
@@ -313,7 +316,7 @@ def test_a_request_does_not_show_a_link_yet(
     offer = make_offer(helper=helper_with_modes("video", video_link=STANDING_LINK))
     booking = make_booking(offer, days=2)
     move_to(booking, timezone.now() + datetime.timedelta(hours=3))
-    page = client.get(links.booking_url(booking)).content.decode()
+    page = owner(booking, client).get(booking_page(booking)).content.decode()
     assert "vaste-kamer" not in page
     assert "als de afspraak bevestigd is" in page
 
