@@ -54,6 +54,7 @@ CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled
 # The invited partner's copies of the booker's e-mails (templates partner_update*.txt), sent when
 # she chose to get them.
 PARTNER_PREFIX = "partner_"
+PARTNER_COPY_PREFIX = PARTNER_PREFIX + "booking_"
 PARTNER_COPIES = {
     "booking_confirmed",
     "booking_rescheduled",
@@ -261,9 +262,11 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 "booking__helper", "booking__conversation_type"
             ).get(pk=email.partner_id)
             booking = intake.booking
-            invite = email.kind == "partner_invite"
-            recipient = intake.invite_email if invite else intake.email
-            # She asked for the confirmation and the changes: with the video link, as the booker.
+            # Her copies of the booker's e-mails, which she asked for: at her own address, with
+            # the video link, as the booker gets them. Else (the invitation, a new time): at the
+            # address she was invited at.
+            copy = email.kind.startswith(PARTNER_COPY_PREFIX)
+            recipient = intake.email if copy else intake.invite_email
             context = {
                 "booking": booking,
                 "intake": intake,
@@ -271,9 +274,9 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 "change": email.kind.removeprefix(PARTNER_PREFIX),
                 "helper_name": booking.helper.email_name,
                 "manage_url": settings.SITE_URL + partner_url(intake),
-                "place": booking_place(booking, offer_of(booking), with_link=not invite),
+                "place": booking_place(booking, offer_of(booking), with_link=copy),
             }
-            if not invite:
+            if copy:
                 templates_kind = "partner_update"
                 wants_calendar = intake.wants_calendar
         elif email.signup_id:

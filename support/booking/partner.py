@@ -47,7 +47,9 @@ def partner_invite(*, booking: Booking, email: str = "", note: str = "") -> Part
             intake.invite_email = email.strip()
             intake.invite_note = note.strip()
             intake.invited_at = timezone.now()
-            intake.save(update_fields=["invite_email", "invite_note", "invited_at"])
+            # Her language is not known yet: the booker's, until she answers in her own.
+            intake.language = current.language
+            intake.save(update_fields=["invite_email", "invite_note", "invited_at", "language"])
             email_queue(kind="partner_invite", partner=intake)
     return intake
 

@@ -449,7 +449,9 @@ def booking_reschedule(
                 # Her helper, and a partner invited by e-mail, learn the new time.
                 notify_helper(current, kind="helper_booking_moved")
                 partner = PartnerIntake.objects.filter(booking=current).exclude(invite_email="")
-                if intake := partner.first():
+                intake = partner.first()
+                # One who asked for every change has her copy already (support/outbox.py).
+                if intake is not None and not (intake.wants_updates and intake.email):
                     email_queue(kind="partner_rescheduled", partner=intake)
             if current.status == BookingStatus.CONFIRMED:
                 queue_reminder(current)

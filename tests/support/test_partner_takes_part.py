@@ -14,6 +14,7 @@ from support import links, outbox
 from support.booking import helper_actions
 from support.booking import partner as partner_services
 from support.models import Booking, OutgoingEmail, PartnerIntake
+from tests.support_fixtures import booking_page, owner
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +41,7 @@ def booked(make_booking, make_offer) -> tuple[Booking, Client, str]:
     offer.helper.save()
     booking = make_booking(offer, days=6, name="Saskia Jansen")
     Booking.objects.filter(pk=booking.pk).update(mode="video")
-    booker = Client()
-    return booking, booker, links.booking_url(booking)
+    return booking, owner(booking), booking_page(booking)
 
 
 def invite(booker: Client, manage_url: str, **data) -> str:
@@ -247,3 +247,31 @@ def test_zet_in_mijn_agenda_only_in_the_browser_that_booked(client: Client, make
     assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == "Afspraak"
     assert "95" not in response.content.decode()
     assert Client().get(url).status_code == HTTPStatus.NOT_FOUND  # another browser
+
+
+def test_the_invitation_goes_in_the_bookers_language_until_she_answers_in_her_own(
+    booked,
+) -> None:
+    booking, _booker, _url = booked
+    Booking.objects.filter(pk=booking.pk).update(language="en")
+    booking.refresh_from_db()
+    intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
+    email = OutgoingEmail.objects.get(kind="partner_invite", partner=intake)
+    assert email.language == "en"
+    assert outbox._compose(email).subject == "Saskia invites you to a session"
+
+
+def test_a_move_by_the_booker_reaches_the_partner_once(booked) -> None:
+    from support.booking import services as booking_services
+
+    booking, _booker, _url = booked
+    intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
+    answer(Client(), intake, "nl", {**STEP_ONE, "wants_updates": "on"})
+    booking_services.booking_reschedule(
+        booking=booking, start=booking.starts_at + timezone.timedelta(hours=2), by_visitor=True
+    )
+    kinds = list(OutgoingEmail.objects.filter(partner=intake).values_list("kind", flat=True))
+    assert sorted(kinds) == ["partner_booking_rescheduled", "partner_invite"]
+    message = outbox._compose(OutgoingEmail.objects.get(kind="partner_booking_rescheduled"))
+    assert message.to == ["mark@example.org"]
+    assert "Het gesprek heeft een nieuwe tijd" in message.body
