@@ -15,6 +15,14 @@ from support.models import Booking, Helper, OutgoingEmail, Signup
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _dutch_after() -> None:
+    """A request on /en/ leaves English active in this thread: not for the tests after it."""
+    yield
+    translation.activate("nl")
+
+
 CONTACT = {
     "name": "Sarah",
     "email": "sarah@example.org",

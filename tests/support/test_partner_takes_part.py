@@ -18,6 +18,14 @@ from tests.support_fixtures import booking_page, owner
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _dutch_after() -> None:
+    """A request on /en/ leaves English active in this thread: not for the tests after it."""
+    yield
+    translation.activate("nl")
+
+
 ROOM = "https://video.example.org/kamer-7"
 STEP_ONE = {
     "name": "Mark",
