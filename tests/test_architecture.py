@@ -168,9 +168,10 @@ JOURNEY = BOOKING / "journey.py"
 
 
 def is_view_module(tree: ast.Module) -> bool:
-    """A module of pages: it renders or redirects (django.shortcuts)."""
+    """A module of pages: it declares views (django.views.decorators: cache, methods)."""
     return any(
-        isinstance(node, ast.ImportFrom) and node.module == "django.shortcuts"
+        isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("django.views.decorators")
         for node in ast.walk(tree)
     )
 
@@ -210,7 +211,7 @@ def test_no_booking_view_module_imports_another() -> None:
 
 
 def test_the_view_import_check_finds_one_view_importing_another() -> None:
-    pages = "from django.shortcuts import render\n"
+    pages = "from django.views.decorators.http import require_GET\n"
     modules = {
         "support.booking.a": ast.parse(pages + "from support.booking import b\n"),
         "support.booking.b": ast.parse(pages),

@@ -387,6 +387,23 @@ def test_the_helper_sets_her_modes_address_and_link_with_friendly_errors(helper_
     assert modes.offered_modes(offer) == ["praktijk", "video"]
 
 
+def test_her_contact_for_clients_shows_on_a_late_booking_only(helper_client, make_booking) -> None:
+    client, offer = helper_client
+    url = reverse("practice:modes")
+    data = {"modes": ["praktijk"], "address": ADDRESS, "client_phone": "030 123 45 67"}
+    wrong = client.post(url, {**data, "client_email": "geen-adres"})
+    assert wrong.status_code == HTTPStatus.BAD_REQUEST
+    assert "naam@voorbeeld.nl" in wrong.content.decode()
+    assert client.post(url, {**data, "client_email": "praktijk@example.org"}).status_code == 302
+    booking = make_booking(offer, days=6)
+    visitor = owner(booking)
+    assert "030 123 45 67" not in visitor.get(booking_page(booking)).content.decode()
+    move_to(booking, timezone.now() + datetime.timedelta(hours=20))
+    page = visitor.get(booking_page(booking)).content.decode()
+    assert 'href="tel:0301234567"' in page
+    assert 'href="mailto:praktijk@example.org"' in page
+
+
 def test_the_helper_adds_a_link_when_she_confirms_a_video_session(
     helper_client, make_booking
 ) -> None:
