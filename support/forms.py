@@ -15,6 +15,9 @@ from support.models import (
 )
 
 HONEYPOT_FIELD = "website"
+# Every error says what to do (GOV.UK): one per field, in the field's own words.
+EMAIL_INVALID = _("Vul een e-mailadres in zoals naam@voorbeeld.nl.")
+TOO_LONG = _("Maak je tekst korter: hoogstens %(limit_value)d tekens.")
 
 
 class DirectoryFilterForm(forms.Form):
@@ -65,6 +68,10 @@ class ContactForm(forms.Form):
         label=_("Naam of schuilnaam"),
         max_length=80,
         help_text=_("Een schuilnaam mag ook."),
+        error_messages={
+            "required": _("Vul je naam of een schuilnaam in."),
+            "max_length": _("Maak je naam korter: hoogstens %(limit_value)d tekens."),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     email = forms.EmailField(
@@ -73,6 +80,7 @@ class ContactForm(forms.Form):
         help_text=_(
             "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
         ),
+        error_messages={"required": _("Vul je e-mailadres in."), "invalid": EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.RegexField(
@@ -90,6 +98,7 @@ class SignupForm(ContactForm):
         label=_("Bericht aan de organisator (niet verplicht)"),
         required=False,
         max_length=1000,
+        error_messages={"max_length": TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     consent = forms.BooleanField(
@@ -132,6 +141,13 @@ INTAKE_CONSENT_LABEL = _(
 )
 
 
+CALENDAR_LABEL = _("Stuur mij een agendabestand (.ics) bij de bevestiging")
+CALENDAR_HELP = _(
+    "Zet dit alleen aan als niemand anders in je agenda kijkt. Je kunt het bestand ook later "
+    "downloaden op je eigen pagina."
+)
+
+
 class IntakeContactForm(ContactForm):
     """The first step. Consent is asked here, before anything is stored."""
 
@@ -140,6 +156,10 @@ class IntakeContactForm(ContactForm):
         label=_("Hoe mag de hulpverlener contact met je opnemen?"),
         choices=ContactPreference.choices,
         widget=RadioSelect,
+        error_messages={"required": _("Kies hoe de hulpverlener contact met je mag opnemen.")},
+    )
+    wants_calendar = forms.BooleanField(
+        label=CALENDAR_LABEL, help_text=CALENDAR_HELP, required=False
     )
     consent = forms.BooleanField(
         label=INTAKE_CONSENT_LABEL,
@@ -160,24 +180,44 @@ class IntakeContactForm(ContactForm):
 class IntakeSituationForm(forms.Form):
     title = _("Wat er gebeurde")
     role = forms.ChoiceField(
-        label=_("Wie ben jij in dit verhaal?"), choices=Role.choices, widget=RadioSelect
+        label=_("Wie ben jij in dit verhaal?"),
+        choices=Role.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies wie jij bent in dit verhaal.")},
     )
     what_happened = forms.CharField(
         label=_("Wat is er gebeurd, in je eigen woorden? (niet verplicht)"),
         help_text=_("Schrijf alleen wat je kwijt wilt. Alleen je hulpverlener leest dit."),
         required=False,
         max_length=3000,
+        error_messages={"max_length": TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     disclosure = forms.ChoiceField(
-        label=_("Hoe kwam het uit?"), choices=Disclosure.choices, widget=RadioSelect
+        label=_("Hoe kwam het uit?"),
+        choices=Disclosure.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies hoe het uitkwam.")},
     )
     disclosure_when = forms.CharField(
         label=_("Wanneer was dat? (niet verplicht)"),
         help_text=_("Bijvoorbeeld: twee weken geleden."),
         required=False,
         max_length=100,
+        error_messages={"max_length": TOO_LONG},
     )
+
+
+HOPES = forms.CharField(
+    label=_("Waar hoop je op? (niet verplicht)"),
+    required=False,
+    max_length=2000,
+    error_messages={"max_length": TOO_LONG},
+    widget=forms.Textarea(attrs={"rows": 4}),
+)
+WANTS_LONGER = forms.BooleanField(
+    label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
+)
 
 
 class IntakeWishesForm(forms.Form):
@@ -186,31 +226,71 @@ class IntakeWishesForm(forms.Form):
         label=_("Weet je partner van deze afspraak?"),
         choices=YesNoUnsure.choices,
         widget=RadioSelect,
+        error_messages={"required": _("Kies of je partner van deze afspraak weet.")},
     )
     partner_joins = forms.ChoiceField(
         label=_("Komt je partner mee naar het gesprek?"),
         choices=YesNoUnsure.choices,
         widget=RadioSelect,
+        error_messages={"required": _("Kies of je partner meekomt naar het gesprek.")},
     )
-    hopes = forms.CharField(
-        label=_("Waar hoop je op? (niet verplicht)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    wants_longer = forms.BooleanField(
-        label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
-    )
+    hopes = HOPES
+    wants_longer = WANTS_LONGER
 
 
 class IntakeSafetyForm(forms.Form):
     title = _("Veiligheid")
     feels_safe = forms.ChoiceField(
-        label=_("Voel je je thuis veilig?"), choices=YesNoUnsure.choices, widget=RadioSelect
+        label=_("Voel je je thuis veilig?"),
+        choices=YesNoUnsure.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies of je je thuis veilig voelt.")},
     )
 
 
 INTAKE_STEPS = [IntakeContactForm, IntakeSituationForm, IntakeWishesForm, IntakeSafetyForm]
+
+
+# The invited partner's own steps: the same questions where they fit her, in her own words.
+
+
+class PartnerContactForm(IntakeContactForm):
+    wants_updates = forms.BooleanField(
+        label=_("Stuur mij ook de bevestiging en elke wijziging van het gesprek"),
+        help_text=_(
+            "Naar het e-mailadres hierboven, met de videolink of het adres. Anders hoor je het "
+            "van degene die je uitnodigde."
+        ),
+        required=False,
+    )
+    field_order = ["name", "email", "phone", "contact_preference", "wants_updates"]
+
+
+class PartnerWishesForm(forms.Form):
+    title = _("Je wensen voor het gesprek")
+    partner_joins = forms.ChoiceField(
+        label=_("Kom je zelf naar het gesprek?"),
+        choices=YesNoUnsure.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies of je zelf naar het gesprek komt.")},
+    )
+    hopes = HOPES
+    wants_longer = WANTS_LONGER
+
+
+PARTNER_INTAKE_STEPS = [
+    PartnerContactForm,
+    IntakeSituationForm,
+    PartnerWishesForm,
+    IntakeSafetyForm,
+]
+# Which step asks each answer: the check page's "Wijzig" links lead there.
+ANSWER_STEPS = {
+    name: number
+    for steps in (INTAKE_STEPS, PARTNER_INTAKE_STEPS)
+    for number, form_class in enumerate(steps, start=1)
+    for name in form_class.base_fields
+}
 
 
 class PartnerInviteForm(forms.Form):
@@ -219,6 +299,18 @@ class PartnerInviteForm(forms.Form):
         required=False,
         max_length=254,
         help_text=_("Alleen als je wilt dat wij je partner een e-mail sturen."),
+        error_messages={"invalid": EMAIL_INVALID},
+    )
+    note = forms.CharField(
+        label=_("Een kort bericht bij de uitnodiging (niet verplicht)"),
+        help_text=_(
+            "Je partner leest het in de e-mail, met je voornaam of schuilnaam. Hoogstens 300 "
+            "tekens."
+        ),
+        required=False,
+        max_length=300,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

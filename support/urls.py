@@ -23,11 +23,13 @@ urlpatterns = [
     path("afspraak/manier/", intake.booking_mode, name="booking_mode"),
     path("afspraak/intake/<int:step>/", intake.booking_intake, name="booking_intake"),
     path("afspraak/controleren/", intake.booking_summary, name="booking_summary"),
+    path("afspraak/langer/", intake.booking_hold_extend, name="booking_hold_extend"),
     path("afspraak/alleen/", booking.booking_switch_to_individual, name="booking_individual"),
     # The private link in her e-mails, exchanged for the session and a URL without the token.
     path("afspraak/beheer/<str:token>/", booking.booking_link, name="booking_manage"),
     path("afspraak/<int:pk>/", booking.booking_page, name="booking_page"),
     path("afspraak/<int:pk>/code/", booking.booking_code, name="booking_code"),
+    path("afspraak/<int:pk>/agenda/", booking.booking_calendar, name="booking_calendar"),
     path("afspraak/<int:pk>/andere-tijd/", week.booking_reschedule, name="booking_reschedule"),
     path(
         "afspraak/<int:pk>/andere-tijd/bevestigen/",

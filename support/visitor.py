@@ -46,6 +46,10 @@ class EmailForm(forms.Form):
         label=gettext_lazy("E-mailadres"),
         max_length=254,
         help_text=gettext_lazy("Het adres waarmee je een afspraak maakte of je aanmeldde."),
+        error_messages={
+            "required": gettext_lazy("Vul je e-mailadres in."),
+            "invalid": gettext_lazy("Vul een e-mailadres in zoals naam@voorbeeld.nl."),
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -55,6 +59,12 @@ class CodeForm(forms.Form):
         label=gettext_lazy("Code"),
         max_length=20,
         help_text=gettext_lazy("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
+        error_messages={
+            "required": gettext_lazy("Vul de code uit de e-mail in."),
+            "max_length": gettext_lazy(
+                "Vul de code in zoals in de e-mail: acht letters en cijfers."
+            ),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
     )
 

@@ -54,7 +54,7 @@ OWN_BOOKING = lambda ctx: {"pk": ctx["booking"].pk}  # noqa: E731
 INTAKE_FIELDS = (
     "name", "email", "phone", "contact_preference", "consent", "role", "what_happened",
     "disclosure", "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer",
-    "feels_safe",
+    "feels_safe", "wants_calendar", "wants_updates",
 )  # fmt: skip
 
 # allauth asks for the password again before a page that changes the second factor.
@@ -100,6 +100,7 @@ URLS: dict[str, Entry] = {
         role="holder", kwargs=lambda ctx: {"step": 1}, fields=INTAKE_FIELDS
     ),
     "support:booking_summary": Entry(role="holder"),
+    "support:booking_hold_extend": Entry(role="holder", fields=("next",), status=NOT_ALLOWED),
     # The holder's helper offers one mode: it is chosen already, so the page sends her on.
     "support:booking_mode": Entry(
         role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
@@ -110,7 +111,7 @@ URLS: dict[str, Entry] = {
         kwargs=BOOKING_TOKEN, fields=("nieuw",), post=False, status=FOUND, location="/afspraak/"
     ),
     "support:booking_page": Entry(
-        role="visitor", kwargs=OWN_BOOKING, fields=("partner", "email", "text", "nieuw")
+        role="visitor", kwargs=OWN_BOOKING, fields=("partner", "email", "note", "text", "nieuw")
     ),
     "support:booking_code": Entry(role="linkholder", kwargs=OWN_BOOKING, fields=("code", "send")),
     "support:booking_reschedule": Entry(
@@ -119,6 +120,13 @@ URLS: dict[str, Entry] = {
     # Without a time to confirm, back to the week.
     "support:booking_reschedule_confirm": Entry(
         role="visitor", kwargs=OWN_BOOKING, fields=("start",), status=FOUND, location="/afspraak/"
+    ),
+    "support:booking_calendar": Entry(
+        role="visitor",
+        kwargs=OWN_BOOKING,
+        post=False,
+        status=NOT_FOUND,
+        notes="her confirmed session only",
     ),
     "support:my_bookings": Entry(role="visitor", post=False),
     "support:visitor_login": Entry(fields=("email",)),

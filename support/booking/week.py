@@ -106,7 +106,7 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     last = monday_of(today + datetime.timedelta(days=source.horizon_days))
     value = request.GET.get("week")
     if value is None:
-        return first
+        return _first_week_with_times(source, first)
     try:
         wanted = datetime.date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
@@ -117,6 +117,13 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     if monday != wanted:
         raise WeekOutOfRange(monday)
     return monday
+
+
+def _first_week_with_times(source: WeekSource, first: datetime.date) -> datetime.date:
+    """No week asked for: the page opens on the first week with a free time (within the
+    search for the nearest one), else on this week."""
+    has_times, _days_html, nearest = _cached_week(source, first)
+    return monday_of(nearest.date()) if not has_times and nearest else first
 
 
 def _week_context(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal import pagecache
 from support.fields import email_digest
@@ -77,6 +78,8 @@ def group_signup(
                 message=message.strip(),
                 status=status,
                 consent_at=timezone.now(),
+                # Her e-mails, whoever's action sends them, are in the language she signed up in.
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
             email_queue(kind="signup_received", signup=signup)
     except IntegrityError:

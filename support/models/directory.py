@@ -301,6 +301,10 @@ class Helper(Entry):
     )
     languages = models.CharField(_("talen"), max_length=120, default="Nederlands")
     in_person = models.BooleanField(_("gesprekken op locatie"), default=True)
+    # The language of her own e-mails (support/outbox.py), whichever language she reads the site in.
+    language = models.CharField(
+        _("taal van je e-mails"), max_length=8, choices=settings.LANGUAGES, default="nl"
+    )
     takes_bookings = models.BooleanField(_("neemt afspraken aan via deze site"), default=False)
     time_zone = models.CharField(
         _("tijdzone"),
@@ -459,6 +463,8 @@ class Signup(models.Model):
     message = EncryptedTextField(_("bericht"), blank=True)
     email_digest = models.CharField(max_length=64, db_index=True, editable=False, default="")
     status = models.CharField(_("status"), max_length=12, choices=SignupStatus.choices)
+    # The language she signed up in: her e-mails are in it (support/outbox.py).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     consent_at = models.DateTimeField(_("toestemming gegeven op"))
     created_at = models.DateTimeField(_("aangemeld op"), default=timezone.now, db_index=True)
     changed_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)

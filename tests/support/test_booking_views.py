@@ -160,16 +160,16 @@ def test_a_no_to_safety_shows_help_flags_and_offers_an_individual_conversation(
 @pytest.mark.parametrize(
     ("step", "data", "message"),
     [
-        (1, {**CONTACT, "name": ""}, "Dit veld is verplicht."),
-        (1, {**CONTACT, "name": "x" * 81}, "niet meer dan 80 tekens"),
-        (1, {**CONTACT, "email": "geen-adres"}, "Voer een geldig e-mailadres in."),
+        (1, {**CONTACT, "name": ""}, "Vul je naam of een schuilnaam in."),
+        (1, {**CONTACT, "name": "x" * 81}, "hoogstens 80 tekens"),
+        (1, {**CONTACT, "email": "geen-adres"}, "Vul een e-mailadres in zoals naam@voorbeeld.nl."),
         (1, {**CONTACT, "contact_preference": "bellen"}, "Vul een telefoonnummer in"),
         (1, {**CONTACT, "contact_preference": "duif"}, "Selecteer een geldige keuze"),
-        (2, {**SITUATION, "what_happened": "x" * 3001}, "niet meer dan 3000 tekens"),
-        (2, {**SITUATION, "role": ""}, "Dit veld is verplicht."),
+        (2, {**SITUATION, "what_happened": "x" * 3001}, "hoogstens 3000 tekens"),
+        (2, {**SITUATION, "role": ""}, "Kies wie jij bent in dit verhaal."),
         (3, {**WISHES, "partner_knows": "misschien"}, "Selecteer een geldige keuze"),
         (1, {k: v for k, v in CONTACT.items() if k != "consent"}, "Zonder je toestemming"),
-        (4, {}, "Dit veld is verplicht."),
+        (4, {}, "Kies of je je thuis veilig voelt."),
     ],
 )
 def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
@@ -394,3 +394,15 @@ def test_cached_week_page_carries_each_visitors_own_csrf_token(make_offer) -> No
         )
         assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.CONFLICT)
     assert tokens[0] != tokens[1]
+
+
+def test_the_week_page_opens_on_the_first_week_with_a_free_time(client: Client, make_offer):
+    offer = make_offer(min_notice_hours=24 * 16)  # nothing free in the coming two weeks
+    html = client.get(f"/afspraak/tijden/{offer.pk}/").content.decode()
+    first = datetime.datetime.fromisoformat(re.findall(r'name="start" value="([^"]+)"', html)[0])
+    assert first - timezone.now() >= datetime.timedelta(days=16)
+    assert first - timezone.now() < datetime.timedelta(days=16 + 7)
+    # Asked for this week, it is still this week: empty, with the way to the first free time.
+    this_week = limits.monday_of(timezone.localdate()).isoformat()
+    html = client.get(f"/afspraak/tijden/{offer.pk}/?week={this_week}").content.decode()
+    assert 'name="start"' not in html

@@ -185,6 +185,7 @@ def test_account_emails_are_discreet(topic_laden, template_prefix: str, language
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_calendar_file_speaks_the_visitors_language(topic_laden, language: str) -> None:
+    Booking.objects.filter(pk=topic_laden["booking"].pk).update(wants_calendar=True)
     message = compose("booking_confirmed", language, booking=topic_laden["booking"])
     ((_name, content, _mimetype),) = message.attachments
     event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]

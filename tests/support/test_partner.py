@@ -118,7 +118,7 @@ def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
     booking, manage_url = booked
     response = owner(booking).post(manage_url, {"partner": "email", "email": "geen-adres"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "Voer een geldig e-mailadres in." in response.content.decode()
+    assert "Vul een e-mailadres in zoals naam@voorbeeld.nl." in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -175,7 +175,9 @@ def test_the_partner_summary_lists_everything_she_answered_in_her_four_steps(boo
         for name, field in form.fields.items():
             if name == "consent":
                 continue
-            if name == "wants_longer":
+            if name in ("wants_calendar", "wants_updates"):
+                shown.append("nee")
+            elif name == "wants_longer":
                 shown.append("graag")
             elif choices := dict(getattr(field, "choices", ())):
                 shown.append(str(choices[data[name]]))

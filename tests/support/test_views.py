@@ -241,14 +241,14 @@ def test_someone_typing_an_address_that_has_a_place_gets_no_link(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({**VALID, "name": "x" * 81}, "niet meer dan 80 tekens"),
-        ({**VALID, "email": "geen-adres"}, "Voer een geldig e-mailadres in."),
+        ({**VALID, "name": "x" * 81}, "hoogstens 80 tekens"),
+        ({**VALID, "email": "geen-adres"}, "Vul een e-mailadres in zoals naam@voorbeeld.nl."),
         ({**VALID, "email": "a@" + "b" * 260 + ".nl"}, "e-mailadres"),
         ({k: v for k, v in VALID.items() if k != "consent"}, "Zonder je toestemming"),
         ({**VALID, "website": "http://spam.example"}, "automatisch ingevuld"),
         ({**VALID, "phone": "bel me maar"}, "alleen cijfers"),
-        ({**VALID, "message": "m" * 1001}, "niet meer dan 1000 tekens"),
-        ({}, "Dit veld is verplicht."),
+        ({**VALID, "message": "m" * 1001}, "hoogstens 1000 tekens"),
+        ({}, "Vul je naam of een schuilnaam in."),
     ],
 )
 def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
