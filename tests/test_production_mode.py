@@ -324,3 +324,29 @@ def test_a_cookieless_visitor_after_a_logged_in_one_sees_nothing_of_hers(product
     for path in (week_url, "/", "/steun/"):
         _status, _headers, html = second.get(path)
         assert token not in html
+
+
+def test_a_form_in_another_charset_gets_our_400_page(production) -> None:
+    """UTF-16, UTF-7 or an unknown charset on a login or sign-up form: our 400 page, never a 500."""
+    visitor = Browser(production["base"])
+    visitor.get("/account/login/")
+    token = next(c.value for c in visitor.jar if "csrftoken" in c.name)
+    body = f"csrfmiddlewaretoken={token}&login=a%40example.org&password=b".encode()
+    for path in ("/account/login/", "/en/account/login/", "/mijn-afspraken/inloggen/"):
+        for charset in ("utf-16", "utf-7", "x-no-such-charset"):
+            request = urllib.request.Request(
+                production["base"] + path,
+                data=body,
+                headers={
+                    "Content-Type": f"application/x-www-form-urlencoded; charset={charset}",
+                    "Sec-Fetch-Site": "same-origin",
+                },
+            )
+            try:
+                with visitor.opener.open(request, timeout=30) as response:
+                    status, text = response.status, response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as error:
+                status, text = error.code, error.read().decode("utf-8", "replace")
+            assert status < 500, f"{path} in {charset}: {status}"
+            if status == 400:
+                assert "data-quick-exit" in text, f"{path} in {charset}: not our page"

@@ -217,6 +217,10 @@ def local_times(
     return [timezone.localtime(t, zone) for t in taken.nearest]
 
 
+# The furthest any clock on earth is from UTC (Kiribati, +14:00); Python reads up to ±23:59.
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
+
+
 def _parse_start(value: str, horizon_days: int) -> datetime.datetime | None:
     """A start time from a form: an ISO time with its offset, between now and the horizon."""
     if not isinstance(value, str) or len(value) > 40:
@@ -225,11 +229,13 @@ def _parse_start(value: str, horizon_days: int) -> datetime.datetime | None:
         start = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None
-    if start.tzinfo is None:
-        return None
+    offset = start.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        return None  # no zone, or one no place on earth keeps (PostgreSQL cannot store it)
     now = timezone.now()
     horizon = datetime.timedelta(days=horizon_days + 1)
     try:
+        start = start.astimezone(datetime.UTC)
         in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
     except OverflowError:  # an offset that takes the time past year 1 or 9999
         return None
