@@ -21,7 +21,7 @@ from tests.url_table import URLS, client_for, context  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-SOON = datetime.date.today() + datetime.timedelta(days=3)
+SOON = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=3)
 BAD_VALUES = [
     "",
     "x" * 20_000,
