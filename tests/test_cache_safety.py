@@ -230,9 +230,13 @@ def test_migrate_makes_the_cache_tables() -> None:
     ],
 )
 def test_healthz_says_503_when_a_cache_fails(client: Client, broken: dict) -> None:
-    """Defect 4: /healthz checks the database and every cache."""
+    """Defect 4: /healthz checks the database and every cache; which one failed is told only
+    to the monitoring (METRICS_ALLOWED_IPS here)."""
     assert client.get("/healthz").status_code == HTTPStatus.OK
     with override_settings(CACHES={**settings.CACHES, "default": broken}):
         response = client.get("/healthz")
+        assert (response.status_code, response.content) == (503, b"unavailable\n")
+        with override_settings(METRICS_ALLOWED_IPS=["127.0.0.1/32"]):
+            response = client.get("/healthz")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert "cache" in response.content.decode()
