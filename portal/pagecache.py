@@ -16,9 +16,9 @@ Two places hold cached pages:
 - `ReadingPageCache` (middleware, per process, least recently used first, at most
   `MAX_ENTRIES` pages and `MAX_BYTES`): whole responses of views marked `reading_page`, for
   requests without cookies. The key is the path plus only the query parameters the view
-  declared; only 200 answers are kept, so only values the view accepted become keys. A page
-  with a form (`csrf=True`) is kept with a placeholder where each visitor's CSRF token goes,
-  and is never marked for shared caches.
+  declared, each with the one value the view reads (the last); only 200 answers are kept, so
+  only values the view accepted become keys. A page with a form (`csrf=True`) is kept with a
+  placeholder where each visitor's CSRF token goes, and is never marked for shared caches.
 - the `pages` cache alias (shared by app servers): fragments through `fragment()`, keyed on
   validated values and the versions of their domains.
 
@@ -352,7 +352,10 @@ class ReadingPageCache:
 
     @staticmethod
     def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
-        values = [(name, value) for name in params for value in request.GET.getlist(name)]
+        # The value a view reads of a repeated parameter is the last (`request.GET[name]`, and
+        # every form field we have): `?week=<junk>&week=<monday>` is the page of that Monday,
+        # kept under its key, not under a new one for every junk value.
+        values = [(name, request.GET[name]) for name in params if name in request.GET]
         return f"{request.path}?{urlencode(values)}" if values else request.path
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
+from support.directory import services as directory_services
 from support.models import (
     Booking,
     Cost,
@@ -155,3 +156,10 @@ def make_booking(make_offer) -> Callable[..., Booking]:
         return booking_services.booking_submit(booking=booking, hold_key=key) if submit else booking
 
     return make
+
+
+def proved_signup(**fields: object) -> directory_services.SignupResult:
+    """A group sign-up whose address was proved (its e-mailed link opened and confirmed)."""
+    result = directory_services.group_signup(**fields)  # type: ignore[arg-type]
+    proved = directory_services.signup_prove(signup=result.signup)
+    return directory_services.SignupResult(proved or result.signup, result.created)

@@ -262,13 +262,27 @@ def test_sign_up_booking_and_code_login_through_the_whole_stack(production) -> N
     visitor = Browser(base)
     _status, _headers, directory = visitor.get("/steun/?soort=groep")
     group = re.findall(r'href="(/steun/[a-z0-9-]+/)"', directory)[0]
+
+    def free_seats() -> int:
+        return int(re.search(r"Nog (\d+) plaats", Browser(base).get(group)[2])[1])
+
+    seats = free_seats()
     visitor.get(group + "aanmelden/")
     status, _headers, html = visitor.post(
         group + "aanmelden/",
         {"name": "Saskia", "email": "saskia.prod@example.org", "consent": "on"},
     )
     assert status == 200 and "Kijk in je e-mail" in html
-    mailbox.wait_for("saskia.prod@example.org", "aanmelding")
+    message = mailbox.wait_for("saskia.prod@example.org", "aanmelding")
+    # Double opt-in: the sign-up takes its seat only when its e-mailed link is opened.
+    assert free_seats() == seats
+    link = re.search(r"https?://[^/\s]+(/steun/aanmelding/\S+/)", body_of(message))[1]
+    assert "Ja, ik meld me aan" in visitor.get(link)[2]
+    assert free_seats() == seats
+    status, headers, _html = visitor.post(link, {"bevestigen": "1"})
+    assert status == 302
+    assert "Je hebt een plek in" in visitor.get(link)[2]
+    assert free_seats() == seats - 1
 
     status, _headers, choose = visitor.get("/afspraak/kiezen/")
     week_url = re.findall(r'href="(/afspraak/tijden/\d+/)"', choose)[0]
