@@ -157,6 +157,7 @@ _VERSION_MARK = "reading_page_version"
 _SHARED_PAGE_MARK = "shared_page"
 _SHARED_CACHE_MARK = "shared_cache"
 _KNOWN_VERSION_MARK = "page_cache_version"
+PARAMS_MARK = "reading_page_params"  # on a view: the query parameters its page depends on
 
 
 def set_shared_page(response: HttpResponseBase, page: str) -> None:
@@ -235,6 +236,8 @@ def reading_page[**P, R: HttpResponseBase](
             setattr(response, _VERSION_MARK, version)
             return response
 
+        # The arguments it reads, for the proxy's cache key (tests/test_nginx.py).
+        setattr(wrapper, PARAMS_MARK, scope.params)
         return wrapper
 
     return decorate(view) if view is not None else decorate

@@ -70,6 +70,8 @@ def group_signup(
         raise GroupClosed
     email = email.strip()
     with transaction.atomic():
+        # One sign-up of a group at a time: a pending one has no unique index to guard it.
+        PeerGroup.objects.select_for_update().filter(pk=group.pk).first()
         existing = _active_signup(group.pk, email) or _pending_signup(group.pk, email)
         if existing is not None:
             kind = "signup_reminder" if existing.is_active else "signup_received"
@@ -115,8 +117,7 @@ def signup_prove(*, signup: Signup) -> Signup | None:
 
 def _email_at_most_daily(kind: str, signup: Signup) -> None:
     """Someone filled in the form again with this address: its link again, once a day at most,
-    so the form cannot be used to flood an inbox."""
-    Signup.objects.select_for_update().filter(pk=signup.pk).first()  # one at a time
+    so the form cannot be used to flood an inbox. (Under the group's lock: one at a time.)"""
     since = timezone.now() - datetime.timedelta(days=1)
     if not OutgoingEmail.objects.filter(kind=kind, signup=signup, created_at__gte=since).exists():
         email_queue(kind=kind, signup=signup)
