@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
@@ -37,7 +38,9 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
 
     No field of ours takes a NUL byte, and PostgreSQL refuses one in any text: a query string's
     NUL bytes are dropped (a search for "a\x00b" is a search for "ab"), and a form sent with one
-    gets our 400 page, before a view (the admin's search, say) hands it to the database.
+    gets our 400 page, before a view (the admin's search, say) hands it to the database. So does
+    a form body we cannot read (in UTF-16, UTF-7 or a charset nobody knows): read here once, for
+    every view, allauth's included, instead of failing inside a view or in Django's own 400 page.
     Django answers a refused method (405) with an empty body; that becomes a page in the site's
     frame, with the quick exit, keeping the status and its Allow header.
     """
@@ -45,7 +48,7 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         if "%00" in request.META.get("QUERY_STRING", ""):
             request.GET = _without_nul(request.GET)
-        if _form_has_nul(request):
+        if _form_unreadable(request):
             return render(request, "400.html", status=400)
         response = get_response(request)
         if response.status_code == 405 and not response.content:
@@ -65,7 +68,8 @@ def _without_nul(data: QueryDict) -> "_ImmutableQueryDict":
     return cast("_ImmutableQueryDict", clean)  # made immutable, as request.GET is
 
 
-def _form_has_nul(request: HttpRequest) -> bool:
+def _form_unreadable(request: HttpRequest) -> bool:
+    """A form body that cannot be read, or that holds a NUL byte."""
     if request.method != "POST" or request.content_type not in FORM_TYPES:
         return False
     try:
@@ -73,8 +77,11 @@ def _form_has_nul(request: HttpRequest) -> bool:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.POST.lists()
         )
-    except (UnicodeDecodeError, LookupError, MultiPartParserError):
-        return False  # left to the view's own handling of a body it cannot read
+    except (BadRequest, UnicodeDecodeError, LookupError, MultiPartParserError):
+        # Django refuses a form in any charset but UTF-8 (BadRequest), and would refuse it again
+        # at every later read of request.POST: answered here, once.
+        request._mark_post_parse_error()  # type: ignore[attr-defined]  # later reads: empty
+        return True
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -16,9 +16,9 @@ Two places hold cached pages:
 - `ReadingPageCache` (middleware, per process, least recently used first, at most
   `MAX_ENTRIES` pages and `MAX_BYTES`): whole responses of views marked `reading_page`, for
   requests without cookies. The key is the path plus only the query parameters the view
-  declared; only 200 answers are kept, so only values the view accepted become keys. A page
-  with a form (`csrf=True`) is kept with a placeholder where each visitor's CSRF token goes,
-  and is never marked for shared caches.
+  declared, each with the one value the view reads (the last); only 200 answers are kept, so
+  only values the view accepted become keys. A page with a form (`csrf=True`) is kept with a
+  placeholder where each visitor's CSRF token goes, and is never marked for shared caches.
 - the `pages` cache alias (shared by app servers): fragments through `fragment()`, keyed on
   validated values and the versions of their domains.
 
@@ -157,6 +157,7 @@ _VERSION_MARK = "reading_page_version"
 _SHARED_PAGE_MARK = "shared_page"
 _SHARED_CACHE_MARK = "shared_cache"
 _KNOWN_VERSION_MARK = "page_cache_version"
+PARAMS_MARK = "reading_page_params"  # on a view: the query parameters its page depends on
 
 
 def set_shared_page(response: HttpResponseBase, page: str) -> None:
@@ -235,6 +236,8 @@ def reading_page[**P, R: HttpResponseBase](
             setattr(response, _VERSION_MARK, version)
             return response
 
+        # The arguments it reads, for the proxy's cache key (tests/test_nginx.py).
+        setattr(wrapper, PARAMS_MARK, scope.params)
         return wrapper
 
     return decorate(view) if view is not None else decorate
@@ -352,7 +355,10 @@ class ReadingPageCache:
 
     @staticmethod
     def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
-        values = [(name, value) for name in params for value in request.GET.getlist(name)]
+        # The value a view reads of a repeated parameter is the last (`request.GET[name]`, and
+        # every form field we have): `?week=<junk>&week=<monday>` is the page of that Monday,
+        # kept under its key, not under a new one for every junk value.
+        values = [(name, request.GET[name]) for name in params if name in request.GET]
         return f"{request.path}?{urlencode(values)}" if values else request.path
 
 

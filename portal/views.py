@@ -105,27 +105,35 @@ def _storage_problem() -> str | None:
     return None
 
 
+def _health(request: HttpRequest, problem: str | None) -> HttpResponse:
+    """200 `ok`, or 503: with the reason for the monitoring (METRICS_TOKEN or
+    METRICS_ALLOWED_IPS), a bare `unavailable` for everyone else (the reason names the
+    services and how the worker is doing)."""
+    if problem is None:
+        return HttpResponse("ok\n", content_type="text/plain")
+    text = problem if observability.metrics_allowed(request) else "unavailable"
+    return HttpResponse(text + "\n", status=503, content_type="text/plain")
+
+
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database and every cache answer; 503, never a traceback, when one fails.
 
     The caches count: the rate limits of every login and form live in "default".
     """
-    if problem := _storage_problem():
-        return HttpResponse(problem + "\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    return _health(request, _storage_problem())
 
 
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
     """Ready to serve: database and caches answer, and every check in READINESS_CHECKS (the
-    worker has beaten within the last two minutes) passes. 503 with the reason otherwise."""
-    if problem := _storage_problem():
-        return HttpResponse(problem + "\n", status=503, content_type="text/plain")
+    worker has beaten within the last two minutes) passes. 503 otherwise."""
+    problem = _storage_problem()
     for path in settings.READINESS_CHECKS:
-        if problem := import_string(path)():
-            return HttpResponse(problem + "\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        if problem is not None:
+            break
+        problem = import_string(path)()
+    return _health(request, problem)
 
 
 @never_cache

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from support.directory import services as directory_services
 from support.models import (
     Booking,
     Cost,
@@ -173,3 +174,10 @@ def owner(booking: Booking, client: Client | None = None) -> Client:
 
 def booking_page(booking: Booking) -> str:
     return f"/afspraak/{booking.pk}/"
+
+
+def proved_signup(**fields: object) -> directory_services.SignupResult:
+    """A group sign-up whose address was proved (its e-mailed link opened and confirmed)."""
+    result = directory_services.group_signup(**fields)  # type: ignore[arg-type]
+    proved = directory_services.signup_prove(signup=result.signup)
+    return directory_services.SignupResult(proved or result.signup, result.created)

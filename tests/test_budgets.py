@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from support.booking import services as booking_services
-from support.directory import services as directory_services
 from support.models import AvailabilityException
+from tests.support_fixtures import proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_a_cached_directory_page_changes_as_soon_as_the_data_does(
 ) -> None:
     group = make_group("groep", capacity=3)
     assert "Nog 3 plaatsen vrij" in client.get("/steun/groep/").content.decode()
-    directory_services.group_signup(group=group, name="A", email="a@example.org")
+    proved_signup(group=group, name="A", email="a@example.org")
     assert "Nog 2 plaatsen vrij" in client.get("/steun/groep/").content.decode()
 
 

@@ -230,9 +230,27 @@ def test_migrate_makes_the_cache_tables() -> None:
     ],
 )
 def test_healthz_says_503_when_a_cache_fails(client: Client, broken: dict) -> None:
-    """Defect 4: /healthz checks the database and every cache."""
+    """Defect 4: /healthz checks the database and every cache; which one failed is told only
+    to the monitoring (METRICS_ALLOWED_IPS here)."""
     assert client.get("/healthz").status_code == HTTPStatus.OK
     with override_settings(CACHES={**settings.CACHES, "default": broken}):
-        response = client.get("/healthz")
-    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert "cache" in response.content.decode()
+        with override_settings(METRICS_ALLOWED_IPS=["127.0.0.1/32"]):
+            response = client.get("/healthz")
+        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        assert "cache" in response.content.decode()
+        public = client.get("/healthz")
+        assert (public.status_code, public.content) == (503, b"unavailable\n")
+
+
+def test_a_repeated_parameter_is_kept_under_the_value_the_view_reads(
+    client: Client, make_group, django_assert_max_num_queries
+) -> None:
+    """Issue 25, 9: `?soort=<junk>&soort=groep` is the page of `?soort=groep` (the view reads
+    the last value), served from its entry: a client cannot multiply the entries."""
+    make_group("groep")
+    made = client.get("/steun/", {"soort": "groep"})
+    assert made.status_code == HTTPStatus.OK
+    for number in range(5):
+        with django_assert_max_num_queries(1):  # the data version; the page is the cached one
+            hit = client.get("/steun/", {"soort": [f"rommel{number}", "groep"]})
+        assert hit.content == made.content

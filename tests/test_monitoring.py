@@ -28,11 +28,15 @@ def run_worker_now(work_queue) -> None:
     work_queue()
 
 
-def test_readyz_follows_the_worker_heartbeat(client: Client, work_queue) -> None:
-    # No worker has ever run: not ready, and the answer says why.
+def test_readyz_follows_the_worker_heartbeat(work_queue, settings) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    client = Client(headers={"Authorization": f"Bearer {TOKEN}"})
+    # No worker has ever run: not ready, and the answer says why, to the monitoring only.
     response = client.get("/readyz")
     assert response.status_code == 503
     assert b"worker never seen" in response.content
+    public = Client().get("/readyz")
+    assert (public.status_code, public.content) == (503, b"unavailable\n")
 
     assert schedule_worker_heartbeat()
     assert not schedule_worker_heartbeat()  # planned once

@@ -265,13 +265,27 @@ def test_sign_up_booking_and_code_login_through_the_whole_stack(production) -> N
     visitor = Browser(base)
     _status, _headers, directory = visitor.get("/steun/?soort=groep")
     group = re.findall(r'href="(/steun/[a-z0-9-]+/)"', directory)[0]
+
+    def free_seats() -> int:
+        return int(re.search(r"Nog (\d+) plaats", Browser(base).get(group)[2])[1])
+
+    seats = free_seats()
     visitor.get(group + "aanmelden/")
     status, _headers, html = visitor.post(
         group + "aanmelden/",
         {"name": "Saskia", "email": "saskia.prod@example.org", "consent": "on"},
     )
     assert status == 200 and "Kijk in je e-mail" in html
-    mailbox.wait_for("saskia.prod@example.org", "aanmelding")
+    message = mailbox.wait_for("saskia.prod@example.org", "aanmelding")
+    # Double opt-in: the sign-up takes its seat only when its e-mailed link is opened.
+    assert free_seats() == seats
+    link = re.search(r"https?://[^/\s]+(/steun/aanmelding/\S+/)", body_of(message))[1]
+    assert "Ja, ik meld me aan" in visitor.get(link)[2]
+    assert free_seats() == seats
+    status, headers, _html = visitor.post(link, {"bevestigen": "1"})
+    assert status == 302
+    assert "Je hebt een plek in" in visitor.get(link)[2]
+    assert free_seats() == seats - 1
 
     status, _headers, choose = visitor.get("/afspraak/kiezen/")
     week_url = re.findall(r'href="(/afspraak/tijden/\d+/)"', choose)[0]
@@ -327,3 +341,29 @@ def test_a_cookieless_visitor_after_a_logged_in_one_sees_nothing_of_hers(product
     for path in (week_url, "/", "/steun/"):
         _status, _headers, html = second.get(path)
         assert token not in html
+
+
+def test_a_form_in_another_charset_gets_our_400_page(production) -> None:
+    """UTF-16, UTF-7 or an unknown charset on a login or sign-up form: our 400 page, never a 500."""
+    visitor = Browser(production["base"])
+    visitor.get("/account/login/")
+    token = next(c.value for c in visitor.jar if "csrftoken" in c.name)
+    body = f"csrfmiddlewaretoken={token}&login=a%40example.org&password=b".encode()
+    for path in ("/account/login/", "/en/account/login/", "/mijn-afspraken/inloggen/"):
+        for charset in ("utf-16", "utf-7", "x-no-such-charset"):
+            request = urllib.request.Request(
+                production["base"] + path,
+                data=body,
+                headers={
+                    "Content-Type": f"application/x-www-form-urlencoded; charset={charset}",
+                    "Sec-Fetch-Site": "same-origin",
+                },
+            )
+            try:
+                with visitor.opener.open(request, timeout=30) as response:
+                    status, text = response.status, response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as error:
+                status, text = error.code, error.read().decode("utf-8", "replace")
+            assert status < 500, f"{path} in {charset}: {status}"
+            if status == 400:
+                assert "data-quick-exit" in text, f"{path} in {charset}: not our page"

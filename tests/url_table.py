@@ -23,9 +23,9 @@ from articles.content import get_library
 from support import links, operations
 from support.booking import partner as partner_services
 from support.booking import subscription
-from support.directory import services as directory_services
 from support.models import Offer
 from tests.staff_fixtures import PASSWORD, totp_code
+from tests.support_fixtures import proved_signup
 
 OK, FOUND, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = (
     HTTPStatus.OK,
@@ -85,7 +85,9 @@ URLS: dict[str, Entry] = {
         kwargs=lambda ctx: {"slug": ctx["group"].slug},
         fields=("name", "email", "phone", "message", "consent", "website"),
     ),
-    "support:signup_manage": Entry(kwargs=lambda ctx: {"token": ctx["signup_token"]}),
+    "support:signup_manage": Entry(
+        kwargs=lambda ctx: {"token": ctx["signup_token"]}, fields=("bevestigen",)
+    ),
     "support:booking_start": Entry(post=False),
     "support:booking_choose": Entry(fields=("hulpverlener",), post=False),
     "support:booking_week": Entry(
@@ -287,9 +289,7 @@ def context(
     )
     intake = partner_services.partner_invite(booking=booking)
     group = make_group("groep")
-    signup = directory_services.group_signup(
-        group=group, name="Saskia", email="saskia@example.org"
-    ).signup
+    signup = proved_signup(group=group, name="Saskia", email="saskia@example.org").signup
     helper = make_account("helper", "anita.helper@example.org", helper=booking.helper)
     RecoveryCodes.activate(helper)
     operations.beat()  # the worker is running, so /readyz answers 200

@@ -209,6 +209,10 @@ def _render_week(
     return bool(this_week), str(days_html), nearest
 
 
+# The furthest any clock on earth is from UTC (Kiribati, +14:00); Python reads up to ±23:59.
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
+
+
 def parse_start(value: str, horizon_days: int) -> datetime.datetime:
     """A start time from a form: an ISO time with its offset, between now and the horizon;
     NoSuchTime for anything else."""
@@ -218,11 +222,13 @@ def parse_start(value: str, horizon_days: int) -> datetime.datetime:
         start = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise NoSuchTime from None
-    if start.tzinfo is None:
-        raise NoSuchTime
+    offset = start.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise NoSuchTime  # no zone, or one no place on earth keeps (PostgreSQL cannot store it)
     now = timezone.now()
     horizon = datetime.timedelta(days=horizon_days + 1)
     try:
+        start = start.astimezone(datetime.UTC)
         in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
     except OverflowError:  # an offset that takes the time past year 1 or 9999
         raise NoSuchTime from None

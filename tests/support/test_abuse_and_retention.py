@@ -17,7 +17,7 @@ from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, Meeting, PartnerIntake, Signup, SignupStatus
-from tests.support_fixtures import booking_page, owner
+from tests.support_fixtures import booking_page, owner, proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -159,8 +159,8 @@ def test_sign_ups_are_erased_after_the_group_ends_or_they_are_cancelled(make_gro
     last = now - datetime.timedelta(days=10)
     Meeting.objects.filter(group=group).delete()
     Meeting.objects.create(group=group, starts_at=last - datetime.timedelta(hours=2), ends_at=last)
-    kept = directory_services.group_signup(group=group, name="A", email="a@example.org").signup
-    gone = directory_services.group_signup(group=group, name="B", email="b@example.org").signup
+    kept = proved_signup(group=group, name="A", email="a@example.org").signup
+    gone = proved_signup(group=group, name="B", email="b@example.org").signup
     directory_services.group_signup_cancel(signup=gone)
     gone.refresh_from_db()
     assert gone.status == SignupStatus.CANCELLED
