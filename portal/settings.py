@@ -171,14 +171,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Two caches, so that nothing a visitor can fill pushes out what keeps the site safe:
-# - "default": rate-limit counters and locks (allauth's and ours), shared by every app server.
-#   It is never culled by page data: pages never go here.
-# - "pages": fragments that are the same for every visitor (portal/pagecache.py); a flood of
-#   them can only push out other fragments.
-# Without Redis, both are database tables, made by `migrate` (portal/migrations).
+# One cache: rate-limit counters and locks (allauth's and ours), shared by every app server.
+# Pages never go here (each app server keeps them in memory, portal/pagecache.py), so nothing a
+# visitor can fill pushes out what keeps the site safe. Without Redis, it is a database table,
+# made by `migrate` (portal/migrations).
 RATE_LIMIT_CACHE_TABLE = "houvast_cache"
-PAGE_CACHE_TABLE = "houvast_page_cache"
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -186,21 +183,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "houvast",
         },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "houvast-pages",
-            "TIMEOUT": 300,
-        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 elif DEBUG:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "pages": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "pages",
-        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
@@ -211,12 +198,6 @@ else:
             # Counters expire by themselves (expired rows go first when the table is full);
             # the bound is far above what the rate limits let visitors create.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": PAGE_CACHE_TABLE,
-            "TIMEOUT": 300,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
         },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"

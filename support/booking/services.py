@@ -70,10 +70,13 @@ def lock_helper(helper_id: int) -> Helper:
 
 
 def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
-    pagecache.bump(pagecache.AVAILABILITY)
-    Booking.objects.filter(helper_id=helper_id).stale_holds(now).update(
-        status=BookingStatus.EXPIRED
+    expired = (
+        Booking.objects.filter(helper_id=helper_id)
+        .stale_holds(now)
+        .update(status=BookingStatus.EXPIRED)
     )
+    if expired:  # update() sends no signal; nothing expired, no page to empty
+        pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
 
 
 def _check_free(
