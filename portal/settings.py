@@ -4,6 +4,7 @@ Development defaults are safe (SQLite under var/, DEBUG only when asked). With D
 portal refuses to start without what production needs. See README.md for every variable.
 """
 
+import datetime
 import ipaddress
 import os
 from pathlib import Path
@@ -351,6 +352,18 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Background tasks (e-mail) in the database, worked by `manage.py task_worker`: a task enqueued in
 # a transaction commits or rolls back with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The periodic jobs and how long after a run begins the next one follows: the one place they
+# are listed. The worker queues any that is not planned when it starts (portal/worker.py), and
+# each run plans the next, so a fresh deployment cannot forget one.
+PERIODIC_TASKS = {
+    # Alive for /readyz (stale after two minutes), and coordinators told about stuck mail.
+    "support.tasks.worker_heartbeat": datetime.timedelta(seconds=30),
+    # Expired intakes erased (abandoned holds lose their answers within an hour), and the
+    # tasks of a worker that died on another machine queued again.
+    "support.tasks.retention_purge": datetime.timedelta(minutes=30),
+    # Helpers' external calendars fetched.
+    "support.tasks.busy_feeds_refresh": datetime.timedelta(minutes=15),
+}
 # Days after a session (or an abandoned request) before its intake and contact details are
 # erased by the retention purge.
 INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))
