@@ -172,3 +172,23 @@ def test_removing_old_changes_never_takes_a_version_back(make_offer) -> None:
     assert not page_change.objects.filter(key=quiet).exists()  # her rows were removed
     now = pagecache.versions((pagecache.AVAILABILITY,), keys=[quiet])
     assert now[0] > kept_under[0]
+
+
+def test_choosing_another_time_frees_the_first_on_its_helpers_kept_page(
+    make_offer, make_helper
+) -> None:
+    """A visitor who holds Anita's time and then chooses Bea's lets go of Anita's: Anita's
+    kept week page shows that time free again at once."""
+    anita = make_offer()
+    bea = make_offer(helper=make_helper("bea-voorbeeld", takes_bookings=True))
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    week = {"week": (start.date() - datetime.timedelta(days=start.weekday())).isoformat()}
+    url = f"/afspraak/tijden/{anita.pk}/"
+    booking_services.booking_hold(offer=anita, start=start, hold_key="hers")
+    server = Client()
+    assert start.isoformat() not in server.get(url, week).content.decode()  # kept now
+    booking_services.booking_hold(offer=bea, start=start, hold_key="hers")
+    server.cookies.clear()
+    assert start.isoformat() in server.get(url, week).content.decode()

@@ -128,11 +128,12 @@ def _reason(error: Exception) -> str:
 def _release_and_cap(hold_key: str, client: str, now: datetime.datetime) -> None:
     """Under the lock: let go of this visitor's previous hold, and refuse a client that holds
     too many times already."""
-    # One time at a time: choosing another time lets go of the previous one (the expiry of
-    # stale holds already counts as a change of the data).
-    Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
-        status=BookingStatus.EXPIRED
-    )
+    # One time at a time: choosing another time lets go of the previous one (update() sends no
+    # signal: the change is counted for the helpers whose time is free again).
+    previous = Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD)
+    for helper_id in set(previous.values_list("helper_id", flat=True)):
+        if previous.filter(helper_id=helper_id).update(status=BookingStatus.EXPIRED):
+            pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
     if (
         client
         and Booking.objects.filter(hold_client=client).live_holds(now).count()
