@@ -1,15 +1,13 @@
-"""Article storage on disk, beside the Markdown: the one module of the site that reads or writes
-these files (tests/test_architecture.py fails on another).
+"""Article storage on disk: the one module that reads or writes these files (a layer test in
+tests/test_architecture.py fails on another).
 
-- The render cache (`<cache>/??/<hash>.json`): each article's HTML, text, table of contents and
-  findings, under the hash of its Markdown, the diagrams and the renderer (articles/rendering.py
-  makes the hash). `check_content` fills it on deploy; a changed file has another hash.
-- The saved search index (`<cache>/search/<content key>.terms` and `.postings`): the articles'
-  part of the site search, saved once and mapped from the file by every process, so app servers
-  share one copy and only the postings of searched terms are read.
+- The render cache (`<cache>/??/<hash>.json`): each article's HTML, text, contents and findings,
+  under the hash of its Markdown, the diagrams and the renderer (made by rendering.py).
+- The saved search index (`<cache>/search/<content key>.terms`, `.postings`): the articles' part
+  of the site search, mapped from the file by every process (search.py's DiskSegment).
 
-The files are written only by this application (like its .pyc files): a temporary file first,
-then renamed, so a reader never sees half of one.
+Only this application writes them (like its .pyc files), through a temporary file renamed into
+place, so a reader never sees half of one.
 """
 
 from __future__ import annotations
@@ -50,7 +48,6 @@ def content_key(directory: Path, *, fingerprint: str, files: dict[str, tuple[int
 
 
 def _replace(path: Path, write: Any) -> None:
-    """Write `path` through a temporary file, renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     with temporary.open("wb") as file:
@@ -62,12 +59,10 @@ def _replace(path: Path, write: Any) -> None:
 
 
 def render_file(cache_dir: Path, key: str) -> Path:
-    """Where the render of `key` (a hex hash) is kept."""
     return cache_dir / key[:2] / f"{key}.json"
 
 
 def render_folder(render: Path) -> Path:
-    """The cache folder of a kept render."""
     return render.parent.parent
 
 
@@ -93,14 +88,10 @@ def write_render(render: Path, data: dict[str, Any]) -> bool:
 # -- the saved search index ---------------------------------------------------------------------
 
 
-def _index_base(cache_dir: Path, key: str) -> Path:
-    return cache_dir / "search" / key
-
-
 def read_index(cache_dir: Path, key: str) -> tuple[dict[str, Any], memoryview | None] | None:
     """The saved index of content `key`: its terms, forms and documents, and its postings
     mapped from the file (None when it has none); None when there is no usable index."""
-    base = _index_base(cache_dir, key)
+    base = cache_dir / "search" / key
     try:
         with open(base.with_suffix(".terms"), "rb") as file:
             meta = pickle.load(file)
@@ -119,7 +110,7 @@ def read_index(cache_dir: Path, key: str) -> tuple[dict[str, Any], memoryview | 
 def write_index(cache_dir: Path, key: str, postings: bytes, meta: dict[str, Any]) -> bool:
     """Save the index of content `key` and remove older ones of the same folder; False (logged)
     when the folder cannot be written."""
-    base = _index_base(cache_dir, key)
+    base = cache_dir / "search" / key
     try:
         _replace(base.with_suffix(".postings"), lambda file: file.write(postings))
         # The terms file last: where it exists, its postings are complete.

@@ -66,13 +66,7 @@ def recover_orphaned_tasks() -> int:
     return recovered
 
 
-# -- the schedule -------------------------------------------------------------------------------
-#
-# The periodic jobs are listed in one table, settings.PERIODIC_TASKS (task path -> interval).
-
-
-def _periodic_task(path: str) -> Task:
-    return import_string(path)
+# -- the schedule: the periodic jobs are listed in settings.PERIODIC_TASKS (path -> interval) ---
 
 
 def _planned(task: Task, statuses: tuple[str, ...]) -> bool:
@@ -85,7 +79,7 @@ def ensure_schedule() -> list[str]:
     --schedule`, the systemd timer's backstop)."""
     queued = []
     for path in settings.PERIODIC_TASKS:
-        task = _periodic_task(path)
+        task: Task = import_string(path)
         if not _planned(task, (TaskResultStatus.READY, TaskResultStatus.RUNNING)):
             task.enqueue()
             queued.append(path)

@@ -3,6 +3,7 @@ from the render cache, and the articles' search index saved on disk and mapped b
 (articles/store.py)."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,35 @@ def test_a_directory_change_keeps_the_articles_part_of_the_index(
     assert any(
         r.document.title == "Een nieuwe organisatie over grenzen" for r in after.search("grenzen")
     )
+
+
+def test_an_edited_article_is_found_by_its_new_words_and_the_old_index_goes(
+    tmp_path: Path,
+) -> None:
+    """The saved index is keyed on the files: an edit makes a new one at the library's next
+    check, and only the newest index of a folder is kept."""
+    folder, cache = tmp_path / "content", tmp_path / "cache"
+    many_articles(folder, count=5)
+    library = library_of(folder, cache)
+    assert not search.SearchIndex([], segments=[search.article_segment(library)]).search("kiwi")
+    path = write_article(folder, "artikel-2", body="Over een kiwi.\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    library.refresh(force=True)
+    found = search.SearchIndex([], segments=[search.article_segment(library)]).search("kiwi")
+    assert [r.document.url for r in found] == ["/artikelen/artikel-2/"]
+    assert len(list((cache / "search").glob("*.terms"))) == 1
+
+
+def test_a_running_process_sees_an_edited_file_within_a_second(tmp_path: Path) -> None:
+    """The library checks the folder at most once a second (with a few hundred articles): an
+    edit shows on the next request after that, without a restart."""
+    folder, cache = tmp_path / "content", tmp_path / "cache"
+    folder.mkdir()
+    path = write_article(folder, "een", body="Eerste versie.\n")
+    library = library_of(folder, cache)
+    write_article(folder, "een", body="Tweede versie, langer.\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    library.refresh()
+    assert "Eerste versie" in library.get("een").text  # checked less than a second ago
+    time.sleep(1.05)
+    assert "Tweede versie" in library.get("een").text
