@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
-import itertools
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -91,9 +91,10 @@ def environment(workdir: Path) -> dict[str, str]:
     if url := os.environ.get("DATABASE_URL"):
         parts = urllib.parse.urlsplit(url)
         admin = parts._replace(path="/postgres").geturl()
-        for sql in ("DROP DATABASE IF EXISTS houvast_bench", "CREATE DATABASE houvast_bench"):
+        name = os.environ.get("BENCH_DATABASE", "houvast_bench")
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
             subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
-        env["DATABASE_URL"] = parts._replace(path="/houvast_bench").geturl()
+        env["DATABASE_URL"] = parts._replace(path=f"/{name}").geturl()
     return env
 
 
@@ -243,10 +244,12 @@ def mixed_holds(workdir: Path, offers: list[int], monday: date) -> dict[str, flo
             starts += re.findall(r'name="start" value="([^"]+)"', opener.open(url).read().decode())
         per_helper.append([(path, start) for start in starts])
     token = next(c.value for c in jar if c.name == "csrftoken")
-    holds = [  # round the helpers
+    # In a fixed random order: neighbouring times of one helper block each other (her buffers).
+    holds = sorted({(path, start) for times in per_helper for path, start in times})
+    random.Random(28).shuffle(holds)
+    holds = [
         (path, urllib.parse.urlencode({"start": start, "csrfmiddlewaretoken": token}))
-        for row in itertools.zip_longest(*per_helper)
-        for path, start in filter(None, row)
+        for path, start in holds
     ]
     script = workdir / "mixed.lua"
     script.write_text(
