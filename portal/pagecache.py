@@ -1,4 +1,4 @@
-"""The page cache: pages and fragments that are the same for every visitor.
+"""The page cache: pages that are the same for every visitor, kept by each app server.
 
 Every cached page depends on one or more *domains* of what it shows, and is kept under their
 versions, so a change shows at once on every app server:

@@ -1,6 +1,6 @@
 """Per-client limits on the public forms, counted with allauth's rate limiter.
 
-One mechanism for every limit: allauth's, in the "default" cache that page fragments never
+One mechanism for every limit: allauth's, in the "default" cache that pages never
 touch, with the same client address as the login limits (DJANGO_TRUSTED_PROXY_COUNT /
 DJANGO_TRUSTED_CLIENT_IP_HEADER). The rates are in settings.ACCOUNT_RATE_LIMITS under the
 names below.
