@@ -73,7 +73,7 @@ def versions(domains: Iterable[str], keys: Iterable[int] | None = None) -> tuple
     if stored:
         table = apps.get_model("portal", "PageChange")._meta.db_table
         where = f"domain IN ({', '.join(['%s'] * len(stored))})"
-        params: list[object] = list(stored)
+        params: list[str | int] = list(stored)
         if keys is not None:
             keys = [int(k) for k in keys]
             marks = ", ".join(["%s"] * len(keys)) or "NULL"

@@ -177,6 +177,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # visitor can fill pushes out what keeps the site safe. Without Redis, it is a database table,
 # made by `migrate` (portal/migrations).
 RATE_LIMIT_CACHE_TABLE = "houvast_cache"
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {

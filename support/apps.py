@@ -1,6 +1,7 @@
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.db import models
 
 from portal import pagecache
 
@@ -30,7 +31,7 @@ PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
 }
 
 
-def count_change(sender: type, instance: object, **kwargs: object) -> None:
+def count_change(sender: type, instance: models.Model, **kwargs: object) -> None:
     domains = PAGE_DOMAINS.get(sender.__name__, ())
     if pagecache.DIRECTORY in domains:
         pagecache.bump(pagecache.DIRECTORY)
