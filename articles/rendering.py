@@ -1,13 +1,12 @@
 """Markdown to safe HTML: our own blocks, the allow-list sanitiser, SVG diagrams, the table of
-contents, and the render cache on disk. The only place that speaks Markdown."""
+contents, and what the render cache keeps (its files: articles/store.py). The only place that
+speaks Markdown."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
-import os
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
+from articles import store
 from articles.frontmatter import ContentError
 
 logger = logging.getLogger(__name__)
@@ -308,7 +308,8 @@ def _toc_from_json(items: list[Any]) -> tuple[TocEntry, ...]:
 def render_cached(
     body: str, *, diagrams_dir: Path, cache_dir: Path | None, fingerprint: str = ""
 ) -> Rendered:
-    """render_markdown, remembered on disk by content hash so a restart need not render again.
+    """render_markdown, kept in the render cache (articles/store.py) by content hash so a
+    restart need not render again.
 
     `check_content` (run on deploy) fills the cache; the key covers the text, the diagrams and
     the pipeline version, so a stale entry is never used.
@@ -316,7 +317,7 @@ def render_cached(
     if cache_dir is None:
         return render_markdown(body, diagrams_dir=diagrams_dir)
     key = hashlib.sha256(f"{RENDER_PIPELINE_VERSION}\0{fingerprint}\0{body}".encode()).hexdigest()
-    cache_file = cache_dir / key[:2] / f"{key}.json"
+    cache_file = store.render_file(cache_dir, key)
     if (cached := read_cached(cache_file)) is not None:
         return cached
     rendered = render_markdown(body, diagrams_dir=diagrams_dir)
@@ -330,21 +331,16 @@ def render_cached(
         "top_headings": rendered.findings.top_headings,
         "raw_html": list(rendered.raw_html),
     }
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, cache_file)
-    except OSError:
-        logger.warning("Could not write the render cache in %s", cache_dir)
+    if not store.write_render(cache_file, data):
         return rendered
     return dataclasses.replace(rendered, cache_file=cache_file)
 
 
 def read_cached(cache_file: Path) -> Rendered | None:
-    """A rendering render_cached stored, or None when the file is missing or unreadable."""
+    """A rendering render_cached kept, or None when it is missing or unreadable."""
+    if (data := store.read_render(cache_file)) is None:
+        return None
     try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
         return Rendered(
             html=data["html"],
             toc=_toc_from_json(data["toc"]),
@@ -358,5 +354,5 @@ def read_cached(cache_file: Path) -> Rendered | None:
             raw_html=tuple(data["raw_html"]),
             cache_file=cache_file,
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None

@@ -327,7 +327,6 @@ http {{
         self.manage("collectstatic", "--noinput", "-v0")
         self.manage("check_content")
         self.manage("load_demo")
-        self.manage("purge_intakes", "--schedule")
         cert, key = self.certificate()
         self.nginx_config(cert, key)
         for number in range(1, APP_SERVERS + 1):

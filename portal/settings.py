@@ -4,6 +4,7 @@ Development defaults are safe (SQLite under var/, DEBUG only when asked). With D
 portal refuses to start without what production needs. See README.md for every variable.
 """
 
+import datetime
 import ipaddress
 import os
 from pathlib import Path
@@ -171,14 +172,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Two caches, so that nothing a visitor can fill pushes out what keeps the site safe:
-# - "default": rate-limit counters and locks (allauth's and ours), shared by every app server.
-#   It is never culled by page data: pages never go here.
-# - "pages": fragments that are the same for every visitor (portal/pagecache.py); a flood of
-#   them can only push out other fragments.
-# Without Redis, both are database tables, made by `migrate` (portal/migrations).
+# One cache: rate-limit counters and locks (allauth's and ours), shared by every app server.
+# Pages never go here (each app server keeps them in memory, portal/pagecache.py), so nothing a
+# visitor can fill pushes out what keeps the site safe. Without Redis, it is a database table,
+# made by `migrate` (portal/migrations).
 RATE_LIMIT_CACHE_TABLE = "houvast_cache"
-PAGE_CACHE_TABLE = "houvast_page_cache"
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -186,21 +185,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "houvast",
         },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "houvast-pages",
-            "TIMEOUT": 300,
-        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 elif DEBUG:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "pages": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "pages",
-        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
@@ -211,12 +200,6 @@ else:
             # Counters expire by themselves (expired rows go first when the table is full);
             # the bound is far above what the rate limits let visitors create.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": PAGE_CACHE_TABLE,
-            "TIMEOUT": 300,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
         },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -377,6 +360,18 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Background tasks (e-mail) in the database, worked by `manage.py task_worker`: a task enqueued in
 # a transaction commits or rolls back with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The periodic jobs and how long after a run begins the next one follows: the one place they
+# are listed. The worker queues any that is not planned when it starts (portal/worker.py), and
+# each run plans the next, so a fresh deployment cannot forget one.
+PERIODIC_TASKS = {
+    # Alive for /readyz (stale after two minutes), and coordinators told about stuck mail.
+    "support.tasks.worker_heartbeat": datetime.timedelta(seconds=30),
+    # Expired intakes erased (abandoned holds lose their answers within an hour), and the
+    # tasks of a worker that died on another machine queued again.
+    "support.tasks.retention_purge": datetime.timedelta(minutes=30),
+    # Helpers' external calendars fetched.
+    "support.tasks.busy_feeds_refresh": datetime.timedelta(minutes=15),
+}
 # Days after a session (or an abandoned request) before its intake and contact details are
 # erased by the retention purge.
 INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))

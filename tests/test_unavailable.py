@@ -25,7 +25,7 @@ def redis_down(settings) -> None:
     location = f"redis://127.0.0.1:{closed_port()}/0"
     settings.CACHES = {
         alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
-        for alias in ("default", "pages")
+        for alias in ("default",)
     }
 
 

@@ -180,7 +180,7 @@ def _replace_ranges(
         BusyRange(feed=feed, helper_id=feed.helper_id, starts_at=start, ends_at=end)
         for start, end in ranges
     )
-    pagecache.bump(pagecache.AVAILABILITY)
+    pagecache.bump(pagecache.AVAILABILITY, key=feed.helper_id)
 
 
 def busy_feed_add(*, helper: Helper, url: str) -> BusyFeed:
@@ -212,7 +212,7 @@ def busy_feed_remove(*, helper: Helper, feed_id: int) -> bool:
         if feed is None:
             return False
         feed.delete()
-        pagecache.bump(pagecache.AVAILABILITY)
+        pagecache.bump(pagecache.AVAILABILITY, key=helper.pk)
     return True
 
 

@@ -63,10 +63,13 @@ def lock_helper(helper_id: int) -> Helper:
 
 
 def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
-    pagecache.bump(pagecache.AVAILABILITY)
-    Booking.objects.filter(helper_id=helper_id).stale_holds(now).update(
-        status=BookingStatus.EXPIRED
+    expired = (
+        Booking.objects.filter(helper_id=helper_id)
+        .stale_holds(now)
+        .update(status=BookingStatus.EXPIRED)
     )
+    if expired:  # update() sends no signal; nothing expired, no page to empty
+        pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
 
 
 def _check_free(
@@ -118,11 +121,12 @@ def _reason(error: Exception) -> str:
 def _release_and_cap(hold_key: str, client: str, now: datetime.datetime) -> None:
     """Under the lock: let go of this visitor's previous hold, and refuse a client that holds
     too many times already."""
-    # One time at a time: choosing another time lets go of the previous one (the expiry of
-    # stale holds already counts as a change of the data).
-    Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
-        status=BookingStatus.EXPIRED
-    )
+    # One time at a time: choosing another time lets go of the previous one (update() sends no
+    # signal: the change is counted for the helpers whose time is free again).
+    previous = Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD)
+    for helper_id in set(previous.values_list("helper_id", flat=True)):
+        if previous.filter(helper_id=helper_id).update(status=BookingStatus.EXPIRED):
+            pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
     if (
         client
         and Booking.objects.filter(hold_client=client).live_holds(now).count()

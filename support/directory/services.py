@@ -37,19 +37,19 @@ class SignupResult:
 
 
 def _take_seat(group_id: int) -> bool:
-    pagecache.bump(pagecache.DIRECTORY)  # bulk updates send no save signal
-    return bool(
-        PeerGroup.objects.filter(pk=group_id, is_open=True, seats_taken__lt=F("capacity")).update(
-            seats_taken=F("seats_taken") + 1
-        )
-    )
+    taken = PeerGroup.objects.filter(
+        pk=group_id, is_open=True, seats_taken__lt=F("capacity")
+    ).update(seats_taken=F("seats_taken") + 1)
+    if taken:
+        pagecache.bump(pagecache.DIRECTORY)  # bulk updates send no save signal
+    return bool(taken)
 
 
 def free_seat(group_id: int) -> None:
-    pagecache.bump(pagecache.DIRECTORY)
-    PeerGroup.objects.filter(pk=group_id, seats_taken__gt=0).update(
+    if PeerGroup.objects.filter(pk=group_id, seats_taken__gt=0).update(
         seats_taken=F("seats_taken") - 1
-    )
+    ):
+        pagecache.bump(pagecache.DIRECTORY)
 
 
 def group_signup(

@@ -299,13 +299,13 @@ def test_merged_week_page_query_budget(client: Client, make_offer, make_helper) 
             start = local(monday + datetime.timedelta(days=number), hour)
             booking_services.booking_hold(offer=offer, start=start, hold_key=f"k{number}{hour}")
     url = f"{URL}?week={monday}"
-    own, cache, html = _queries(client, url)
-    # The data version (for the page and the fragment), the offers with their schedules (3),
-    # and per helper her busy times and her limits (2): never per booking or per day.
-    assert len(own) <= 5 + 2 * len(offers) and len(cache) <= 6
+    own, html = _queries(client, url)
+    # The data versions, the offers with their schedules (3), and per helper her busy times
+    # and her limits (2): never per booking or per day.
+    assert len(own) <= 4 + 2 * len(offers)
     assert starts_on(html)
-    own, cache, _html = _queries(client, url)
-    assert len(own) <= 4 and len(cache) <= 1
+    own, _html = _queries(client, url)
+    assert len(own) == 1  # kept by the app server: the versions of its helpers
 
 
 # -- the journey ------------------------------------------------------------------------------
