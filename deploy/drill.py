@@ -333,7 +333,7 @@ def drill_app_server(stack: Stack, postgres: Postgres, paths: dict) -> tuple[boo
                 problems.append(f"hold: {type(error).__name__}")
                 continue
             holds["posts"] += 1
-            if answer.status == 302 and "/afspraak/intake/" in answer.headers.get("Location", ""):
+            if answer.status == 302 and "/afspraak/stap/" in answer.headers.get("Location", ""):
                 holds["held"] += 1
             elif clear_answer(answer):
                 holds[f"answered {answer.status}"] += 1

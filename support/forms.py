@@ -58,14 +58,24 @@ class DirectoryFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
-class ContactForm(forms.Form):
+class NotRemembered(forms.Form):
+    """A form whose answers the browser must not keep: `autocomplete="off"` on every field, so
+    nothing typed goes into its autofill store or its saved form state for session restore
+    (a partner who shares the phone would see it), and no name/e-mail/phone hints."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
+
+
+class ContactForm(NotRemembered):
     """How to reach someone: the same three fields wherever we ask for them."""
 
     name = forms.CharField(
         label=_("Naam of schuilnaam"),
         max_length=80,
         help_text=_("Een schuilnaam mag ook."),
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     email = forms.EmailField(
         label=_("E-mailadres"),
@@ -73,7 +83,6 @@ class ContactForm(forms.Form):
         help_text=_(
             "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
         ),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.RegexField(
         label=_("Telefoon (niet verplicht)"),
@@ -81,7 +90,7 @@ class ContactForm(forms.Form):
         max_length=30,
         regex=r"^[0-9+()\- ]{6,30}$",
         error_messages={"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
 
 
@@ -157,7 +166,7 @@ class IntakeContactForm(ContactForm):
         return data
 
 
-class IntakeSituationForm(forms.Form):
+class IntakeSituationForm(NotRemembered):
     title = _("Wat er gebeurde")
     role = forms.ChoiceField(
         label=_("Wie ben jij in dit verhaal?"), choices=Role.choices, widget=RadioSelect
@@ -180,7 +189,7 @@ class IntakeSituationForm(forms.Form):
     )
 
 
-class IntakeWishesForm(forms.Form):
+class IntakeWishesForm(NotRemembered):
     title = _("Je partner en je wensen")
     partner_knows = forms.ChoiceField(
         label=_("Weet je partner van deze afspraak?"),
@@ -203,7 +212,7 @@ class IntakeWishesForm(forms.Form):
     )
 
 
-class IntakeSafetyForm(forms.Form):
+class IntakeSafetyForm(NotRemembered):
     title = _("Veiligheid")
     feels_safe = forms.ChoiceField(
         label=_("Voel je je thuis veilig?"), choices=YesNoUnsure.choices, widget=RadioSelect
@@ -213,7 +222,7 @@ class IntakeSafetyForm(forms.Form):
 INTAKE_STEPS = [IntakeContactForm, IntakeSituationForm, IntakeWishesForm, IntakeSafetyForm]
 
 
-class PartnerInviteForm(forms.Form):
+class PartnerInviteForm(NotRemembered):
     email = forms.EmailField(
         label=_("E-mailadres van je partner (niet verplicht)"),
         required=False,
@@ -234,7 +243,7 @@ MODE_HINTS = {
 }
 
 
-class ModeForm(forms.Form):
+class ModeForm(NotRemembered):
     """How the visitor wants the conversation: among the modes her helper offers."""
 
     mode = forms.ChoiceField(

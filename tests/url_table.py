@@ -101,7 +101,7 @@ URLS: dict[str, Entry] = {
     "support:booking_summary": Entry(role="holder"),
     # The holder's helper offers one mode: it is chosen already, so the page sends her on.
     "support:booking_mode": Entry(
-        role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
+        role="holder", fields=("mode",), status=FOUND, location="/afspraak/stap/1/"
     ),
     "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
     "support:booking_manage": Entry(kwargs=BOOKING_TOKEN, fields=("partner", "email", "nieuw")),
