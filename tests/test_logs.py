@@ -76,7 +76,8 @@ def test_a_booking_journey_leaves_nothing_personal_in_the_logs(
     # She invites her partner by e-mail and passes on a link; the partner fills in the intake.
     visitor.post(manage_url, {"partner": "email", "email": PARTNER_INVITE})
     html = visitor.post(manage_url, {"partner": "link"}).content.decode()
-    partner_link = re.search(r"<code>http://testserver(/afspraak/uitnodiging/[^<]+)</code>", html)[1]
+    invitation = r"<code>http://testserver(/afspraak/uitnodiging/[^<]+)</code>"
+    partner_link = re.search(invitation, html)[1]
     partner_token = partner_link.rstrip("/").rsplit("/", 1)[1]
     partner = Client()
     partner.get(partner_link)

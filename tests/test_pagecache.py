@@ -6,7 +6,6 @@ from http import HTTPStatus
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext

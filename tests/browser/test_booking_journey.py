@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import icalendar
 import pytest
-from django.urls import reverse
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 

@@ -30,6 +30,8 @@ TYPE = "individueel-gesprek"
 def url() -> str:
     """The merged week page of TYPE: by the type's number, never its name (no topic word)."""
     return reverse("support:booking_week_first_free", kwargs={"type_slug": TYPE})
+
+
 DAY_FULL = "Op deze dag kan er geen afspraak meer bij. Kies een andere dag."
 
 
