@@ -53,8 +53,11 @@ def test_every_page_has_the_quick_exit_and_crisis_numbers(client: Client, url: s
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     body = html.split("<body>", 1)[1].lstrip()
-    # The first element of the page is the hidden quick-exit link.
-    assert body.startswith('<a class="skip-link" href="/exit/" rel="nofollow noreferrer"')
+    # The first link of the page is the hidden quick-exit link, inside a landmark.
+    assert body.startswith('<nav class="skip-links" aria-label="Snelkoppelingen">\n')
+    assert body.split("\n", 1)[1].startswith(
+        '<a class="skip-link" href="/exit/" rel="nofollow noreferrer"'
+    )
     assert 'class="quick-exit-button" href="/exit/"' in html
     for number in ("tel:112", "tel:08000113", "tel:08002000"):
         assert number in html
