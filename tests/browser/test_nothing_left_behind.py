@@ -111,8 +111,9 @@ def test_a_phone_keeps_nothing_of_reading_looking_and_booking(
 
     default = profile / "Default"
     # No lasting cookie: at most the booking's session cookie, which ends with the browser.
-    cookies = read_table(default / "Cookies", "SELECT name, is_persistent, expires_utc FROM cookies")
+    cookies = read_table(default / "Cookies", "SELECT name, is_persistent FROM cookies")
     assert [c for c in cookies if c[1]] == [], cookies
+    assert {name for name, _lasting in cookies} <= {settings.SESSION_COOKIE_NAME}, cookies
 
     # The history of the booking journey says nothing of what it is about.
     history = read_table(default / "History", "SELECT url, title FROM urls")
