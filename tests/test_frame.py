@@ -54,7 +54,7 @@ def test_every_page_has_the_quick_exit_and_crisis_numbers(client: Client, url: s
     html = response.content.decode()
     body = html.split("<body>", 1)[1].lstrip()
     # The first link of the page is the hidden quick-exit link, inside a landmark.
-    assert body.startswith('<nav class="skip-links" aria-label="Snelkoppelingen">\n')
+    assert body.startswith('<nav class="skip-links" aria-label="')
     assert body.split("\n", 1)[1].startswith(
         '<a class="skip-link" href="/exit/" rel="nofollow noreferrer"'
     )
