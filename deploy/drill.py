@@ -84,6 +84,7 @@ class Client:
 
     def __init__(self, port: int, source: str = HOST, *, keep_alive: bool = False) -> None:
         self.port, self.source, self.cookies = port, source, {}
+        self.token = ""  # the form token of the last page with a form (no cookie holds it)
         self.keep_alive = keep_alive  # one TLS connection for all requests, as a browser does
         self.connection: http.client.HTTPSConnection | None = None
 
@@ -98,8 +99,7 @@ class Client:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
-            token = next((v for k, v in self.cookies.items() if "csrftoken" in k), "")
-            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token})
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.token})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = f"https://{HOST}:{self.port}"
         try:
@@ -115,6 +115,8 @@ class Client:
         else:
             connection.close()
         self.cookies.update(response.cookies())
+        if found := re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.body):
+            self.token = found[1]
         return response
 
     def get(self, path: str, timeout: float = 15) -> Response:

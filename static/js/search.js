@@ -33,8 +33,12 @@
         }
       })
       .catch(function () {
-        // The fetch failed: fall back to the ordinary page.
-        window.location.assign(url);
+        // No navigation as a fallback: that would put the word in the history. Say so instead.
+        results.removeAttribute("aria-busy");
+        var message = document.createElement("p");
+        message.setAttribute("role", "alert");
+        message.textContent = form.getAttribute("data-failed") || "";
+        results.replaceChildren(message);
       });
   }
 
