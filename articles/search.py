@@ -25,6 +25,7 @@ import snowballstemmer
 from django.utils.translation import gettext_lazy
 
 from articles import content, store
+from articles.synonyms import STOP_WORDS, SYNONYM_GROUPS
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,29 @@ def _repetition(count: int) -> float:
 
 def terms(text: str) -> list[str]:
     return [stem(word) for word in folded_words(text)]
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """Each stemmed word of a synonym group -> the stems of its whole group."""
+    found: dict[str, tuple[str, ...]] = {}
+    for group in SYNONYM_GROUPS:
+        stems = tuple(dict.fromkeys(term for word in group for term in terms(word)))
+        for term in stems:
+            found[term] = tuple(dict.fromkeys([*found.get(term, ()), *stems]))
+    return found
+
+
+def query_concepts(query: str) -> list[tuple[str, ...]]:
+    """What a query asks for: per word (stop words left out, unless there is nothing else; then
+    nothing), the stems that count as a match for it, its own first."""
+    words = list(dict.fromkeys(folded_words(query[:MAX_QUERY_LENGTH])))
+    words = [word for word in words if word not in STOP_WORDS]
+    synonyms = _synonyms()
+    concepts = []
+    for term in dict.fromkeys(stem(word) for word in words):
+        concepts.append(tuple(dict.fromkeys([term, *synonyms.get(term, ())])))
+    return concepts[:MAX_QUERY_TERMS]
 
 
 @dataclass(frozen=True)
@@ -243,26 +267,32 @@ class SearchIndex:
         return results
 
     def _search(self, query: str, limit: int) -> list[Result]:
-        query_terms = list(dict.fromkeys(terms(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_TERMS]
-        if not query_terms:
+        concepts = query_concepts(query)
+        if not concepts:
             return []
         total = len(self.documents)
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         forms: set[str] = set()
-        for term in query_terms:
-            postings = []
-            for offset, segment in zip(self._offsets, self.segments, strict=True):
-                if (posting := segment.posting(term)) is not None:
-                    postings.append((offset, posting))
-                forms.update(segment.forms(term))
-            if not (found := sum(len(numbers) for _, (numbers, _) in postings)):
-                continue
-            rarity = math.log(1 + total / found)
-            for offset, (numbers, weights) in postings:
-                for number, weight in zip(numbers, weights, strict=True):
-                    scores[offset + number] += weight * rarity
-                    matched[offset + number] += 1
+        for concept in concepts:
+            hits: set[int] = set()  # a document matches a word once, by any of its synonyms
+            for position, term in enumerate(concept):
+                # A synonym weighs a little less than the word she typed.
+                closeness = 1.0 if position == 0 else 0.8
+                postings = []
+                for offset, segment in zip(self._offsets, self.segments, strict=True):
+                    if (posting := segment.posting(term)) is not None:
+                        postings.append((offset, posting))
+                    forms.update(segment.forms(term))
+                if not (found := sum(len(numbers) for _, (numbers, _) in postings)):
+                    continue
+                rarity = math.log(1 + total / found) * closeness
+                for offset, (numbers, weights) in postings:
+                    for number, weight in zip(numbers, weights, strict=True):
+                        scores[offset + number] += weight * rarity
+                        hits.add(offset + number)
+            for number in hits:
+                matched[number] += 1
         # Documents that contain every word come first, then by score.
         ranked = sorted(scores, key=lambda n: (-matched[n], -scores[n], self.documents[n].title))
         ordered = sorted(forms, key=len)

@@ -165,10 +165,11 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
     def client(source: str) -> None:
         # Each from its own loopback address, as 50 visitors are: the per-client rate limits
         # and the cap on live holds count each of them once.
+        # Looking at free times sets no cookie: the form token is in the page (portal/csrf.py).
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.open(week_url, timeout=30).read()
-        token = next(c.value for c in jar if c.name == "csrftoken")
+        page = opener.open(week_url, timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"start": start, "csrfmiddlewaretoken": token}).encode()
         connection = http.client.HTTPConnection(
             "127.0.0.1", PORT, timeout=30, source_address=(source, 0)
@@ -183,6 +184,7 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": cookies,
+                "Sec-Fetch-Site": "same-origin",  # as a browser posting our own form says
             },
         )
         status = connection.getresponse().status

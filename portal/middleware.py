@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from whitenoise.middleware import WhiteNoiseFileResponse
 
+from portal import csrf as form_tokens
 from portal.pagecache import is_shared_cacheable
 
 if TYPE_CHECKING:
@@ -112,13 +113,36 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
             return
         super()._check_referer(request)  # type: ignore[misc]  # private in django-stubs
 
+    def _check_token(self, request: HttpRequest) -> None:
+        """A signed form token (portal/csrf.py) counts for a visitor whose session has no
+        CSRF secret yet, when the browser says the post comes from our own pages."""
+        if self._from_our_pages(request) and form_tokens.is_valid_form_token(
+            request, self._posted_token(request)
+        ):
+            return
+        super()._check_token(request)  # type: ignore[misc]  # private in django-stubs
+
+    def _from_our_pages(self, request: HttpRequest) -> bool:
+        """`Sec-Fetch-Site: same-origin`, or an `Origin` that process_view already verified."""
+        origin = request.META.get("HTTP_ORIGIN")
+        return self._same_origin_by_fetch_metadata(request) or origin not in (None, "null")
+
+    @staticmethod
+    def _posted_token(request: HttpRequest) -> str:
+        try:
+            token = request.POST.get("csrfmiddlewaretoken", "")
+        except OSError:  # a broken upload: refused below as a missing token
+            token = ""
+        return token or request.META.get(settings.CSRF_HEADER_NAME, "")
+
 
 def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
-    """Only reading pages for everyone and static files may be kept by a shared cache.
+    """Only reading pages for everyone (for the proxy, never the browser) and static files may
+    be kept by a cache.
 
     Every other response (pages with a form token, a session, a message or a visitor's data,
-    error pages, redirects) is made `private`, whatever the view said, so the reverse proxy
-    or any cache on the way never stores a page made for one visitor.
+    error pages, redirects) is made `private, no-store`, whatever the view said: the reverse
+    proxy never stores a page made for one visitor, and her browser keeps no copy on disk.
     """
 
     def middleware(request: HttpRequest) -> HttpResponse:
@@ -131,16 +155,16 @@ def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
 
 
 def only_private(response: HttpResponse) -> HttpResponse:
-    """Anything but a reading page for everyone: no shared cache may store it."""
+    """Anything but a reading page for everyone: no cache may store it, the browser's neither."""
+    del response.headers["X-Accel-Expires"]
     control = response.get("Cache-Control", "")
-    if "no-store" in control or ("private" in control and "s-maxage" not in control):
-        return response
-    directives = [
+    kept = [
         d.strip()
         for d in control.split(",")
-        if d.strip() and d.strip().split("=")[0].lower() not in ("public", "s-maxage", "private")
+        if d.strip()
+        and d.strip().split("=")[0].lower() not in ("public", "s-maxage", "private", "no-store")
     ]
-    response.headers["Cache-Control"] = ", ".join(["private", *directives])
+    response.headers["Cache-Control"] = ", ".join(["private", "no-store", *kept])
     patch_vary_headers(response, ("Cookie",))
     return response
 

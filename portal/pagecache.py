@@ -41,8 +41,9 @@ from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control
+
+from portal.csrf import token_for
 
 CONTENT = "content"
 DIRECTORY = "directory"
@@ -116,7 +117,7 @@ def minute() -> int:
 
 def put_csrf_token(request: HttpRequest, page: str) -> str:
     """A page kept with the placeholder, with this visitor's token put in."""
-    return page.replace(CSRF_PLACEHOLDER, get_token(request))
+    return page.replace(CSRF_PLACEHOLDER, token_for(request))
 
 
 # The keys (helpers) of the data a keyed page shows, sorted; None for unkeyed pages.
@@ -274,11 +275,10 @@ class Entry:
 class ReadingPageCache:
     """Serve pages that are the same for every reader from memory, with all their headers.
 
-    Only GET requests without cookies (readers who only read; on a page with a form, the CSRF
-    cookie may be there) and only responses that the view marked with `reading_page` and that
-    set no cookie but, on a page with a form, the CSRF cookie. Such a request has no session
-    and no messages, so nothing of one reader can be in the page another gets; a page with a
-    form gets each reader's own token.
+    Only GET requests without cookies (readers who only read) and only responses that the view
+    marked with `reading_page` and that set no cookie. Such a request has no session, no
+    messages and no CSRF secret, so nothing of one reader can be in the page another gets; a
+    page with a form gets each reader's own signed form token (portal/csrf.py), and no cookie.
 
     The key is the path plus only the query parameters the view declared, sorted: `?utm=…` or
     a random parameter never makes a new entry, and only a 200 answer is kept. The host is
@@ -300,8 +300,6 @@ class ReadingPageCache:
         self.params: dict[str, tuple[str, ...]] = {}
         self.size = 0
         self.lock = threading.Lock()
-        # Sets the CSRF cookie on a stored page with a form, as it does below for a new one.
-        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method != "GET" or set(request.COOKIES) - {settings.CSRF_COOKIE_NAME}:
@@ -329,7 +327,7 @@ class ReadingPageCache:
             return response
         if scope.csrf:
             page: str | None = getattr(response, _SHARED_PAGE_MARK, None)
-            if page is None or set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+            if page is None or response.cookies:
                 return response
             body = page.encode()
         elif response.cookies:
@@ -350,7 +348,7 @@ class ReadingPageCache:
         if "Content-Length" in response.headers:
             response.headers["Content-Length"] = str(len(body))
         if entry.scope.csrf:
-            return self.csrf.process_response(request, response)
+            return response  # her own signed form token, and no cookie (portal/csrf.py)
         setattr(response, _SHARED_CACHE_MARK, True)
         return response
 
@@ -386,22 +384,19 @@ class ReadingPageCache:
 def shared_cacheable(response: HttpResponse) -> HttpResponse:
     """A reading page, asked for without cookies and setting none: the same for everyone.
 
-    A shared cache may keep it for a few seconds and serve a stale copy while one request
-    refreshes it (or while the app cannot answer); `Vary: Cookie` keeps that copy from a
-    request that carries cookies in any cache that does not bypass those itself. The language
-    comes from the path, so `Accept-Language` is no part of the key. Browsers keep no copy
-    (`max-age=0`): on a shared device the browser's cache should not hold what was read.
+    The reverse proxy (nginx, deploy/) may keep it for a few seconds: `X-Accel-Expires`, which
+    nginx reads and never passes on; it serves a stale copy while one request refreshes it or
+    while the app cannot answer (its `proxy_cache_use_stale`). The browser gets
+    `Cache-Control: no-store`: a shared or watched phone keeps no copy of what was read in its
+    disk cache, and no other cache on the way stores it. `X-Accel-Expires` comes before
+    `Cache-Control`, so nginx (1.22 reads them in order) lets it win. `Vary: Cookie` keeps the
+    stored copy from a request that carries cookies. The language comes from the path, so
+    `Accept-Language` is no part of the key.
     """
-    seconds = settings.READING_PAGE_SHARED_SECONDS
     del response.headers["Cache-Control"]
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=seconds,
-        stale_while_revalidate=settings.READING_PAGE_STALE_SECONDS,
-        stale_if_error=settings.READING_PAGE_STALE_IF_ERROR_SECONDS,
-    )
+    del response.headers["Expires"]
+    response.headers["X-Accel-Expires"] = str(settings.READING_PAGE_SHARED_SECONDS)
+    patch_cache_control(response, no_store=True)
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
     vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
     response.headers["Vary"] = ", ".join([*vary, "Cookie"])

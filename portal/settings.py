@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
                 "practice.context_processors.account",
+                "portal.csrf.csrf",  # after Django's own: forms without a cookie
             ],
         },
     },
@@ -145,13 +146,11 @@ METRICS_COLLECTORS = ["support.operations.DatabaseGauges"]
 # Run by each app server process when it starts (portal/wsgi.py), so its first visitors do not
 # wait for them: the search index over every article and directory entry (portal/startup.py).
 WARM_UP = ["articles.search.get_index"]
-# How long a shared cache (the reverse proxy in deploy/) may keep a reading page fetched without
-# cookies: changes to content and the directory show within this many seconds. While one request
-# refreshes an expired copy, others get the old one (stale-while-revalidate); while the app
-# cannot answer (database down), the proxy may serve a copy up to STALE_IF_ERROR seconds old.
+# How long the reverse proxy (nginx, deploy/) may keep a reading page fetched without cookies
+# (`X-Accel-Expires`): changes to content and the directory show within this many seconds.
+# Browsers keep no copy (`no-store`). While one request refreshes an expired copy, others get the
+# old one, and while the app cannot answer, the proxy serves its copy (nginx's own settings).
 READING_PAGE_SHARED_SECONDS = int(os.environ.get("READING_PAGE_SHARED_SECONDS", "5"))
-READING_PAGE_STALE_SECONDS = 30
-READING_PAGE_STALE_IF_ERROR_SECONDS = 600
 # Rendered articles, remembered by content hash; `check_content` fills it on deploy.
 CONTENT_CACHE_DIR = VAR_DIR / "content-cache"
 DATABASES = {
@@ -334,6 +333,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 4
+# No lasting cookie for anyone: the session cookie ends with the browser (the session itself
+# after SESSION_COOKIE_AGE), and the CSRF secret lives in the session, not in a cookie of its
+# own. A visitor without a session gets a signed form token and no cookie (portal/csrf.py).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_USE_SESSIONS = True
 SECURE_COOKIES = env_flag("DJANGO_SECURE_COOKIES", default=not DEBUG)
 if SECURE_COOKIES:
     # __Host- cookies are only accepted over HTTPS, for this host and path "/" only.

@@ -79,6 +79,22 @@ def unavailable(error: BaseException | None) -> bool:
     return False
 
 
+# Django's own 400, 403 and 404 handlers ask for a CSRF token first (`requires_csrf_token`),
+# which with the secret in the session (CSRF_USE_SESSIONS) fails for an error raised above the
+# session middleware (a bad Host header, an undecodable form). Our error pages hold no form; a
+# template that did would get portal.csrf's token, which needs no session.
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the database or Redis out of reach gives our Dutch 503 page, to be tried
     again in a minute; anything else our 500 page. Both rendered without the request, so

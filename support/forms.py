@@ -61,7 +61,18 @@ class DirectoryFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
-class ContactForm(forms.Form):
+class NotRemembered(forms.Form):
+    """A form whose answers the browser must not keep: `autocomplete="off"` on every field, so
+    nothing typed goes into its autofill store or its saved form state for session restore
+    (a partner who shares the phone would see it), and no name/e-mail/phone hints."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
+
+
+class ContactForm(NotRemembered):
     """How to reach someone: the same three fields wherever we ask for them."""
 
     name = forms.CharField(
@@ -72,7 +83,6 @@ class ContactForm(forms.Form):
             "required": _("Vul je naam of een schuilnaam in."),
             "max_length": _("Maak je naam korter: hoogstens %(limit_value)d tekens."),
         },
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     email = forms.EmailField(
         label=_("E-mailadres"),
@@ -81,7 +91,6 @@ class ContactForm(forms.Form):
             "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
         ),
         error_messages={"required": _("Vul je e-mailadres in."), "invalid": EMAIL_INVALID},
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.RegexField(
         label=_("Telefoon (niet verplicht)"),
@@ -89,7 +98,7 @@ class ContactForm(forms.Form):
         max_length=30,
         regex=r"^[0-9+()\- ]{6,30}$",
         error_messages={"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
 
 
@@ -177,7 +186,7 @@ class IntakeContactForm(ContactForm):
         return data
 
 
-class IntakeSituationForm(forms.Form):
+class IntakeSituationForm(NotRemembered):
     title = _("Wat er gebeurde")
     role = forms.ChoiceField(
         label=_("Wie ben jij in dit verhaal?"),
@@ -220,7 +229,7 @@ WANTS_LONGER = forms.BooleanField(
 )
 
 
-class IntakeWishesForm(forms.Form):
+class IntakeWishesForm(NotRemembered):
     title = _("Je partner en je wensen")
     partner_knows = forms.ChoiceField(
         label=_("Weet je partner van deze afspraak?"),
@@ -238,7 +247,7 @@ class IntakeWishesForm(forms.Form):
     wants_longer = WANTS_LONGER
 
 
-class IntakeSafetyForm(forms.Form):
+class IntakeSafetyForm(NotRemembered):
     title = _("Veiligheid")
     feels_safe = forms.ChoiceField(
         label=_("Voel je je thuis veilig?"),
@@ -266,7 +275,7 @@ class PartnerContactForm(IntakeContactForm):
     field_order = ["name", "email", "phone", "contact_preference", "wants_updates"]
 
 
-class PartnerWishesForm(forms.Form):
+class PartnerWishesForm(NotRemembered):
     title = _("Je wensen voor het gesprek")
     partner_joins = forms.ChoiceField(
         label=_("Kom je zelf naar het gesprek?"),
@@ -293,7 +302,7 @@ ANSWER_STEPS = {
 }
 
 
-class PartnerInviteForm(forms.Form):
+class PartnerInviteForm(NotRemembered):
     email = forms.EmailField(
         label=_("E-mailadres van je partner (niet verplicht)"),
         required=False,
@@ -326,7 +335,7 @@ MODE_HINTS = {
 }
 
 
-class ModeForm(forms.Form):
+class ModeForm(NotRemembered):
     """How the visitor wants the conversation: among the modes her helper offers."""
 
     mode = forms.ChoiceField(

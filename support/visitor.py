@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from support import links
 from support.fields import email_digest
+from support.forms import NotRemembered
 from support.models import Booking, Signup
 from support.outbox import seal, send_visitor_code
 
@@ -41,7 +42,7 @@ CODE_ATTEMPTS = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class EmailForm(forms.Form):
+class EmailForm(NotRemembered):
     email = forms.EmailField(
         label=gettext_lazy("E-mailadres"),
         max_length=254,
@@ -50,7 +51,6 @@ class EmailForm(forms.Form):
             "required": gettext_lazy("Vul je e-mailadres in."),
             "invalid": gettext_lazy("Vul een e-mailadres in zoals naam@voorbeeld.nl."),
         },
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 

@@ -105,7 +105,7 @@ URLS: dict[str, Entry] = {
     "support:booking_hold_extend": Entry(role="holder", fields=("next",), status=NOT_ALLOWED),
     # The holder's helper offers one mode: it is chosen already, so the page sends her on.
     "support:booking_mode": Entry(
-        role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
+        role="holder", fields=("mode",), status=FOUND, location="/afspraak/stap/1/"
     ),
     "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
     # The private link only leads to the page without the token (support/booking/journey.py).

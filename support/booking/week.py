@@ -119,7 +119,8 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
 def _first_week_with_times(source: WeekSource, first: datetime.date) -> datetime.date:
     """No week asked for: the page opens on the first week with a free time (within the
     search for the nearest one), else on this week."""
-    has_times, _days_html, nearest = _cached_week(source, first)
+    sunday = first + datetime.timedelta(days=6)
+    has_times, _days_html, nearest = _render_week(source, first, sunday, None)
     return monday_of(nearest.date()) if not has_times and nearest else first
 
 

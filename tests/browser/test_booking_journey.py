@@ -7,6 +7,7 @@ from collections.abc import Callable
 import icalendar
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -131,7 +132,7 @@ def test_a_no_to_safety_shows_help_at_once(demo, open_page) -> None:
     page.locator("button[name=start]").first.click()
     page.get_by_label("Via video").check()
     page.get_by_role("button", name="Volgende stap").click()
-    page.goto("/afspraak/intake/4/")
+    page.goto("/afspraak/stap/4/")
     help_block = page.locator("[data-safety-help]")
     expect(help_block).to_be_hidden()
     page.get_by_role("group", name="Voel je je thuis veilig?").get_by_label("Nee").check()
@@ -180,7 +181,8 @@ def test_first_available_helper_through_to_the_intake(
     assert_no_axe_violations(page)
     # Another time means the merged week again, not one helper's.
     expect(page.get_by_role("link", name="Andere tijd kiezen")).to_have_attribute(
-        "href", "/afspraak/tijden/eerst-beschikbaar/individueel-gesprek/"
+        "href",
+        reverse("support:booking_week_first_free", kwargs={"type_slug": "individueel-gesprek"}),
     )
     page.get_by_label("In de praktijk").check()
     page.get_by_role("button", name="Volgende stap").click()

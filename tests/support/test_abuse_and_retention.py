@@ -66,7 +66,7 @@ def test_submitting_is_rate_limited_and_keeps_the_answers(make_offer) -> None:
     start = free_starts(client, offer.pk)[0]
     client.post(f"/afspraak/tijden/{offer.pk}/", {"start": start})
     client.post(
-        "/afspraak/intake/1/",
+        "/afspraak/stap/1/",
         {
             "name": "Saskia",
             "email": "saskia@example.org",
@@ -90,11 +90,11 @@ def test_a_new_partner_invitation_ends_the_old_link_and_invitations_are_limited(
     manage = booking_page(booking)
     client = owner(booking)
     first = client.post(manage, {"partner": "link"})
-    old_link = re.search(r"/afspraak/partner/[^\"<\s]+/", first.content.decode())[0]
+    old_link = re.search(r"/afspraak/uitnodiging/[^\"<\s]+/", first.content.decode())[0]
     stranger = Client()
     assert stranger.post(old_link).status_code == HTTPStatus.FOUND  # claimed by a stranger
     second = client.post(manage, {"partner": "link"})
-    new_link = re.search(r"/afspraak/partner/[^\"<\s]+/", second.content.decode())[0]
+    new_link = re.search(r"/afspraak/uitnodiging/[^\"<\s]+/", second.content.decode())[0]
     assert new_link != old_link
     assert stranger.get(old_link).status_code == HTTPStatus.NOT_FOUND
     assert stranger.get(old_link + "stap/1/").status_code == HTTPStatus.NOT_FOUND

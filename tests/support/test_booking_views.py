@@ -35,13 +35,13 @@ def free_starts(client: Client, offer_id: int, week: str = "") -> list[str]:
 def hold(client: Client, offer) -> str:
     start = free_starts(client, offer.pk)[0]
     response = client.post(f"/afspraak/tijden/{offer.pk}/", {"start": start})
-    assert response["Location"] == "/afspraak/intake/1/"
+    assert response["Location"] == "/afspraak/stap/1/"
     return start
 
 
 def complete_intake(client: Client, safety: dict = SAFETY) -> None:
     for step, data in enumerate((CONTACT, SITUATION, WISHES, safety), start=1):
-        response = client.post(f"/afspraak/intake/{step}/", data)
+        response = client.post(f"/afspraak/stap/{step}/", data)
         assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
 
 
@@ -49,7 +49,7 @@ def test_every_page_of_the_journey_sends_no_store(client: Client, make_offer) ->
     offer = make_offer()
     urls = ["/afspraak/", "/afspraak/kiezen/", f"/afspraak/tijden/{offer.pk}/"]
     hold(client, offer)
-    urls += [f"/afspraak/intake/{n}/" for n in range(1, 5)] + ["/afspraak/controleren/"]
+    urls += [f"/afspraak/stap/{n}/" for n in range(1, 5)] + ["/afspraak/controleren/"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == HTTPStatus.OK, url
@@ -121,8 +121,8 @@ def test_back_keeps_every_answer(client: Client, make_offer) -> None:
     offer = make_offer()
     hold(client, offer)
     complete_intake(client)
-    assert 'value="saskia@example.org"' in client.get("/afspraak/intake/1/").content.decode()
-    step2 = client.get("/afspraak/intake/2/").content.decode()
+    assert 'value="saskia@example.org"' in client.get("/afspraak/stap/1/").content.decode()
+    step2 = client.get("/afspraak/stap/2/").content.decode()
     assert "Berichten.</textarea>" in step2
     assert re.search(r'<input type="radio" name="disclosure" value="ontdekt"[^>]* checked>', step2)
 
@@ -144,7 +144,7 @@ def test_a_no_to_safety_shows_help_flags_and_offers_an_individual_conversation(
     offer = make_offer()
     make_offer("individueel-gesprek", helper=offer.helper)
     hold(client, offer)
-    step4 = client.get("/afspraak/intake/4/").content.decode()
+    step4 = client.get("/afspraak/stap/4/").content.decode()
     assert "data-safety-help hidden" in step4  # shown at once by JavaScript on "nee"
     complete_intake(client, {"feels_safe": "nee"})
     summary = client.get("/afspraak/controleren/").content.decode()
@@ -177,7 +177,7 @@ def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
 ) -> None:
     offer = make_offer()
     hold(client, offer)
-    response = client.post(f"/afspraak/intake/{step}/", data)
+    response = client.post(f"/afspraak/stap/{step}/", data)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     html = response.content.decode()
     assert message in html
@@ -271,7 +271,7 @@ def test_an_expired_hold_that_was_taken_explains_and_keeps_the_answers(
 
 
 def test_intake_without_a_held_time_starts_over_calmly(client: Client) -> None:
-    response = client.get("/afspraak/intake/2/")
+    response = client.get("/afspraak/stap/2/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "Begin opnieuw" in response.content.decode()
 
