@@ -75,6 +75,7 @@ def test_looking_at_free_times_sets_no_cookie_and_holding_one_a_browser_session_
         "made-up:token:value",
         signing.TimestampSigner(salt="another.salt").sign("x"),
     ],
+    ids=["empty", "made-up", "signed-for-something-else"],  # the same names on every worker
 )
 def test_a_token_that_is_not_ours_is_refused(make_offer, token: str) -> None:
     offer = make_offer()
