@@ -82,3 +82,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_staff:
             return reverse("admin:index")
         return reverse("support:my_bookings")
+
+
+def keep_used_codes_for_their_window() -> None:
+    """allauth marks a used authenticator code for one period; with MFA_TOTP_TOLERANCE a code is
+    valid for 2 × tolerance + 1 periods, so it stays marked that long: each code works once."""
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.core.cache import cache
+
+    def mark_code_used(self: TOTP, code: str) -> bool:
+        window = mfa_settings.TOTP_PERIOD * (2 * mfa_settings.TOTP_TOLERANCE + 1)
+        return bool(cache.add(self._get_used_cache_key(code), "y", timeout=window))
+
+    TOTP._mark_code_used = mark_code_used  # type: ignore[method-assign]
