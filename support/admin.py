@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from support import outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.models import (

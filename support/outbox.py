@@ -48,7 +48,15 @@ HELPER_KIND_PREFIX = "helper_"
 # A staff member's own e-mails (templates/practice/emails/<kind without the prefix>).
 STAFF_KIND_PREFIX = "staff_"
 # E-mails that carry a calendar file: the booking was (or still is) confirmed.
-CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled"}
+CALENDAR_KINDS = {
+    "booking_confirmed",
+    "booking_rescheduled",
+    "booking_cancelled",
+    "booking_way_changed",
+    "helper_way_changed",
+}
+# Of those, the ones about a change that carry the file only once the booking is confirmed.
+CHANGE_KINDS = {"booking_rescheduled", "booking_way_changed", "helper_way_changed"}
 EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
 EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
 
@@ -263,7 +271,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         if (
             email.booking_id
             and email.kind in CALENDAR_KINDS
-            and (email.kind != "booking_rescheduled" or booking.status == BookingStatus.CONFIRMED)
+            and (email.kind not in CHANGE_KINDS or booking.status == BookingStatus.CONFIRMED)
         ):
             # In the e-mail's language, like the text.
             cancel = email.kind == "booking_cancelled"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from support import visitor
-from support.booking import intake, week
+from support.booking import intake, way_views, week
 from support.booking import views as booking
 from support.directory import views as directory
 
@@ -25,6 +25,11 @@ urlpatterns = [
     path("afspraak/controleren/", intake.booking_summary, name="booking_summary"),
     path("afspraak/alleen/", booking.booking_switch_to_individual, name="booking_individual"),
     path("afspraak/beheer/<str:token>/", booking.booking_manage, name="booking_manage"),
+    path(
+        "afspraak/beheer/<str:token>/manier/",
+        way_views.booking_way_answer,
+        name="booking_way_answer",
+    ),
     path(
         "afspraak/beheer/<str:token>/verzetten/",
         week.booking_reschedule,

@@ -318,6 +318,9 @@ class Helper(Entry):
         max_length=64, blank=True, db_index=True, editable=False
     )
 
+    # Whether her calendar feed's titles carry the visitor's first name (or pseudonym).
+    feed_shows_name = models.BooleanField(_("voornaam in agenda-abonnement"), default=False)
+
     class Meta:
         verbose_name = _("hulpverlener")
         verbose_name_plural = _("hulpverleners")

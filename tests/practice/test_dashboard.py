@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from support import outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.models import AvailabilityRule, Booking, BookingStatus, OutgoingEmail
 
 pytestmark = pytest.mark.django_db

@@ -19,6 +19,7 @@ from django.utils import timezone
 from portal import pagecache
 from support import tasks
 from support.booking import busyfeeds, selectors
+from support.booking import helper as helper_actions
 from support.models import BusyFeed, BusyRange
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_busy_times_block_exactly_the_right_free_times(make_offer, feed_server) 
     offer = make_offer()
     assert offer.helper.time_zone == "Europe/Amsterdam"
     feed_server.pages["/agenda.ics"] = ACCEPTANCE_FEED
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
 
     # Monday 22 March (UTC+1): busy 09:00-10:00 UTC.
@@ -229,7 +230,7 @@ def test_a_transparent_event_blocks_nothing(make_offer, feed_server) -> None:
             "TRANSP:TRANSPARENT",
         )
     )
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/vrij.ics"))
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=feed_server.url("/vrij.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     assert not feed.ranges.exists()
     assert free_on(offer, datetime.date(2027, 3, 22)) == quarters(
@@ -251,7 +252,7 @@ def test_an_unreachable_feed_keeps_its_last_good_busy_times(
             f"DTEND:{busy_from + datetime.timedelta(hours=2):%Y%m%dT%H%M%SZ}",
         )
     )
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk)
     good = list(BusyRange.objects.values_list("starts_at", "ends_at"))
     assert good == [(busy_from, busy_from + datetime.timedelta(hours=2))]
@@ -289,7 +290,7 @@ def test_a_fetch_that_works_again_replaces_the_ranges_and_clears_the_warning(
 ) -> None:
     offer = make_offer()
     feed_server.pages["/agenda.ics"] = ACCEPTANCE_FEED
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     feed_server.pages["/agenda.ics"] = b"dit is geen agenda"
     assert not busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
@@ -309,7 +310,7 @@ def test_a_fetch_that_works_again_replaces_the_ranges_and_clears_the_warning(
 def test_an_oversized_feed_is_refused(make_offer, feed_server) -> None:
     offer = make_offer()
     feed_server.pages["/groot.ics"] = ACCEPTANCE_FEED + b" " * busyfeeds.MAX_FEED_BYTES
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/groot.ics"))
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=feed_server.url("/groot.ics"))
     assert not busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     feed.refresh_from_db()
     assert feed.failure == "De agenda is te groot (meer dan 2 MB)."
@@ -366,7 +367,7 @@ def test_the_local_server_is_refused_when_the_check_is_not_relaxed(settings, fee
 def test_the_address_is_encrypted_at_rest_and_only_the_host_is_kept_readable(make_offer) -> None:
     offer = make_offer()
     url = "https://agenda.example.org/private/geheim-token-123/basic.ics"
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=url)
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=url)
     assert BusyFeed.objects.get(pk=feed.pk).url == url
     with connection.cursor() as cursor:
         cursor.execute("SELECT url, host FROM support_busyfeed WHERE id = %s", [feed.pk])
@@ -466,7 +467,7 @@ def test_the_refresh_task_fetches_every_linked_feed_and_plans_the_next_run(
             f"DTEND:{start + datetime.timedelta(hours=1):%Y%m%dT%H%M%SZ}",
         )
     )
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = helper_actions.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
     tasks.busy_feeds_refresh.call()
     assert feed.ranges.count() == 1
     assert not tasks.schedule_busy_feeds_refresh()  # the next run is already planned

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support import links, outbox, retention
-from support.booking import helper_actions, modes
+from support.booking import helper as helper_actions
+from support.booking import modes
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Helper, OutgoingEmail
