@@ -56,8 +56,8 @@ def test_the_week_page_never_carries_one_visitors_messages_to_the_next(
     first = Client()
     first.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
     saved = first.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "rule", "rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
+        "/praktijk/beschikbaarheid/tijden/",
+        {"rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
     )
     assert saved.status_code == HTTPStatus.FOUND  # a message now waits for her
     url = f"/afspraak/tijden/{offer.pk}/"
@@ -84,8 +84,8 @@ def test_a_reading_page_after_a_visitor_with_a_session_shows_nothing_of_hers(
     first = Client()
     first.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
     first.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "rule", "rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
+        "/praktijk/beschikbaarheid/tijden/",
+        {"rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
     )
     assert "Je beschikbaarheid is opgeslagen." in first.get("/").content.decode()
     for url in ("/", "/steun/", "/artikelen/"):

@@ -150,19 +150,19 @@ def test_only_a_helper_has_a_link_page() -> None:
 
 def test_she_sets_and_lifts_her_limits_on_the_availability_page(client: Client, anita) -> None:
     response = client.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "limits", "limits-per_day": "2", "limits-per_week": "6"},
+        "/praktijk/beschikbaarheid/grenzen/",
+        {"limits-per_day": "2", "limits-per_week": "6"},
     )
     assert response["Location"] == "/praktijk/beschikbaarheid/"
     anita.helper.refresh_from_db()
     assert (anita.helper.max_sessions_per_day, anita.helper.max_sessions_per_week) == (2, 6)
     assert 'value="2"' in client.get("/praktijk/beschikbaarheid/").content.decode()
 
-    refused = client.post("/praktijk/beschikbaarheid/", {"what": "limits", "limits-per_day": "0"})
+    refused = client.post("/praktijk/beschikbaarheid/grenzen/", {"limits-per_day": "0"})
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="0"' in refused.content.decode()
 
-    client.post("/praktijk/beschikbaarheid/", {"what": "limits", "limits-per_day": ""})
+    client.post("/praktijk/beschikbaarheid/grenzen/", {"limits-per_day": ""})
     anita.helper.refresh_from_db()
     assert anita.helper.max_sessions_per_day is None
     assert anita.helper.max_sessions_per_week is None
