@@ -80,11 +80,11 @@ def _rules_form(offer: Offer, data: object = None) -> OfferRulesForm:
 def describe(booking: Booking, zone: datetime.tzinfo) -> str:
     """ "Op vrijdag 18 december staat om 11:00 een aanvraag"."""
     local = timezone.localtime(booking.starts_at, zone)
-    what = _("een aanvraag") if booking.status == BookingStatus.REQUESTED else _("een afspraak")
-    return _("Op %(day)s staat om %(time)s %(what)s") % {
+    kind = _("een aanvraag") if booking.status == BookingStatus.REQUESTED else _("een afspraak")
+    return _("Op %(day)s staat om %(time)s %(kind)s") % {
         "day": date_format(local, "l j F"),
         "time": local.strftime("%H:%M"),
-        "what": what,
+        "kind": kind,
     }
 
 
@@ -149,7 +149,7 @@ def _ask(
     helper: Helper,
     leaves: helper_side.LeavesOutside,
     *,
-    action: str,
+    post_to: str,
     fields: dict[str, str],
 ) -> HttpResponse:
     """Before saving: these bookings would fall outside her hours. Save anyway, or not."""
@@ -158,7 +158,7 @@ def _ask(
         helper,
         question={
             "bookings": [(b, describe(b, helper.zone)) for b in leaves.bookings],
-            "action": action,
+            "post_to": post_to,
             "fields": fields,
         },
     )
@@ -216,7 +216,7 @@ def availability_exception_add(request: HttpRequest, helper: Helper) -> HttpResp
                 request,
                 helper,
                 leaves,
-                action=reverse("practice:availability_exception_add"),
+                post_to=reverse("practice:availability_exception_add"),
                 fields={**fields, "exception-seen": "on"},
             )
         except BookingRefused as refused:
@@ -238,8 +238,8 @@ def _remove_post(url_name: str, remove: Callable[..., bool]) -> Callable[..., Ht
         try:
             remove(helper=helper, item=item, seen=seen)
         except helper_side.LeavesOutside as leaves:
-            action = reverse(url_name, kwargs={"item": item})
-            return _ask(request, helper, leaves, action=action, fields={"seen": "on"})
+            post_to = reverse(url_name, kwargs={"item": item})
+            return _ask(request, helper, leaves, post_to=post_to, fields={"seen": "on"})
         return _saved(request)
 
     return view

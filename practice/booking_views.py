@@ -234,7 +234,7 @@ booking_extend = _simple(
     lambda b: helper_side.booking_extend(booking=b), gettext_lazy("De afspraak is verlengd.")
 )
 booking_cancel = _simple(
-    lambda b: helper_side.booking_cancel(booking=b), gettext_lazy("De afspraak is afgezegd.")
+    lambda b: helper_side.booking_call_off(booking=b), gettext_lazy("De afspraak is afgezegd.")
 )
 booking_keep = _simple(
     lambda b: helper_side.booking_keep_outside_hours(booking=b),

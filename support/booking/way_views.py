@@ -34,4 +34,4 @@ def booking_way_answer(request: HttpRequest, token: str) -> HttpResponse:
             booking = helper_side.booking_answer_way(
                 booking=booking, accept=form.cleaned_data["accept"]
             )
-    return redirect(links.booking_url(booking) + "?manier=1", status=303)
+    return redirect(links.booking_url(booking) + "?manier=1")

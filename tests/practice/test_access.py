@@ -36,9 +36,8 @@ MATRIX = {
     "intake": ("get", True, HELPER_ONLY),
     "partner_intake": ("get", True, HELPER_ONLY),
     "intakes": ("get", True, HELPER_ONLY),
-    **{
-        name: ("post", True, HELPER_ONLY)
-        for name in (
+    **dict.fromkeys(
+        (
             "booking_confirm",
             "booking_video_link",
             "booking_decline",
@@ -49,8 +48,9 @@ MATRIX = {
             "booking_keep",
             "booking_completed",
             "booking_no_show",
-        )
-    },
+        ),
+        ("post", True, HELPER_ONLY),
+    ),
     **{
         name: ("post", False, HELPER_ONLY | {"other_helper"})
         for name in (

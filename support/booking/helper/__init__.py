@@ -12,7 +12,7 @@ through nothing else (tests/test_architecture.py keeps it so).
 """
 
 from support.booking.helper.bookings import (
-    booking_cancel,
+    booking_call_off,
     booking_confirm,
     booking_decline,
     booking_extend,
@@ -51,7 +51,7 @@ __all__ = [
     "availability_rule_add",
     "availability_rule_remove",
     "booking_answer_way",
-    "booking_cancel",
+    "booking_call_off",
     "booking_confirm",
     "booking_decline",
     "booking_extend",

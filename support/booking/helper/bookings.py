@@ -123,7 +123,7 @@ def booking_propose(
     return current
 
 
-def booking_cancel(*, booking: Booking) -> Booking:
+def booking_call_off(*, booking: Booking) -> Booking:
     """Call off a request or a session still to come; the visitor is told by e-mail."""
     return services.booking_cancel(booking=booking, by_visitor=False)
 
