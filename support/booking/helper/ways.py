@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from support.booking import modes
 from support.booking.errors import BookingRefused
 from support.booking.services import locked_booking, notify_helper
-from support.models import Booking, SessionMode
+from support.models import Booking, BookingStatus, SessionMode
 from support.outbox import email_queue
 
 
@@ -33,6 +33,11 @@ def booking_propose_way(
     if mode == SessionMode.PHONE and not booking.phone:
         raise BookingRefused(
             _("De aanvrager gaf geen telefoonnummer. Stel een andere manier voor.")
+        )
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    if mode == SessionMode.VIDEO and confirmed and not modes.video_link_for(booking):
+        raise BookingRefused(
+            _("Zet eerst een vaste videolink bij ‘Waar en hoe’: dit gesprek is al bevestigd.")
         )
     with transaction.atomic():
         current = locked_booking(booking)
