@@ -95,4 +95,4 @@ def keep_used_codes_for_their_window() -> None:
         window = mfa_settings.TOTP_PERIOD * (2 * mfa_settings.TOTP_TOLERANCE + 1)
         return bool(cache.add(self._get_used_cache_key(code), "y", timeout=window))
 
-    TOTP._mark_code_used = mark_code_used  # type: ignore[method-assign]
+    TOTP._mark_code_used = mark_code_used

@@ -127,6 +127,14 @@ def test_she_may_keep_a_session_outside_her_hours(client: Client, anita, make_bo
     client.post(f"/praktijk/afspraak/{booking.pk}/laten-staan/")
     assert "Buiten je tijden" not in page(client, "/praktijk/")
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
+    # Kept for that time only: moved, and a later day off over the new time marks it again.
+    moved = helper_side.booking_propose(
+        booking=booking, start=booking.starts_at + datetime.timedelta(days=1)
+    )
+    assert "Buiten je tijden" not in page(client, "/praktijk/")
+    new_day = timezone.localtime(moved.starts_at).date()
+    helper_side.availability_exception_add(helper=anita.helper, date=new_day, seen=True)
+    assert "Buiten je tijden" in page(client, "/praktijk/")
 
 
 # -- her own booking rules -------------------------------------------------------------------------

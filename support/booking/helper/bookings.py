@@ -116,8 +116,7 @@ def booking_propose(
         requested = status == BookingStatus.REQUESTED
         current = booking_reschedule(booking=booking, start=start, now=now, notify=not requested)
         current.helper_message = message
-        current.outside_hours_ok = False
-        current.save(update_fields=["helper_message", "outside_hours_ok"])
+        current.save(update_fields=["helper_message"])
         if requested:
             email_queue(kind="booking_proposed", booking=current)
     return current
