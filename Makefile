@@ -7,7 +7,7 @@ PYTHON ?= $(shell for c in python$$(cat .python-version 2>/dev/null) python3.14 
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format bench check-content messages lock clean stack drill nginx
+.PHONY: run test quick lint format bench check-content messages lock clean stack drill nginx
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (see .python-version)"; exit 1; }
@@ -32,8 +32,13 @@ run: $(VENV)/.runtime
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The whole suite on every core, each test file on one worker (its servers and fixtures together).
 test: $(VENV)/.test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The inner loop: every test that needs no browser, no PostgreSQL and no server process.
+quick: $(VENV)/.test
+	$(PY) -m pytest -n auto --dist loadfile -m "not browser and not postgres and not server" $(PYTEST_ARGS)
 
 # ruff, then mypy with django-stubs (pyproject.toml), failing on any error (the baseline
 # .ci/mypy-baseline.txt is empty: see .ci/mypy_baseline.py).
@@ -78,4 +83,4 @@ stack: $(VENV)/.test nginx
 
 # Fault drills against the stack: app server, worker, PostgreSQL and Redis killed mid-flight.
 drill: $(VENV)/.test nginx
-	$(PY) deploy/drill.py
+	$(PY) deploy/drill.py $(DRILLS)

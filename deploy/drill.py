@@ -12,8 +12,13 @@ Then, through nginx over HTTPS:
 3. PostgreSQL is stopped: /healthz answers 503, reading pages 200, other pages our Dutch 503
    page, never a 500; within 5 s of it being back every page answers normally;
 4. Redis is stopped for 20 s: reading pages 200, pages that need a session or a rate-limit
-   counter our 503 page, never a 500; everything recovers without a restart.
+   counter our 503 page, never a 500; everything recovers without a restart;
+5. a calendar host drips its answer while 50 e-mails are queued: every e-mail arrives within
+   the usual time plus one fetch's deadline, and every fetch gives up at its deadline
+   (deploy/drill_feeds.py; the stack runs with deploy/drill_settings.py for this).
 
+`python deploy/drill.py calendar worker` runs only the drills named (app, worker, postgres,
+redis, calendar); `make drill DRILLS="calendar"` does the same.
 Exits 1 when a drill fails. DRILL_KEEP=1 keeps the temporary folder (logs, mail).
 """
 
@@ -42,6 +47,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from drill_feeds import drill_calendar_host  # deploy/drill_feeds.py, beside this file
 from stack import free_port  # deploy/stack.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +225,7 @@ class Stack:
             DATABASE_URL=postgres.url,
             REDIS_URL=redis.url,
             STACK_SMTP_DELAY="0.02",
+            STACK_SETTINGS="deploy.drill_settings",
         )
         self.folder.mkdir()
         self.log = self.folder / "stack.log"
@@ -633,7 +640,14 @@ def drill_redis(stack: Stack, redis: Redis, paths: dict) -> tuple[bool, str]:
     return ok, line
 
 
+DRILLS = ("app", "worker", "postgres", "redis", "calendar")
+
+
 def main() -> int:
+    selected = sys.argv[1:] or list(DRILLS)
+    unknown = set(selected) - set(DRILLS)
+    if unknown:
+        raise SystemExit(f"no such drill: {', '.join(sorted(unknown))} (drills: {DRILLS})")
     began = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="houvast-drill-"))
     folder.chmod(0o755)
@@ -648,13 +662,15 @@ def main() -> int:
         stack = Stack(folder, postgres, redis)
         say(f"stack up after {time.monotonic() - began:.0f} s at https://{HOST}:{stack.port}/")
         paths = find_paths(stack)
-        drills = [
-            lambda: drill_app_server(stack, postgres, paths),
-            lambda: drill_worker(stack),
-            lambda: drill_postgres(stack, postgres, paths),
-            lambda: drill_redis(stack, redis, paths),
-        ]
-        for number, drill in zip(itertools.count(1), drills, strict=False):
+        drills = {
+            "app": lambda: drill_app_server(stack, postgres, paths),
+            "worker": lambda: drill_worker(stack),
+            "postgres": lambda: drill_postgres(stack, postgres, paths),
+            "redis": lambda: drill_redis(stack, redis, paths),
+            "calendar": lambda: drill_calendar_host(stack, QUEUE_EMAILS, sink_message_ids),
+        }
+        chosen = [drill for name, drill in drills.items() if name in selected]
+        for number, drill in zip(itertools.count(1), chosen, strict=False):
             started = time.monotonic()
             try:
                 ok, line = drill()
@@ -672,8 +688,11 @@ def main() -> int:
         if os.environ.get("DRILL_KEEP") != "1":
             shutil.rmtree(folder, ignore_errors=True)
     failed = sum(1 for ok, _line in results if not ok)
-    say(f"{len(results) - failed} of 4 drills passed in {time.monotonic() - began:.0f} s")
-    return 1 if failed or len(results) < 4 else 0
+    say(
+        f"{len(results) - failed} of {len(selected)} drills passed in "
+        f"{time.monotonic() - began:.0f} s"
+    )
+    return 1 if failed or len(results) < len(selected) else 0
 
 
 if __name__ == "__main__":

@@ -122,7 +122,8 @@ class Stack:
         site = f"https://{HOST}:{self.port}"
         env.update(
             {
-                "DJANGO_SETTINGS_MODULE": "portal.settings",
+                # The drills run the stack with their own settings (deploy/drill_settings.py).
+                "DJANGO_SETTINGS_MODULE": os.environ.get("STACK_SETTINGS", "portal.settings"),
                 "DJANGO_SECRET_KEY": keys["secret"],
                 "FIELD_ENCRYPTION_KEYS": keys["fernet"],
                 "EMAIL_DIGEST_KEY": keys["digest"],

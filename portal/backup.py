@@ -9,6 +9,14 @@ A backup is two files side by side in the backup folder:
   app (the schema version), the row count of every table, the time, the data file's name,
   size and SHA-256. Never a key.
 
+What is left out: the rows of live sessions (`django_session`, allauth's
+`usersessions_usersession`) and of the cache tables. Their tables are in the backup, empty: a
+session key from a backup would open a staff member's account with password and second factor
+already passed, so a restored site starts with nobody logged in. Staff second factors (TOTP
+seeds, recovery codes) are in it, encrypted with FIELD_ENCRYPTION_KEYS (practice/mfa.py).
+
+The folder is made (or set) 0700 and every file 0600, whatever the umask.
+
 Counts and data come from one snapshot: on PostgreSQL the manifest is counted in a repeatable-
 read transaction whose snapshot `pg_dump --snapshot` reuses; on SQLite they are counted in the
 copy itself.
@@ -34,8 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
+from django.conf import settings
 from django.db import connections
 from psycopg.conninfo import make_conninfo
 
@@ -49,6 +58,21 @@ TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 MAGIC = b"HOUVAST-BACKUP-1\n"
 CHUNK = 4 * 1024 * 1024
 HEADER = struct.Struct(">Q?")
+
+
+def left_out_tables() -> tuple[str, ...]:
+    """Tables whose rows a backup never holds (see the module's docstring)."""
+    return (
+        "django_session",
+        "usersessions_usersession",
+        settings.RATE_LIMIT_CACHE_TABLE,
+        settings.PAGE_CACHE_TABLE,
+    )
+
+
+def _private_file(path: Path):
+    """A new file only its owner may read, whatever the umask."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 class BackupError(Exception):
@@ -89,7 +113,7 @@ def _chunks(path: Path) -> Iterator[tuple[bytes, bool]]:
 def encrypt_file(source: Path, target: Path, key: str) -> None:
     """Encrypt `source` into `target` chunk by chunk: memory stays at a few chunks."""
     fernet = _fernet(key)
-    with target.open("wb") as out:
+    with _private_file(target) as out:
         out.write(MAGIC)
         for number, (data, last) in enumerate(_chunks(source)):
             token = fernet.encrypt(HEADER.pack(number, last) + data)
@@ -189,6 +213,7 @@ def make_backup(
     directory: Path, *, alias: str = "default", key: str = "", now: datetime.datetime | None = None
 ) -> Backup:
     directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
     now = now or datetime.datetime.now(datetime.UTC)
     stamp = now.strftime(TIME_FORMAT)
     connection = connections[alias]
@@ -208,6 +233,7 @@ def make_backup(
         if key:
             encrypt_file(plain, data, key)
         else:
+            plain.chmod(0o600)  # made in a 0700 folder, so never readable by others meanwhile
             shutil.move(plain, data)
     info = {
         "format": 1,
@@ -221,7 +247,8 @@ def make_backup(
         "counts": counts,
     }
     manifest = directory / f"{PREFIX}{stamp}.json"
-    manifest.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    with _private_file(manifest) as out:
+        out.write((json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
     return Backup(data=data, manifest=manifest, info=info)
 
 
@@ -235,6 +262,11 @@ def _backup_sqlite(alias: str, target: Path) -> tuple[dict[str, int], dict[str, 
         copy_cursor = copy.cursor()
         copy_cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         tables = [row[0] for row in copy_cursor.fetchall() if not row[0].startswith("sqlite_")]
+        for table in set(left_out_tables()) & set(tables):
+            copy_cursor.execute(f'DELETE FROM "{table}"')
+        copy.commit()
+        # Rebuilt, so no page of the file holds a deleted row any more.
+        copy_cursor.execute("VACUUM")
         counts = _counts(copy_cursor, tables, lambda name: f'"{name}"')
         schema = _schema(copy_cursor)
     copy.close()
@@ -266,7 +298,11 @@ def _backup_postgresql(alias: str, target: Path) -> tuple[dict[str, int], dict[s
             ).fetchall()
         ]
         cursor = pg.cursor()
-        counts = _counts(cursor, tables, lambda name: '"' + name.replace('"', '""') + '"')
+        left_out = [table for table in left_out_tables() if table in tables]
+        counted = [table for table in tables if table not in left_out]
+        counts = _counts(cursor, counted, lambda name: '"' + name.replace('"', '""') + '"')
+        counts.update(dict.fromkeys(left_out, 0))
+        counts = dict(sorted(counts.items()))
         schema = _schema(cursor)
         _run(
             [
@@ -276,6 +312,7 @@ def _backup_postgresql(alias: str, target: Path) -> tuple[dict[str, int], dict[s
                 "--no-privileges",
                 f"--snapshot={snapshot}",
                 f"--file={target}",
+                *(f"--exclude-table-data={table}" for table in left_out),
             ],
             env,
         )
@@ -433,4 +470,14 @@ def unreadable_encrypted_fields(alias: str = "default") -> list[str]:
             model._base_manager.using(alias).values_list(*fields).first()
         except InvalidToken:
             unreadable.append(model._meta.label)
+    # Staff second factors (practice/mfa.py): a TOTP secret in the JSON data.
+    if apps.is_installed("allauth.mfa"):
+        authenticator = apps.get_model("mfa", "Authenticator")
+        data = authenticator.objects.using(alias).filter(type="totp").values_list("data").first()
+        if data is not None:
+            keys = MultiFernet([Fernet(key) for key in settings.FIELD_ENCRYPTION_KEYS])
+            try:
+                keys.decrypt(str(data[0].get("secret", "")).encode())
+            except InvalidToken:
+                unreadable.append("mfa.Authenticator")
     return unreadable

@@ -22,6 +22,9 @@ SIGNUP = "houvast_signup"
 PARTNER_INVITE = "houvast_partner_invite"
 LOGIN_CODE = "houvast_login_code"
 LOGIN_CODE_CONFIRM = "houvast_login_code_confirm"
+BOOKING_CODE = "houvast_booking_code"
+BOOKING_CODE_CONFIRM = "houvast_booking_code_confirm"
+HELPER_MESSAGE = "houvast_helper_message"
 
 
 def allowed(request: HttpRequest, action: str, *, key: str | None = None) -> bool:

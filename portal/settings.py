@@ -263,8 +263,15 @@ ACCOUNT_RATE_LIMITS = {
     "houvast_partner_invite": "10/h/ip,3/h/key",
     "houvast_login_code": "10/10m/ip,3/10m/key",
     "houvast_login_code_confirm": "20/10m/ip,5/10m/key",
+    # The code that lets a new browser manage a booking, and messages to the helper: per client
+    # and per booking.
+    "houvast_booking_code": "10/h/ip,3/h/key",
+    "houvast_booking_code_confirm": "20/10m/ip,10/10m/key",
+    "houvast_helper_message": "10/h/ip,5/d/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# TOTP secrets and recovery-code seeds encrypted with FIELD_ENCRYPTION_KEYS (practice/mfa.py).
+MFA_ADAPTER = "practice.mfa.MFAAdapter"
 MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is a second factor here, not a way around one
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TRUST_ENABLED = False  # every login asks for the second factor

@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("", articles_views.home, name="home"),
     path("hulp-nu/", views.crisis_help, name="crisis_help"),
     path("veilig-surfen/", views.safe_browsing, name="safe_browsing"),
+    path("if-you-just-found-out/", views.english_start, name="english_start"),
     path("privacy/", views.privacy, name="privacy"),
     path("", include("articles.urls")),
     path("", include("support.urls")),

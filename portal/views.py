@@ -7,10 +7,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -30,6 +31,19 @@ def crisis_help(request: HttpRequest) -> HttpResponse:
 @reading_page
 def safe_browsing(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/safe_browsing.html")
+
+
+# The English way in (issue 27): one page written for English readers. In Dutch the same
+# place is the Dutch article for the first night.
+DUTCH_FIRST_NIGHT_ARTICLE = "net-ontdekt-vannacht"
+
+
+@require_GET
+@reading_page
+def english_start(request: HttpRequest) -> HttpResponse:
+    if get_language() != "en":
+        return redirect("articles:detail", slug=DUTCH_FIRST_NIGHT_ARTICLE)
+    return render(request, "pages/english_start.html")
 
 
 @require_GET

@@ -234,6 +234,24 @@ class ModesForm(forms.Form):
         max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
     )
 
+    client_phone = forms.CharField(
+        label=_("Telefoon voor je cliënten (niet verplicht)"),
+        help_text=_(
+            "Alleen wie bij jou een afspraak heeft, ziet dit nummer: op de pagina van de "
+            "afspraak, als verzetten of annuleren daar niet meer kan."
+        ),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    client_email = forms.EmailField(
+        label=_("E-mailadres voor je cliënten (niet verplicht)"),
+        help_text=_("Ook alleen voor wie bij jou een afspraak heeft, op dezelfde plek."),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Vul een e-mailadres in zoals naam@voorbeeld.nl.")},
+    )
+
     def clean_video_link(self) -> str:
         return _clean_video_link(self.cleaned_data["video_link"])
 

@@ -37,6 +37,8 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                     route=data["route"],
                     access=data["access"],
                     video_link=data["video_link"],
+                    client_phone=data["client_phone"],
+                    client_email=data["client_email"],
                 )
             except BookingRefused as refused:
                 form.add_error(None, refused.message)
@@ -52,6 +54,8 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                 "route": helper.practice_route,
                 "access": helper.practice_access,
                 "video_link": helper.video_link,
+                "client_phone": helper.client_phone,
+                "client_email": helper.client_email,
             }
         )
     offers = helper.offers.select_related("conversation_type", "helper")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 ENTRY_FIELDS = (
     "name", "slug", "summary", "description", "website", "phone",
     ("for_betrayed_partner", "for_partner_who_betrayed", "for_couples", "for_men"),
-    ("online", "provinces"), ("faith_based", "cost", "price"),
+    ("online", "provinces"), ("answers_at_night", "offers_chat"), ("faith_based", "cost", "price"),
     ("last_checked", "active", "is_example"), "sources",
 )  # fmt: skip
 

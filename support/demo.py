@@ -63,6 +63,10 @@ def _booking_demo(helper: Helper) -> None:
             "extended_minutes": 90,
             "price": "€ 95 (voorbeeldtarief)",
             "order": 1,
+            "name_en": "Relationship conversation",
+            "description_en": "A conversation with both of you. It lasts 60 minutes; 90 minutes "
+            "if you both want that.",
+            "price_en": "€ 95 (example rate)",
         },
     )
     single, _ = ConversationType.objects.update_or_create(
@@ -74,6 +78,9 @@ def _booking_demo(helper: Helper) -> None:
             "duration_minutes": 60,
             "price": "€ 85 (voorbeeldtarief)",
             "order": 2,
+            "name_en": "Individual conversation",
+            "description_en": "A conversation for you alone.",
+            "price_en": "€ 85 (example rate)",
         },
     )
     for conversation_type in (couple, single):
@@ -92,17 +99,19 @@ def _booking_demo(helper: Helper) -> None:
 
 @transaction.atomic
 def load_demo() -> dict[str, int]:
-    checked = timezone.localdate()
     for real in REAL_ORGANISATIONS:
         data = dict(real)
         data.pop("known_as", None)
         data.pop("provinces", None)
+        data.pop("checked", None)
+        checked = real.get("checked")
         provinces = real.get("provinces", [])
-        organisation, _ = Organisation.objects.update_or_create(
-            slug=real["slug"], defaults={**data, "last_checked": checked}
-        )
+        organisation, _ = Organisation.objects.update_or_create(slug=real["slug"], defaults=data)
         organisation.set_provinces(provinces)
-        organisation.save(update_fields=["provinces"])
+        # The day a person checked the entry: a later check recorded in the admin stays.
+        if checked and (organisation.last_checked is None or organisation.last_checked < checked):
+            organisation.last_checked = checked
+        organisation.save(update_fields=["provinces", "last_checked"])
 
     example_org, _ = Organisation.objects.update_or_create(
         slug="voorbeeld-steunpunt",
@@ -113,7 +122,6 @@ def load_demo() -> dict[str, int]:
             "for_betrayed_partner": True,
             "online": True,
             "is_example": True,
-            "last_checked": checked,
         },
     )
     practice, _ = Organisation.objects.update_or_create(
@@ -127,7 +135,6 @@ def load_demo() -> dict[str, int]:
             "cost": Cost.OWN,
             "price": "voorbeeldtarief",
             "is_example": True,
-            "last_checked": checked,
         },
     )
     groups = [
@@ -167,6 +174,7 @@ def load_demo() -> dict[str, int]:
                 "group_for": group_for,
                 "for_betrayed_partner": group_for != GroupFor.MEN,
                 "for_partner_who_betrayed": group_for == GroupFor.MEN,
+                "for_men": group_for in (GroupFor.MEN, GroupFor.BETRAYED_MEN),
                 "online": online,
                 "city": city,
                 "provinces": f",{province}," if province else "",
@@ -174,7 +182,6 @@ def load_demo() -> dict[str, int]:
                 "start_date": timezone.localdate(),
                 "capacity": seats,
                 "is_example": True,
-                "last_checked": checked,
             },
         )
         _meetings(group, weekday, weeks, start, end)
@@ -205,7 +212,6 @@ def load_demo() -> dict[str, int]:
             "practice_access": "Begane grond, zonder drempels.",
             "video_link": "https://video.example.org/sanne-voorbeeld",
             "is_example": True,
-            "last_checked": checked,
         },
     )
     _booking_demo(helper)
@@ -220,7 +226,6 @@ def load_demo() -> dict[str, int]:
             "for_betrayed_partner": True,
             "online": True,
             "is_example": True,
-            "last_checked": checked,
         },
     )
     return {

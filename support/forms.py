@@ -248,3 +248,30 @@ class ModeForm(forms.Form):
         field = self.fields["mode"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(mode, SessionMode(mode).label) for mode in modes]
+
+
+class HelperMessageForm(forms.Form):
+    """A short message to the helper, from the private page of a booking."""
+
+    text = forms.CharField(
+        label=_("Je bericht aan je hulpverlener"),
+        max_length=1000,
+        help_text=_("Hoogstens 1000 tekens. Alleen je hulpverlener leest het."),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+        error_messages={
+            "required": _("Schrijf een bericht aan je hulpverlener."),
+            "max_length": _("Maak je bericht korter: hoogstens 1000 tekens."),
+        },
+    )
+
+
+class BookingCodeForm(forms.Form):
+    """The code sent to a booking's address, to manage it in this browser."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
+        error_messages={"required": _("Typ de code uit de e-mail.")},
+    )

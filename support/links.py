@@ -69,6 +69,15 @@ def booking_from_token(token: str, *, now: datetime.datetime | None = None) -> B
     return booking
 
 
+def booking_link_replaced(token: str) -> bool:
+    """A genuine link of ours to a booking that no longer works: the booking was moved or
+    cancelled since (a newer link went out), or its time has passed."""
+    if (signed := _unsign(token, salt=BOOKING_TOKEN_SALT)) is None:
+        return False
+    pk, version = signed
+    return Booking.objects.filter(pk=pk, token_version__gt=version).exists()
+
+
 def booking_url(booking: Booking) -> str:
     return reverse("support:booking_manage", kwargs={"token": booking_token(booking)})
 

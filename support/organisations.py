@@ -4,25 +4,33 @@ Used by the demo data (support/demo.py) and by check_content, which requires a d
 wherever an article names one of them.
 """
 
+import datetime
 from typing import Required, TypedDict
 
 from support.models import PROVINCES, Cost, Kind
+from support.models.directory import PUBLIC_SOURCE
+from support.victim_help import CHECKED_DEC, FOUND_DEC, VICTIM_HELP
 
 ALL_PROVINCES = [slug for slug, _name in PROVINCES]
 
 
 class RealOrganisation(TypedDict, total=False):
-    """One organisation: Organisation fields, plus `known_as` and `provinces` (a list)."""
+    """One organisation: Organisation fields, plus `known_as`, `provinces` (a list) and
+    `checked`: the day a person checked the facts against the sources (Entry.last_checked)."""
 
     slug: Required[str]
     name: Required[str]
     kind: Required[Kind]
     summary: Required[str]
     sources: Required[str]
+    checked: datetime.date
     known_as: tuple[str, ...]
     website: str
     phone: str
     online: bool
+    answers_at_night: bool
+    offers_chat: bool
+    active: bool
     provinces: list[str]
     for_betrayed_partner: bool
     for_partner_who_betrayed: bool
@@ -34,9 +42,12 @@ class RealOrganisation(TypedDict, total=False):
 
 
 # Every fact below comes from a stored public source, named in the entry's `sources` with the
-# date it was found; a field no source supports stays empty (cost: Cost.UNKNOWN). `known_as`
-# lists the names articles use, for check_content (see article_organisations()).
+# date it was found; a field no source supports stays empty (cost: Cost.UNKNOWN). `checked` is
+# the day a person last read the entry against those sources: record a new check here.
+# check_content fails on an active entry without a public source or a checked date
+# (directory_problems()). `known_as` lists the names articles use (article_organisations()).
 FOUND = "gevonden 2026-11-30"
+CHECKED = datetime.date(2026, 11, 30)
 
 REAL_ORGANISATIONS: list[RealOrganisation] = [
     {
@@ -44,14 +55,21 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "name": "Kostbaar Vaatwerk",
         "known_as": ("Kostbaar Vaatwerk",),
         "kind": Kind.GROUP_PROVIDER,
-        "summary": "Christelijke organisatie: steun en lotgenotengroepen voor vrouwen van wie de "
-        "man verslaafd is aan porno of seks. Ook ex-partners en stellen kunnen er terecht.",
+        "summary": "Christelijke organisatie voor vrouwen die een relatie hebben of hadden met "
+        "een man die verslaafd is aan porno of seks, en voor echtparen die samen aan herstel "
+        "willen werken.",
+        "website": "https://kostbaarvaatwerk.nl/",
         "for_betrayed_partner": True,
+        "for_couples": True,
         "faith_based": True,
         "cost": Cost.UNKNOWN,
-        "sources": "Praktijkinformatie van Kostbaar Vaatwerk en de review van november 2026 "
-        "(CONTENT-BRIEF en CONTENT-BRIEF-2 van de redactie); nog geen openbare pagina "
-        f"opgeslagen ({FOUND}).",
+        "checked": CHECKED_DEC,
+        "sources": "https://strijdlust.net/relatie-gesprekken/ : Kostbaar Vaatwerk biedt hulp "
+        "aan vrouwen die een relatie hebben (gehad) met een man die porno- of seksverslaafd is of "
+        "was, en aan echtparen die samen willen werken aan herstel. https://kostbaarvaatwerk.nl/"
+        "artikelen/mijn-partner-heeft-een-seksverslaving-wat-kan-ik-doen/ : eigen artikel voor "
+        "partners, raadt steun aan bij lotgenoten en 'iemand die bij je in de kerk zit' "
+        f"(christelijk: ook CONTENT-BRIEF) ({FOUND_DEC}).",
     },
     {
         "slug": "purity4life",
@@ -65,6 +83,7 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_men": True,
         "faith_based": True,
         "cost": Cost.UNKNOWN,
+        "checked": CHECKED,
         "sources": "https://purity4life.nl/onze-visie-en-missie/ : landelijk netwerk van "
         "christenen dat mannen en vrouwen helpt die in een porno- of seksverslaving zijn "
         f"vastgelopen ({FOUND}). Overzicht van therapeuten en groepen: CONTENT-BRIEF.",
@@ -79,8 +98,10 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "faith_based": True,
         "online": True,
         "cost": Cost.UNKNOWN,
+        # No stored public page names Go4purity (searched 2026-12-07): hidden until one does.
+        "active": False,
         "sources": "CONTENT-BRIEF (bron: Kostbaar Vaatwerk); nog geen openbare pagina "
-        f"opgeslagen ({FOUND}).",
+        f"opgeslagen ({FOUND_DEC}).",
     },
     {
         "slug": "113-zelfmoordpreventie",
@@ -96,6 +117,9 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_couples": True,
         "for_men": True,
         "online": True,
+        "answers_at_night": True,
+        "offers_chat": True,
+        "checked": CHECKED,
         "sources": "https://www.upday.com/nl/binnenland/nummer-113-nu-gratis-betere-hulp-bij-"
         "zelfdodingsgedachten/pj8neqt (3 oktober 2025): 113 is voortaan gratis, eerder alleen "
         "0800-0113; 'bel 24/7 gratis en anoniem 113 of chat op 113.nl' "
@@ -116,6 +140,9 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_couples": True,
         "for_men": True,
         "online": True,
+        "answers_at_night": True,
+        "offers_chat": True,
+        "checked": CHECKED,
         "sources": "https://www.rijksoverheid.nl/onderwerpen/huiselijk-geweld/vraag-en-antwoord/"
         "wat-moet-ik-doen-bij-huiselijk-geweld : 0800-2000 gratis, alle dagen en uren, anoniem "
         "als u wilt, ook voor pleger of getuige. https://www.heumen.nl/huiselijk-geweld : Veilig "
@@ -136,6 +163,7 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_men": True,
         "cost": Cost.FREE,
         "provinces": ALL_PROVINCES,
+        "checked": CHECKED,
         "sources": "https://www.rivm.nl/nieuws/doelgroepen-aanvullende-seksuele-gezondheidszorg-"
         "bij-ggd : de GGD is een vangnet voor jongeren tot 25 jaar en mensen met een hoog "
         "soa-risico (o.a. door een partner gewaarschuwd, met klachten, mannen die seks hebben "
@@ -155,6 +183,7 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_men": True,
         "provinces": ALL_PROVINCES,
         "cost": Cost.INSURED,
+        "checked": CHECKED,
         "sources": "https://www.nhnieuws.nl/nieuws/249493/drukte-bij-west-friese-huisartsenpost-"
         "bel-alleen-voor-spoed : de huisartsenpost is alleen voor spoed in avond, nacht en "
         "weekend; 'pas als het niet tot morgen kan wachten'. https://huisartsen-dehaven.nl/"
@@ -172,8 +201,13 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "seksverslaving, naar het voorbeeld van de Anonieme Alcoholisten.",
         "website": "https://sanon.nl/",
         "for_betrayed_partner": True,
+        "for_men": True,
         "cost": Cost.UNKNOWN,
-        "sources": "https://sanon.nl/s-anon-voor-mij/het-probleem/ : S-Anon is voor familie en "
+        "checked": CHECKED_DEC,
+        "sources": "https://sanon.org/newcomers/faq-2/ : leden zijn mensen die geraakt zijn door "
+        "het seksuele gedrag van een ander, ongeacht seksuele geaardheid of gender; wie een "
+        f"familielid of vriend met een seksverslaving heeft, is altijd welkom ({FOUND_DEC}). "
+        "https://sanon.nl/s-anon-voor-mij/het-probleem/ : S-Anon is voor familie en "
         "vrienden van iemand met een seksverslaving, zoals een partner of echtgenoot. "
         "https://sanon.org/newcomers/what-is-s-anon/ : twaalfstappengemeenschap voor vrienden "
         "en familie van mensen met een seksverslaving, gebaseerd op de stappen van AA "
@@ -191,6 +225,7 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_partner_who_betrayed": True,
         "for_men": True,
         "cost": Cost.FREE,
+        "checked": CHECKED,
         "sources": "http://www.sa-nederland.nl/voor-professionals/ : twaalfstappenprogramma "
         "voor mannen en vrouwen, gebaseerd op het spirituele programma van de Anonieme "
         "Alcoholisten; geen behandeling of therapie. https://sa-eu.org/about-sa : geen "
@@ -212,6 +247,9 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_men": True,
         "online": True,
         "cost": Cost.UNKNOWN,
+        "answers_at_night": True,
+        "offers_chat": True,
+        "checked": CHECKED,
         "sources": "https://www.nrc.nl/nieuws/2021/07/27/coronablog-27-juli-a4052478 : iedereen "
         "die ergens mee zit kan bellen; 088 0767 000 is 24 uur per dag bereikbaar; chatten of "
         "mailen kan ook. https://www.omroeppenm.nl/nieuws/de-luisterlijn-telefonische-hulpdienst "
@@ -234,6 +272,8 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_men": True,
         "online": True,
         "cost": Cost.UNKNOWN,
+        "offers_chat": True,
+        "checked": CHECKED,
         "sources": "https://nl.wikipedia.org/wiki/Korrelatie : hulp, advies en informatie bij "
         "psychische en sociale problemen via telefoon, e-mail, WhatsApp en chat. "
         "https://www.mind2022.nl/mind-korrelatie.html : ook relatieproblemen. "
@@ -256,6 +296,8 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_men": True,
         "cost": Cost.FREE,
         "provinces": ALL_PROVINCES,
+        "answers_at_night": True,
+        "checked": CHECKED,
         "sources": "https://www.centrumseksueelgeweld.nl/category/in-de-media/ : 24/7 "
         "bereikbaar op 0800-0188; bij voorkeur hulp binnen zeven dagen. "
         "https://www.omroepflevoland.nl/nieuws/133448/ : iedereen die slachtoffer is van "
@@ -275,6 +317,8 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_betrayed_partner": True,
         "online": True,
         "cost": Cost.UNKNOWN,
+        "offers_chat": True,
+        "checked": CHECKED,
         "sources": "https://www.fier.nl/kennis-en-expertise : landelijk expertise- en "
         "behandelcentrum op het terrein van geweld in afhankelijkheidsrelaties, voor "
         "slachtoffers, getuigen en plegers; o.a. partnergeweld. https://www.omropfryslan.nl/"
@@ -297,6 +341,7 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "online": True,
         "cost": Cost.FREE,
         "price": "bellen € 0,25 per minuut",
+        "checked": CHECKED,
         "sources": "https://www.juridischloket.nl/over-het-juridisch-loket/werkwijze : vragen "
         "over o.a. echtscheiding, alimentatie en huren; de hulp is gratis; 0900-8020 kost € 0,25 "
         "per minuut, elke dag 9-18 uur; in de vestiging gratis. https://www.destentor.nl/zwolle/"
@@ -315,6 +360,7 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "phone": "0800-7000",
         "for_betrayed_partner": True,
         "cost": Cost.FREE,
+        "checked": CHECKED,
         "sources": "https://www.politie.nl/themas/meld-misdaad-anoniem.html : gratis 0800-7000 of "
         "online formulier; M. ziet je nummer en IP-adres niet en neemt geen gesprekken op; "
         "niet voor spoed (bel 112) en geen aangifte; onafhankelijke stichting "
@@ -333,6 +379,8 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "for_partner_who_betrayed": True,
         "online": True,
         "cost": Cost.FREE,
+        "offers_chat": True,
+        "checked": CHECKED,
         "sources": "https://ecsa.lucyfaithfull.org/stop-it-now-nl : Stop it Now! Nederland, "
         "0800 266 64 36, anoniem en gratis; ook voor downloaders van beelden van kindermisbruik. "
         "https://www.eokm.nl/5-jaar-stop-it-now/ : voor mensen met seksuele gevoelens voor "
@@ -340,7 +388,22 @@ REAL_ORGANISATIONS: list[RealOrganisation] = [
         "nieuws/n134712/ : ook een chat op de website "
         f"({FOUND}).",
     },
+    *VICTIM_HELP,
 ]
+
+
+def directory_problems(organisations: list[RealOrganisation] | None = None) -> list[str]:
+    """What check_content refuses: an active entry whose facts have no public source (an
+    address), or no day on which a person checked them."""
+    problems = []
+    for data in REAL_ORGANISATIONS if organisations is None else organisations:
+        if not data.get("active", True):
+            continue
+        if not PUBLIC_SOURCE.search(data["sources"]):
+            problems.append(f"directory entry '{data['slug']}' has no public source")
+        if not data.get("checked"):
+            problems.append(f"directory entry '{data['slug']}' has no checked date")
+    return problems
 
 
 def article_organisations() -> dict[str, tuple[str, bool]]:

@@ -242,6 +242,9 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
             recipient = booking.helper.user.email if booking.helper.user else ""
             path = reverse("practice:booking", kwargs={"pk": booking.pk})
             context = {"manage_url": settings.SITE_URL + path}
+            if email.kind == "helper_booking_moved":  # when, never with whom or about what
+                context["starts_at"] = booking.starts_at
+                context["waits"] = booking.status == BookingStatus.REQUESTED
         else:
             booking = Booking.objects.select_related("helper", "conversation_type").get(
                 pk=_booking_id(email)

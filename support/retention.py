@@ -31,6 +31,7 @@ def booking_erase_intake(*, booking: Booking, now: datetime.datetime) -> None:
         setattr(booking, field, own_field(Booking, field).get_default())
     booking.consent_at = None
     booking.erased_at = now
+    booking.messages.all().delete()  # her messages to the helper go with her answers
 
 
 def retention_purge(*, now: datetime.datetime | None = None) -> int:

@@ -17,6 +17,7 @@ from support.outbox import send_email, send_visitor_code
 
 __all__ = [
     "busy_feeds_refresh",
+    "busy_feeds_refresh_helper",
     "retention_purge",
     "schedule_busy_feeds_refresh",
     "schedule_retention_purge",
@@ -80,21 +81,31 @@ def schedule_worker_heartbeat(*, after: datetime.datetime | None = None) -> bool
     return True
 
 
-# Helpers' external calendars are fetched every quarter of an hour.
+# Helpers' external calendars are fetched every quarter of an hour, each helper's feeds in a
+# short task of her own, after any e-mail that is waiting: one slow calendar host holds the
+# single worker for at most one fetch's deadline (busyfeeds.FETCH_TIMEOUT), never the mail.
 BUSY_FEEDS_INTERVAL = datetime.timedelta(minutes=15)
+BUSY_FEEDS_PRIORITY = -10  # below the e-mail tasks' default of 0
 
 
 @task
 def busy_feeds_refresh() -> None:
-    """Fetch every helper's external calendar, then plan the next run.
+    """Queue a refresh of every helper's external calendars, then plan the next run.
 
     A feed that fails keeps its last good busy times (support/booking/busyfeeds.py).
     """
     now = timezone.now()
     try:
-        busyfeeds.busy_feeds_refresh_all(now=now)
+        for helper_id in busyfeeds.helpers_with_feeds():
+            busy_feeds_refresh_helper.using(priority=BUSY_FEEDS_PRIORITY).enqueue(helper_id)
     finally:
         schedule_busy_feeds_refresh(after=now + BUSY_FEEDS_INTERVAL)
+
+
+@task
+def busy_feeds_refresh_helper(helper_id: int) -> None:
+    """Fetch one helper's external calendars."""
+    busyfeeds.busy_feeds_refresh_helper(helper_id=helper_id)
 
 
 def schedule_busy_feeds_refresh(*, after: datetime.datetime | None = None) -> bool:
@@ -103,5 +114,7 @@ def schedule_busy_feeds_refresh(*, after: datetime.datetime | None = None) -> bo
         task_path=busy_feeds_refresh.module_path, status="READY"
     ).exists():
         return False
-    busy_feeds_refresh.using(run_after=after or timezone.now()).enqueue()
+    busy_feeds_refresh.using(
+        run_after=after or timezone.now(), priority=BUSY_FEEDS_PRIORITY
+    ).enqueue()
     return True

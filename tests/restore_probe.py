@@ -11,12 +11,15 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 django.setup()
 
+from allauth.mfa.models import Authenticator  # noqa: E402
+from allauth.mfa.totp.internal.auth import TOTP  # noqa: E402
 from cryptography.fernet import InvalidToken  # noqa: E402
+from django.contrib.sessions.models import Session  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from support import links  # noqa: E402
 from support.models import Booking, PartnerIntake, Signup  # noqa: E402
 from tests.backup_data import intake_values  # noqa: E402
+from tests.staff_fixtures import totp_code  # noqa: E402
 
 report: dict[str, object] = {}
 try:
@@ -26,10 +29,23 @@ except InvalidToken:
 
 client = Client(raise_request_exception=False)
 pages = {"healthz": "/healthz"}
-# The link holds ids only: it is made without reading an encrypted field.
-booking = Booking.objects.only("pk", "token_version").order_by("pk").first()
+# Her page, in a browser that proved her address (as "Mijn afspraken" does): found by ids and
+# the address's digest, without reading an encrypted field.
+booking = Booking.objects.only("pk", "email_digest").order_by("pk").first()
+# The drill's coordinator logs in with her authenticator app (tests/backup_data.py).
+try:
+    authenticator = Authenticator.objects.get(
+        user__email="coordinator.drill@example.org", type=Authenticator.Type.TOTP
+    )
+    report["totp"] = TOTP(authenticator).validate_code(totp_code())
+except InvalidToken:
+    report["totp"] = "InvalidToken"
+report["sessions"] = Session.objects.count()
 if booking is not None:
-    pages["booking"] = links.booking_url(booking)
+    session = client.session
+    session["visitor"] = {"digest": booking.email_digest}
+    session.save()
+    pages["booking"] = f"/afspraak/{booking.pk}/"
 report["pages"] = {}
 for name, url in pages.items():
     response = client.get(url)

@@ -14,6 +14,16 @@ os.environ.setdefault("EMAIL_DIGEST_KEY", "tests-only-email-digest-key")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made next to it are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# `make test` runs the suite on every core (pytest-xdist). Each worker clears its caches between
+# tests, so on Redis each worker gets a database of its own, counting down from the one given:
+# /15 for gw0, /14 for gw1. (PostgreSQL test databases get a suffix per worker from pytest-django.)
+if (_worker := os.environ.get("PYTEST_XDIST_WORKER", "")) and os.environ.get("REDIS_URL"):
+    import re as _re
+
+    _url = os.environ["REDIS_URL"].rstrip("/")
+    _base = int(_match.group(1)) if (_match := _re.search(r"/(\d+)$", _url)) else 15
+    _db = (_base - int(_worker.removeprefix("gw"))) % 16
+    os.environ["REDIS_URL"] = _re.sub(r"/\d*$", "", _url) + f"/{_db}"
 
 from portal.settings import *  # noqa: F403
 from portal.settings import BASE_DIR, STORAGES

@@ -2,6 +2,7 @@ import datetime
 from collections.abc import Callable
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from support.models import (
@@ -155,3 +156,17 @@ def make_booking(make_offer) -> Callable[..., Booking]:
         return booking_services.booking_submit(booking=booking, hold_key=key) if submit else booking
 
     return make
+
+
+def owner(booking: Booking, client: Client | None = None) -> Client:
+    """A browser that proved the booking's address, as "Mijn afspraken" does with a code: it
+    may see and change the booking (support/booking/journey.py)."""
+    client = client or Client()
+    session = client.session
+    session["visitor"] = {"digest": booking.email_digest}
+    session.save()
+    return client
+
+
+def booking_page(booking: Booking) -> str:
+    return f"/afspraak/{booking.pk}/"

@@ -216,3 +216,105 @@ def test_no_helper_view_dispatches_on_a_form_or_action_name() -> None:
             if isinstance(node, ast.Constant) and node.value in {"what", "action"}:
                 dispatching.append(f"{path.name}: reads {node.value!r}")
     assert not dispatching, dispatching
+
+
+# -- the booking journey's web layer -------------------------------------------------------------
+
+BOOKING = ROOT / "support" / "booking"
+JOURNEY = BOOKING / "journey.py"
+
+
+def is_view_module(tree: ast.Module) -> bool:
+    """A module of pages: it declares views (django.views.decorators: cache, methods)."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("django.views.decorators")
+        for node in ast.walk(tree)
+    )
+
+
+def booking_modules() -> dict[str, ast.Module]:
+    return {
+        f"support.booking.{path.stem}": ast.parse(path.read_text(), filename=str(path))
+        for path in sorted(BOOKING.glob("*.py"))
+    }
+
+
+def imported_modules(tree: ast.Module, modules: set[str]) -> set[str]:
+    """Which of `modules` a module imports (`from support.booking import week` included)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found & modules
+
+
+def views_importing_views(modules: dict[str, ast.Module]) -> dict[str, set[str]]:
+    views = {name for name, tree in modules.items() if is_view_module(tree)}
+    found = {name: imported_modules(modules[name], views - {name}) for name in views}
+    return {name: imported for name, imported in found.items() if imported}
+
+
+def test_no_booking_view_module_imports_another() -> None:
+    """Pages share the journey (support/booking/journey.py) and the errors, never each other."""
+    modules = booking_modules()
+    assert {"support.booking.views", "support.booking.week", "support.booking.intake"} <= {
+        name for name, tree in modules.items() if is_view_module(tree)
+    }
+    assert not views_importing_views(modules)
+
+
+def test_the_view_import_check_finds_one_view_importing_another() -> None:
+    pages = "from django.views.decorators.http import require_GET\n"
+    modules = {
+        "support.booking.a": ast.parse(pages + "from support.booking import b\n"),
+        "support.booking.b": ast.parse(pages),
+        "support.booking.c": ast.parse("from support.booking.b import page\n"),  # no view
+    }
+    assert views_importing_views(modules) == {"support.booking.a": {"support.booking.b"}}
+
+
+def session_touches(tree: ast.Module) -> list[int]:
+    """Lines where a module reads or writes `request.session` (or any `.session`)."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr == "session"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "request"
+    ]
+
+
+def test_only_the_journey_touches_the_booking_session() -> None:
+    """The held booking, the bookings a browser may manage and the partner's claim live in the
+    session; support/booking/journey.py alone reads and writes them."""
+    from support.booking import journey
+
+    keys = {journey.SESSION_BOOKING, journey.SESSION_OWNED, journey.SESSION_LINKS}
+    keys |= {journey.SESSION_PARTNER, journey.SESSION_CODE}
+    touching = {
+        path.relative_to(ROOT).as_posix(): lines
+        for path in BOOKING.glob("*.py")
+        if path != JOURNEY
+        and (lines := session_touches(ast.parse(path.read_text(), filename=str(path))))
+    }
+    assert not touching, f"only journey.py may use the session: {touching}"
+    # Nowhere else in the apps is one of its keys named.
+    named = [
+        path.relative_to(ROOT).as_posix()
+        for path in app_modules()
+        if path != JOURNEY
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Subscript | ast.Call)
+        and any(
+            isinstance(arg, ast.Constant) and arg.value in keys
+            for arg in ([node.slice] if isinstance(node, ast.Subscript) else node.args)
+        )
+        and "session" in ast.unparse(node)
+    ]
+    assert not named, named
+    assert session_touches(ast.parse(JOURNEY.read_text()))

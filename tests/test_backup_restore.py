@@ -27,6 +27,9 @@ from django.db import connection
 from portal import backup
 from tests.backup_data import intake_values, make_drill_data
 
+# Starts real server processes: part of `make test`, left out of `make quick`.
+pytestmark = pytest.mark.server
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 WRONG_KEY = "pK5o3o0Qe3oQHhJcS7uO9dH1w1d2vJ1r0t4kq3l8m2A="
 
@@ -117,6 +120,11 @@ def test_restore_drill_reads_every_intake_back_with_the_same_keys(
     assert probe.returncode == 0, probe.stderr
     report = json.loads(probe.stdout)
     assert report["intakes"] == expected
+    # The coordinator's authenticator still gives codes the restored site takes; nobody is
+    # logged in (no session came along).
+    assert report["totp"] is True
+    assert report["sessions"] == 0
+    assert "Nobody is logged in" in restored.stdout
     assert report["pages"]["healthz"]["status"] == 200
     assert report["pages"]["booking"]["status"] == 200
     assert "Je afspraak" in report["pages"]["booking"]["body"]
@@ -140,6 +148,7 @@ def test_restore_drill_reads_every_intake_back_with_the_same_keys(
     assert "gAAAAA" not in page["body"]  # no Fernet token
     assert "Saskia" not in page["body"]
     assert "FIELD_ENCRYPTION_KEYS" in probe.stderr  # the operator's log says what to check
+    assert report["totp"] == "InvalidToken"  # and no code is taken
 
 
 def backup_answer(field: str) -> str:
@@ -153,7 +162,7 @@ def test_restore_with_the_wrong_keys_warns_the_operator(
     tmp_path, fresh_database, make_booking
 ) -> None:
     make_booking(what_happened="Iets.")
-    call_command("backup", "--dir", str(tmp_path), stdout=StringIO())
+    call_command("backup", "--dir", str(tmp_path), "--plaintext", stdout=StringIO())
     manifest = next(tmp_path.glob("*.json"))
     result = run(
         ["manage.py", "restore", str(manifest)],

@@ -13,6 +13,7 @@ from django.core import mail
 from django.test import Client
 
 from portal.observability import JsonFormatter
+from support import links
 from support.models import Booking
 from tests.support.test_booking_views import free_starts
 
@@ -67,10 +68,12 @@ def test_a_booking_journey_leaves_nothing_personal_in_the_logs(
         assert visitor.post(f"/afspraak/intake/{number}/", answers).status_code == 302
     submitted = visitor.post("/afspraak/controleren/")
     manage_url = submitted["Location"].split("?")[0]
-    booking_token = manage_url.rstrip("/").rsplit("/", 1)[1]
     assert visitor.get(submitted["Location"]).status_code == 200
-    # A tampered link and a search.
-    assert visitor.get(manage_url.replace(booking_token, booking_token + "x")).status_code == 404
+    # Her private link (from the e-mail), a tampered one and a search.
+    private_link = links.booking_url(Booking.objects.get())
+    booking_token = private_link.rstrip("/").rsplit("/", 1)[1]
+    assert visitor.get(private_link)["Location"] == manage_url
+    assert visitor.get(private_link.replace(booking_token, booking_token + "x")).status_code == 404
     visitor.get(f"/zoeken/?q={SEARCH}")
 
     # She invites her partner by e-mail and passes on a link; the partner fills in the intake.

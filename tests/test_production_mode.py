@@ -29,6 +29,9 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
+# Starts real server processes: part of `make test`, left out of `make quick`.
+pytestmark = pytest.mark.server
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 

@@ -38,7 +38,7 @@ OK, FOUND, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = (
 
 @dataclass
 class Entry:
-    role: str = "anonymous"  # anonymous, visitor, helper, officer, superuser
+    role: str = "anonymous"  # anonymous, visitor, linkholder, helper, officer, superuser
     kwargs: Callable[[dict], dict] | None = None
     fields: tuple[str, ...] = ()  # query parameters and form fields the view reads
     post: bool = True  # whether a POST is worth trying (views that only GET answer 405)
@@ -65,6 +65,7 @@ URLS: dict[str, Entry] = {
     "home": Entry(post=False),
     "crisis_help": Entry(post=False),
     "safe_browsing": Entry(post=False),
+    "english_start": Entry(post=False, status=FOUND, location="/artikelen/", notes="English: /en/"),
     "privacy": Entry(post=False),
     "exit": Entry(status=FOUND, location="https://"),
     "healthz": Entry(),
@@ -105,11 +106,24 @@ URLS: dict[str, Entry] = {
         role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
     ),
     "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
-    "support:booking_manage": Entry(kwargs=BOOKING_TOKEN, fields=("partner", "email", "nieuw")),
-    "support:booking_way_answer": Entry(
-        kwargs=BOOKING_TOKEN, fields=("accept",), status=NOT_ALLOWED
+    # The private link only leads to the page without the token (support/booking/journey.py).
+    "support:booking_manage": Entry(
+        kwargs=BOOKING_TOKEN, fields=("nieuw",), post=False, status=FOUND, location="/afspraak/"
     ),
-    "support:booking_reschedule": Entry(kwargs=BOOKING_TOKEN, fields=("week", "start")),
+    "support:booking_page": Entry(
+        role="visitor", kwargs=OWN_BOOKING, fields=("partner", "email", "text", "nieuw")
+    ),
+    "support:booking_code": Entry(role="linkholder", kwargs=OWN_BOOKING, fields=("code", "send")),
+    "support:booking_reschedule": Entry(
+        role="visitor", kwargs=OWN_BOOKING, fields=("week", "start")
+    ),
+    # Without a time to confirm, back to the week.
+    "support:booking_reschedule_confirm": Entry(
+        role="visitor", kwargs=OWN_BOOKING, fields=("start",), status=FOUND, location="/afspraak/"
+    ),
+    "support:booking_way_answer": Entry(
+        role="visitor", kwargs=OWN_BOOKING, fields=("accept",), status=NOT_ALLOWED
+    ),
     "support:my_bookings": Entry(role="visitor", post=False),
     "support:visitor_login": Entry(fields=("email",)),
     "support:visitor_code": Entry(role="code", fields=("code",)),
@@ -179,7 +193,16 @@ URLS: dict[str, Entry] = {
     "practice:busy_feed_upload": Entry(role="helper", fields=("upload-file",), status=NOT_ALLOWED),
     "practice:busy_feed_remove": Entry(role="helper", kwargs=ITEM, status=NOT_ALLOWED),
     "practice:modes": Entry(
-        role="helper", fields=("modes", "address", "route", "access", "video_link")
+        role="helper",
+        fields=(
+            "modes",
+            "address",
+            "route",
+            "access",
+            "video_link",
+            "client_phone",
+            "client_email",
+        ),
     ),
     "practice:calendar_link": Entry(role="helper"),
     "practice:calendar_feed_names": Entry(role="helper", fields=("show",), status=NOT_ALLOWED),
@@ -343,6 +366,8 @@ def client_for(role: str, ctx: dict, url: str | None = None, *, log_in: bool = F
         session.save()
     elif role == "code":
         client.post(reverse("support:visitor_login"), {"email": "saskia@example.org"})
+    elif role == "linkholder":  # opened the booking's private link, has not proved the address
+        client.get(reverse("support:booking_manage", kwargs=BOOKING_TOKEN(ctx)))
     elif role == "holder":
         week = reverse("support:booking_week", kwargs={"offer_id": ctx["offer"].pk})
         html = client.get(week, follow=True).content.decode()

@@ -1,161 +1,68 @@
 """A helper's external calendars: fetch or upload, read the busy times, keep only those.
 
-A feed is an iCalendar address the worker fetches every 15 minutes (`busy_feeds_refresh` in
-support/tasks.py), or a file she uploads once. Each successful read replaces the feed's busy
-ranges at once; a failed fetch keeps the last good ranges and records when and why it failed,
-which her dashboard shows. Nothing but start and end (UTC) is kept of an event.
+A feed is an iCalendar address the worker fetches every 15 minutes, each helper's feeds in a
+task of their own (`busy_feeds_refresh` in support/tasks.py), or a file she uploads once. Each
+successful read replaces the feed's busy ranges at once; a failed fetch keeps the last good
+ranges and records when it failed, which her dashboard shows with one general message; why it
+failed goes to the operator's log. Nothing but start and end (UTC) is kept of an event.
 
-Fetching guards against server-side request forgery: only `https`, no redirects, and the host
-is resolved once, every address checked (no private, loopback, link-local, reserved or
-multicast address) and the connection made to exactly the checked address. Tests relax this
-with BUSY_FEEDS_ALLOW_PRIVATE to serve feeds from a local `http` server.
+Fetching (feedfetch.py) guards against server-side request forgery and holds to one deadline;
+reading (icalread.py) runs in a child process with a CPU, memory and wall-clock budget.
 """
 
 from __future__ import annotations
 
 import datetime
-import http.client
-import ipaddress
-import socket
-import ssl
-import time
+import json
+import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
-from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar
 
 from portal import pagecache
-from support.booking import availability
+from support.booking import availability, icalread
+from support.booking.feedfetch import (
+    FETCH_TIMEOUT,
+    MAX_FEED_BYTES,
+    FeedError,
+    check_url,
+    fetch,
+    fetch_failed,
+    resolve,
+)
 from support.models import BusyFeed, BusyRange, Helper, Offer
 
-FETCH_TIMEOUT = 10.0  # seconds, for the whole fetch
-MAX_FEED_BYTES = 2 * 1024 * 1024
-# More busy ranges than this in the horizon is not a calendar but a mistake or an attack
-# (an RRULE every minute): the feed is refused rather than cut short.
-MAX_RANGES = 5000
+__all__ = [
+    "FETCH_TIMEOUT",
+    "MAX_FEED_BYTES",
+    "FeedError",
+    "busy_feed_refresh",
+    "busy_ranges",
+    "check_url",
+    "fetch",
+    "fetch_failed",
+    "resolve",
+]
+
+logger = logging.getLogger(__name__)
+
+# More occurrences than this in the horizon (blocking or not: transparent, cancelled and
+# zero-length ones cost the same to expand) is not a calendar but a mistake or an attack.
+MAX_OCCURRENCES = 2000
+# The whole reading of one file, the child process's start included, takes at most this long;
+# the child stops expanding a second earlier by itself.
+PARSE_SECONDS = 8.0
 DEFAULT_HORIZON_DAYS = 56
 UTC = datetime.UTC
-
-
-class FeedError(Exception):
-    """A feed that cannot be used; the message is short, Dutch and shown to the helper."""
-
-
-# -- checking and fetching --------------------------------------------------------------------
-
-
-def _allow_private() -> bool:
-    return bool(getattr(settings, "BUSY_FEEDS_ALLOW_PRIVATE", False))
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-def check_url(url: str) -> tuple[str, str, int]:
-    """The scheme, host and port of an address we may fetch; FeedError otherwise."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme != "https" and not (_allow_private() and scheme == "http"):
-        raise FeedError(_("Het adres moet beginnen met https://."))
-    try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as error:
-        raise FeedError(_("Dit adres klopt niet.")) from error
-    if not parts.hostname or parts.username or parts.password:
-        raise FeedError(_("Dit adres klopt niet."))
-    return scheme, parts.hostname, port
-
-
-def resolve(host: str, port: int) -> str:
-    """One address of `host` to connect to, after checking every address it has."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
-        raise FeedError(_("De server van deze agenda is niet gevonden.")) from error
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses:
-        raise FeedError(_("De server van deze agenda is niet gevonden."))
-    if not _allow_private() and not all(_public(address) for address in addresses):
-        raise FeedError(_("Dit adres is niet toegestaan."))
-    return addresses[0]
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a checked address, with the certificate checked for the host name."""
-
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Plain HTTP to a checked address: only with BUSY_FEEDS_ALLOW_PRIVATE (tests)."""
-
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-def fetch(url: str, *, timeout: float = FETCH_TIMEOUT, limit: int = MAX_FEED_BYTES) -> bytes:
-    """The body of a feed; FeedError when it cannot be had safely, quickly and small."""
-    scheme, host, port = check_url(url)
-    address = resolve(host, port)
-    parts = urlsplit(url.strip())
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(host, address, port, timeout)
-    deadline = time.monotonic() + timeout
-    try:
-        connection.request("GET", target, headers={"Accept": "text/calendar"})
-        response = connection.getresponse()
-        if response.status != http.HTTPStatus.OK:
-            # Redirects are not followed: their target would escape the address check.
-            raise FeedError(
-                _("De server antwoordde met fout %(status)s.") % {"status": response.status}
-            )
-        length = response.getheader("Content-Length")
-        if length and length.isdigit() and int(length) > limit:
-            raise FeedError(_("De agenda is te groot (meer dan 2 MB)."))
-        body = bytearray()
-        while chunk := response.read(64 * 1024):
-            body += chunk
-            if len(body) > limit:
-                raise FeedError(_("De agenda is te groot (meer dan 2 MB)."))
-            if time.monotonic() > deadline:
-                raise FeedError(_("De server antwoordde niet op tijd."))
-        return bytes(body)
-    except TimeoutError as error:
-        raise FeedError(_("De server antwoordde niet op tijd.")) from error
-    except (OSError, http.client.HTTPException) as error:
-        raise FeedError(_("De server van deze agenda is niet bereikbaar.")) from error
-    finally:
-        connection.close()
+# What the child may see of our environment: enough to find Python and its packages.
+_CHILD_ENV = ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "LANG", "LC_ALL", "HOME")
 
 
 # -- reading busy times -----------------------------------------------------------------------
@@ -179,21 +86,6 @@ def horizon(helper: Helper, now: datetime.datetime) -> tuple[datetime.datetime, 
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _instant(value: datetime.date | datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
-    """An event time in UTC: a date is the start of her local day, a floating time her clock."""
-    if not isinstance(value, datetime.datetime):
-        value = datetime.datetime.combine(value, datetime.time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
-
-
-def _blocks(event: Any) -> bool:
-    transparency = str(event.get("TRANSP", "OPAQUE")).upper()
-    status = str(event.get("STATUS", "CONFIRMED")).upper()
-    return transparency != "TRANSPARENT" and status != "CANCELLED"
-
-
 def _merged(ranges: Iterable[availability.Busy]) -> list[availability.Busy]:
     merged: list[availability.Busy] = []
     for start, end in sorted(ranges):
@@ -204,6 +96,26 @@ def _merged(ranges: Iterable[availability.Busy]) -> list[availability.Busy]:
     return merged
 
 
+def _refusal(reason: str) -> FeedError:
+    messages = {
+        icalread.FREQUENCY: _(
+            "In deze agenda komt een afspraak elke seconde of elke minuut terug. Zo'n agenda "
+            "kunnen we niet lezen: pas die afspraak aan of laat hem weg."
+        ),
+        icalread.TOO_MANY: _(
+            "Deze agenda heeft te veel afspraken in de komende weken om te lezen."
+        ),
+        icalread.TOO_SLOW: _(
+            "Deze agenda is te ingewikkeld om op tijd te lezen. Kijk of er afspraken in staan "
+            "die heel vaak terugkomen."
+        ),
+    }
+    return FeedError(
+        messages.get(reason, _("Dit is geen agenda die we kunnen lezen (iCalendar).")),
+        f"calendar refused: {reason}",
+    )
+
+
 def busy_ranges(
     data: bytes, *, zone: ZoneInfo, start: datetime.datetime, end: datetime.datetime
 ) -> list[availability.Busy]:
@@ -211,29 +123,42 @@ def busy_ranges(
 
     Recurrences (RRULE, RDATE, EXDATE, moved occurrences) are expanded; an all-day event
     blocks her whole local days; transparent ("free") and cancelled events block nothing.
+    Read in a child process (icalread.py) within PARSE_SECONDS; FeedError with a Dutch
+    message when the file is refused.
     """
+    env = {name: os.environ[name] for name in _CHILD_ENV if name in os.environ}
+    command = [sys.executable, "-m", "support.booking.icalread", str(zone)]
     try:
-        calendar = Calendar.from_ical(data)
-        occurrences = recurring_ical_events.of(calendar, components=["VEVENT"]).after(start)
-        ranges: list[availability.Busy] = []
-        for event in occurrences:
-            if event.get("DTSTART") is None:
-                continue
-            begins = _instant(event["DTSTART"].dt, zone)
-            if begins >= end:
-                break  # occurrences come in order of their start
-            if not _blocks(event):
-                continue
-            ends = _instant(event["DTEND"].dt, zone) if event.get("DTEND") else begins
-            if ends > begins and ends > start:
-                ranges.append((begins, ends))
-                if len(ranges) > MAX_RANGES:
-                    raise FeedError(_("Deze agenda heeft te veel afspraken."))
-    except FeedError:
-        raise
-    except Exception as error:
-        raise FeedError(_("Dit is geen agenda die we kunnen lezen (iCalendar).")) from error
-    return _merged(ranges)
+        result = subprocess.run(
+            [
+                *command,
+                start.astimezone(UTC).isoformat(),
+                end.astimezone(UTC).isoformat(),
+                str(MAX_OCCURRENCES),
+                str(max(PARSE_SECONDS - 1, 0.5)),
+            ],
+            input=data,
+            capture_output=True,
+            timeout=PARSE_SECONDS,
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=False,
+        )
+        answer = json.loads(result.stdout)
+    except subprocess.TimeoutExpired as error:
+        raise _refusal(icalread.TOO_SLOW) from error
+    except ValueError as error:  # no answer: the child ran out of CPU time or memory
+        logger.warning("calendar reader stopped: %s", result.stderr.decode()[-500:])
+        raise _refusal(icalread.TOO_SLOW) from error
+    if "refused" in answer:
+        raise _refusal(answer["refused"])
+    return _merged(
+        (
+            datetime.datetime.fromtimestamp(begins, UTC),
+            datetime.datetime.fromtimestamp(ends, UTC),
+        )
+        for begins, ends in answer["ranges"]
+    )
 
 
 # -- services ---------------------------------------------------------------------------------
@@ -256,9 +181,10 @@ def _replace_ranges(
 
 
 def busy_feed_refresh(*, feed_id: int, now: datetime.datetime | None = None) -> bool:
-    """Fetch one feed and replace its busy times; on failure keep them and record why.
+    """Fetch one feed and replace its busy times; on failure keep them and record when.
 
-    Returns whether the fetch succeeded. Never raises for a feed's own trouble.
+    Returns whether the fetch succeeded. Never raises for a feed's own trouble. The helper
+    sees one general message for any failure; the reason goes to the operator's log only.
     """
     now = now or timezone.now()
     feed = BusyFeed.objects.select_related("helper").filter(pk=feed_id).first()
@@ -268,16 +194,28 @@ def busy_feed_refresh(*, feed_id: int, now: datetime.datetime | None = None) -> 
         start, end = horizon(feed.helper, now)
         ranges = busy_ranges(fetch(feed.url), zone=feed.helper.zone, start=start, end=end)
     except FeedError as error:
+        logger.warning("busy feed %s (helper %s, %s) failed: %s", feed.pk, feed.helper_id,
+                       feed.host, error.detail)  # fmt: skip
         # An update, not a save: a failure changes no page a visitor sees.
-        BusyFeed.objects.filter(pk=feed.pk).update(failed_at=now, failure=str(error)[:200])
+        BusyFeed.objects.filter(pk=feed.pk).update(
+            failed_at=now, failure=str(fetch_failed(""))[:200]
+        )
         return False
     _replace_ranges(feed=feed, ranges=ranges, now=now)
     return True
 
 
-def busy_feeds_refresh_all(*, now: datetime.datetime | None = None) -> int:
-    """Refresh every fetched feed; returns how many succeeded."""
-    return sum(
-        busy_feed_refresh(feed_id=pk, now=now)
-        for pk in BusyFeed.objects.fetched().values_list("pk", flat=True)
+def busy_feeds_refresh_helper(*, helper_id: int, now: datetime.datetime | None = None) -> int:
+    """Refresh one helper's fetched feeds; returns how many succeeded."""
+    feeds = BusyFeed.objects.fetched().filter(helper_id=helper_id).values_list("pk", flat=True)
+    return sum(busy_feed_refresh(feed_id=pk, now=now) for pk in feeds)
+
+
+def helpers_with_feeds() -> list[int]:
+    """The helpers who have a feed to fetch, each refreshed in a task of her own."""
+    return list(
+        BusyFeed.objects.fetched()
+        .order_by("helper_id")
+        .values_list("helper_id", flat=True)
+        .distinct()
     )

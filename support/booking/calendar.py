@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from support.booking import modes
@@ -27,8 +26,8 @@ def booking_ics(booking: Booking, *, cancel: bool = False) -> bytes:
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
     event = icalendar.Event()
     event.add("uid", booking_uid(booking))
-    # The version counter grows with every reschedule and with the cancellation.
-    event.add("sequence", booking.token_version)
+    # Grows with every reschedule, a new video link and the cancellation.
+    event.add("sequence", booking.token_version + booking.calendar_changes)
     event.add("dtstamp", datetime.datetime.now(datetime.UTC))
     event.add("dtstart", booking.starts_at)
     event.add("dtend", booking.ends_at)
@@ -66,8 +65,9 @@ def place_description(place: modes.Place) -> str:
     lines.append(_("Duur: %(minutes)s minuten") % {"minutes": place.duration_minutes})
     if place.price:
         lines.append(_("Kosten: %(price)s") % {"price": place.price})
+    # The rule, never a moment: a calendar keeps the file long after the moment has passed.
     lines.append(
-        _("Annuleren of verzetten kan kosteloos tot %(until)s (%(hours)s uur van tevoren).")
-        % {"until": date_format(place.cancel_until, "l j F, H:i"), "hours": place.cancel_hours}
+        _("Kosteloos annuleren of verzetten kan tot %(hours)s uur van tevoren.")
+        % {"hours": place.cancel_hours}
     )
     return "\n".join(lines)

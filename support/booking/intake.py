@@ -3,7 +3,6 @@ partner she invites (who fills in her own intake through a private link, claimed
 browser that starts it). One step view serves both; one partial lists the answers.
 """
 
-import datetime
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,20 +19,12 @@ from django.views.decorators.http import require_http_methods
 
 from portal import ratelimit
 from support import links
-from support.booking import modes
+from support.booking import journey, modes, selectors
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
-from support.booking.views import (
-    SESSION_BOOKING,
-    current_booking,
-    first_free_assigned,
-    individual_offer,
-)
-from support.booking.week import local_times
+from support.booking.errors import BookingError, TooManyTries
 from support.forms import INTAKE_STEPS, MODE_HINTS, ModeForm
 from support.models import Booking, IntakeAnswers, PartnerIntake, SessionMode
-
-SESSION_PARTNER = "partner-claims"
 
 
 def initial_answers(form_class: type[forms.Form], answers: IntakeAnswers) -> dict[str, object]:
@@ -82,7 +73,8 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
         if form.is_valid():
             try:
                 journey.save(form.cleaned_data)
-            except booking_services.BookingRefused as refused:
+            except BookingError as refused:
+                # Said in the form's own error summary, with everything she typed kept.
                 form.add_error(None, refused.message)
             else:
                 if step < len(INTAKE_STEPS):
@@ -122,10 +114,10 @@ def _require_phone(step: int, form: forms.Form) -> None:
         form.fields["phone"].label = _("Telefoon (je hulpverlener belt je op dit nummer)")
 
 
-def _other_time_url(request: HttpRequest, booking: Booking) -> str:
+def _other_time_url(hold: journey.Held, booking: Booking) -> str:
     """Where "choose another time" leads: back to the merged week for a helper who was
     assigned ("Eerst beschikbare hulpverlener"), else to the choice of conversation."""
-    if first_free_assigned(request):
+    if hold.first_free:
         return reverse(
             "support:booking_week_first_free", kwargs={"type_slug": booking.conversation_type.slug}
         )
@@ -136,76 +128,75 @@ def _other_time_url(request: HttpRequest, booking: Booking) -> str:
 @require_http_methods(["GET", "POST"])
 def booking_mode(request: HttpRequest) -> HttpResponse:
     """Where the helper offers more than one mode: the visitor chooses one."""
-    booking = current_booking(request)
-    if booking is None:
-        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
+    hold, booking = journey.held_booking(request)
+    if hold is None or booking is None:
+        return _lost(request)
     offer = modes.offer_of(booking)
     offered = modes.offered_modes(offer)
     if request.method == "GET" and offered == [booking.mode]:
         return redirect("support:booking_intake", step=1)  # one mode: nothing to choose
-    status = HTTPStatus.OK
-    error = None
     if request.method == "POST":
         form = ModeForm(request.POST, modes=offered)
-        if form.is_valid():
-            try:
-                modes.booking_choose_mode(
-                    booking=booking,
-                    hold_key=request.session[SESSION_BOOKING]["key"],
-                    offer=offer,
-                    mode=form.cleaned_data["mode"],
-                )
-            except booking_services.BookingRefused as refused:
-                error = refused.message
-            else:
-                return redirect("support:booking_intake", step=1)
-        status = HTTPStatus.BAD_REQUEST
     else:
         form = ModeForm(initial={"mode": booking.mode or None}, modes=offered)
-    hints = [(mode, SessionMode(mode).label, MODE_HINTS[SessionMode(mode)]) for mode in offered]
-    return render(
-        request,
-        "support/booking/mode.html",
-        {
+
+    def page(error: BookingError | None = None) -> HttpResponse:
+        hints = [(m, SessionMode(m).label, MODE_HINTS[SessionMode(m)]) for m in offered]
+        context = {
             "booking": booking,
             "form": form,
             "error": error,
             "hints": hints,
             "address": modes.one_line(booking.helper.practice_address),
-            "other_time_url": _other_time_url(request, booking),
-        },
-        status=status,
-    )
+            "other_time_url": _other_time_url(hold, booking),
+        }
+        status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+        return render(request, "support/booking/mode.html", context, status=status)
+
+    def choose() -> HttpResponse:
+        if not form.is_valid():
+            return page()
+        modes.booking_choose_mode(
+            booking=booking, hold_key=hold.key, offer=offer, mode=form.cleaned_data["mode"]
+        )
+        return redirect("support:booking_intake", step=1)
+
+    if request.method == "POST":
+        return journey.respond(choose, page)
+    return page()
+
+
+def _lost(request: HttpRequest) -> HttpResponse:
+    """Her hold is gone (or there never was one): a page that says how to begin again."""
+    return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters()
 def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
-    booking = current_booking(request)
-    if booking is None:
-        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
+    hold, booking = journey.held_booking(request)
+    if hold is None or booking is None:
+        return _lost(request)
     if not booking.mode:
         # More than one mode is offered and she has not chosen yet.
         return redirect("support:booking_mode")
-    hold_key = request.session[SESSION_BOOKING]["key"]
-    first_free = first_free_assigned(request)
     several = step == 1 and len(modes.offered_modes(modes.offer_of(booking))) > 1
-    journey = IntakeJourney(
+    way = IntakeJourney(
         booking=booking,
         answers=booking,
         save=lambda answers: booking_services.booking_save_intake(
-            booking=booking, hold_key=hold_key, answers=answers
+            booking=booking, hold_key=hold.key, answers=answers
         ),
         step_url=lambda number: reverse("support:booking_intake", kwargs={"step": number}),
         summary_url=reverse("support:booking_summary"),
         before_first_step_url=(
-            reverse("support:booking_mode") if several else _other_time_url(request, booking)
+            reverse("support:booking_mode") if several else _other_time_url(hold, booking)
         ),
-        first_free=first_free,
+        first_free=hold.first_free,
         prepare=_require_phone if booking.mode == SessionMode.PHONE else None,
     )
-    return intake_step(request, journey, step)
+    return intake_step(request, way, step)
 
 
 @never_cache
@@ -214,52 +205,38 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
 def booking_summary(request: HttpRequest) -> HttpResponse:
     # Every submit counts against the client's limit, whether or not it holds a booking.
     limited = ratelimit.refusal(request, ratelimit.SUBMIT) if request.method == "POST" else None
-    booking = current_booking(request)
-    if booking is None:
-        return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
-    status = HTTPStatus.OK
-    error = None
-    nearest: list[datetime.datetime] = []
-    key = request.session[SESSION_BOOKING]["key"]
-    if limited:
-        error = limited
-        status = HTTPStatus.TOO_MANY_REQUESTS
-    elif request.method == "POST":
-        try:
-            submitted = booking_services.booking_submit(booking=booking, hold_key=key)
-        except booking_services.SlotTaken as taken:
-            error = taken.reason or _(
-                "Het spijt ons: je tijd is intussen door iemand anders gekozen."
-            )
-            nearest = local_times(taken, booking.helper.zone)
-            status = HTTPStatus.CONFLICT
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-            status = HTTPStatus.BAD_REQUEST
-        else:
-            del request.session[SESSION_BOOKING]
-            return redirect(links.booking_url(submitted) + "?nieuw=1")
-    offer = modes.offer_of(booking)
-    mode_problem = modes.mode_refusal(booking, offer)
-    complete = intake_complete(booking) and not mode_problem
-    individual = individual_offer(booking)
-    return render(
-        request,
-        "support/booking/summary.html",
-        {
+    hold, booking = journey.held_booking(request)
+    if hold is None or booking is None:
+        return _lost(request)
+
+    def submit() -> HttpResponse:
+        if limited:
+            raise TooManyTries(limited)
+        submitted = booking_services.booking_submit(booking=booking, hold_key=hold.key)
+        journey.submitted(request, submitted)
+        url = reverse("support:booking_page", kwargs={"pk": submitted.pk})
+        return redirect(f"{url}?nieuw=1")
+
+    def page(error: BookingError | None = None) -> HttpResponse:
+        offer = modes.offer_of(booking)
+        mode_problem = modes.mode_refusal(booking, offer)
+        individual = selectors.individual_offer(booking)
+        context = {
             "booking": booking,
-            "complete": complete,
+            "complete": intake_complete(booking) and not mode_problem,
             "mode_problem": mode_problem,
             "several_modes": len(modes.offered_modes(offer)) > 1,
             "place": modes.booking_place(booking, offer),
-            "error": error,
-            "taken_nearest": nearest,
             "individual_offer": individual
             if booking.conversation_type.both_partners and booking.safety_flag
             else None,
-        },
-        status=status,
-    )
+            **journey.error_context(error, booking.helper.zone),
+        }
+        return render(request, "support/booking/summary.html", context)
+
+    if request.method == "POST":
+        return journey.respond(submit, page)
+    return page()
 
 
 # -- the partner ------------------------------------------------------------------------------
@@ -277,15 +254,11 @@ def _partner(token: str) -> PartnerIntake:
     return intake
 
 
-def _claim_key(request: HttpRequest, intake: PartnerIntake) -> str:
-    return (request.session.get(SESSION_PARTNER) or {}).get(str(intake.pk), "")
-
-
 def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpResponse | None:
     """Submitted, or being filled in elsewhere: a page without any answers."""
     if intake.submitted_at is not None:
         return render(request, "support/partner/done.html", _partner_context(intake.booking))
-    key = _claim_key(request, intake)
+    key = journey.partner_claim_key(request, intake)
     if not key or key != intake.claim_key:
         return render(
             request,
@@ -303,11 +276,9 @@ def partner_start(request: HttpRequest, token: str) -> HttpResponse:
     if intake.submitted_at is not None:
         return render(request, "support/partner/done.html", _partner_context(intake.booking))
     if request.method == "POST":
-        key = _claim_key(request, intake) or secrets.token_urlsafe(24)
+        key = journey.partner_claim_key(request, intake) or secrets.token_urlsafe(24)
         if partner_services.partner_claim(intake=intake, claim_key=key):
-            claims = request.session.get(SESSION_PARTNER) or {}
-            claims[str(intake.pk)] = key
-            request.session[SESSION_PARTNER] = claims
+            journey.remember_partner_claim(request, intake, key)
             return redirect("support:partner_intake", token=token, step=1)
         return render(
             request,
@@ -327,8 +298,8 @@ def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
     intake = _partner(token)
     if (refusal := _partner_refusal(request, intake)) is not None:
         return refusal
-    claim_key = _claim_key(request, intake)
-    journey = IntakeJourney(
+    claim_key = journey.partner_claim_key(request, intake)
+    way = IntakeJourney(
         booking=intake.booking,
         answers=intake,
         save=lambda answers: partner_services.partner_save_intake(
@@ -339,7 +310,7 @@ def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
         ),
         summary_url=reverse("support:partner_summary", kwargs={"token": token}),
     )
-    return intake_step(request, journey, step)
+    return intake_step(request, way, step)
 
 
 @never_cache
@@ -349,24 +320,23 @@ def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
     intake = _partner(token)
     if (refusal := _partner_refusal(request, intake)) is not None:
         return refusal
-    error = None
-    if request.method == "POST":
-        try:
-            partner_services.partner_submit(intake=intake, claim_key=_claim_key(request, intake))
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-        else:
-            return render(request, "support/partner/done.html", _partner_context(intake.booking))
-    complete = intake_complete(intake)
-    return render(
-        request,
-        "support/partner/summary.html",
-        {
+
+    def submit() -> HttpResponse:
+        partner_services.partner_submit(
+            intake=intake, claim_key=journey.partner_claim_key(request, intake)
+        )
+        return render(request, "support/partner/done.html", _partner_context(intake.booking))
+
+    def page(error: BookingError | None = None) -> HttpResponse:
+        context = {
             **_partner_context(intake.booking),
             "intake": intake,
             "token": token,
-            "complete": complete,
+            "complete": intake_complete(intake),
             "error": error,
-        },
-        status=HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
-    )
+        }
+        return render(request, "support/partner/summary.html", context)
+
+    if request.method == "POST":
+        return journey.respond(submit, page)
+    return page()

@@ -121,6 +121,9 @@ class Place:
     insurance_note: str
     cancel_until: datetime.datetime
     cancel_hours: int
+    # The free-cancellation window has begun: moving or cancelling goes through the helper, and
+    # no page, e-mail or calendar file names `cancel_until` (it lies in the past).
+    late: bool
 
     @property
     def address_line(self) -> str:
@@ -170,6 +173,7 @@ def booking_place(
     if is_video and (video_link_visible(booking, now) or (with_link and confirmed)):
         link = video_link_for(booking)
     hours = offer.setting("cancellation_window_hours")
+    cancel_until = timezone.localtime(booking.starts_at - datetime.timedelta(hours=hours))
     return Place(
         mode=mode,
         label=str(SessionMode(mode).label) if mode else "",
@@ -185,7 +189,8 @@ def booking_place(
         link_waits_for_confirmation=is_video and booking.status == BookingStatus.REQUESTED,
         duration_minutes=booking.duration_minutes,
         price=offer.shown_price,
-        insurance_note=str(offer.conversation_type.insurance_note),
-        cancel_until=timezone.localtime(booking.starts_at - datetime.timedelta(hours=hours)),
+        insurance_note=offer.conversation_type.shown_insurance_note,
+        cancel_until=cancel_until,
         cancel_hours=hours,
+        late=now >= cancel_until,
     )

@@ -213,3 +213,13 @@ def cancellation_deadline(booking: Booking) -> datetime.datetime:
     """Until when the visitor may cancel or move the booking herself."""
     offer = offer_for(booking)
     return booking.starts_at - datetime.timedelta(hours=offer.setting("cancellation_window_hours"))
+
+
+def individual_offer(booking: Booking) -> Offer | None:
+    """The same helper's conversation for one person, for a couple's booking that should not
+    be one (the safety question)."""
+    return (
+        bookable_offers()
+        .filter(helper_id=booking.helper_id, conversation_type__both_partners=False)
+        .first()
+    )

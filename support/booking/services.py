@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 
 from portal import pagecache
 from support.booking import availability, limits, modes
-from support.booking.errors import BookingRefused as BookingRefused  # re-exported for callers
+
+# Re-exported for callers that know only the services.
+from support.booking.errors import BookingRefused as BookingRefused
+from support.booking.errors import SlotTaken as SlotTaken
+from support.booking.errors import TooManyHolds as TooManyHolds
 from support.booking.selectors import (
     busy,
     cancellation_deadline,
@@ -27,10 +31,12 @@ from support.models import (
     INTAKE_FIELDS,
     UNSUBMITTED_STATUSES,
     Booking,
+    BookingMessage,
     BookingStatus,
     Helper,
     IntakeAnswers,
     Offer,
+    PartnerIntake,
 )
 from support.outbox import email_queue, queue_reminder
 
@@ -43,20 +49,6 @@ from support.outbox import email_queue, queue_reminder
 
 
 HOLD_DURATION = datetime.timedelta(minutes=10)
-
-
-class SlotTaken(Exception):
-    """The time is no longer free. `nearest` holds the closest free times instead; `reason`,
-    when set, says why in words for the visitor (a day or week her helper's limits filled)."""
-
-    def __init__(self, nearest: list[datetime.datetime], reason: str = "") -> None:
-        super().__init__("slot taken")
-        self.nearest = nearest
-        self.reason = reason
-
-
-class TooManyHolds(Exception):
-    """This client already holds as many times as one person can need."""
 
 
 # Live holds one client address may have at once (a couple deciding between two times, and
@@ -331,7 +323,10 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             notify_helper(current, kind="helper_new_request")
             return current
     except (SlotTaken, IntegrityError) as error:
-        raise _taken(offer, booking.starts_at, now=now, reason=_reason(error)) from error
+        taken = _taken(offer, booking.starts_at, now=now, reason=_reason(error))
+        if not taken.reason:  # she held it: say that someone else took it meanwhile
+            taken.message = _("Het spijt ons: je tijd is intussen door iemand anders gekozen.")
+        raise taken from error
 
 
 def notify_helper(booking: Booking, *, kind: str) -> None:
@@ -359,8 +354,8 @@ def booking_cancel(
         if by_visitor and now >= cancellation_deadline(current):
             raise BookingRefused(
                 _(
-                    "Zo kort van tevoren kun je hier niet meer annuleren. Neem contact op met je "
-                    "hulpverlener."
+                    "Zo kort van tevoren kun je hier niet meer annuleren. Stuur je hulpverlener "
+                    "een bericht op de pagina van je afspraak."
                 )
             )
         current.status = BookingStatus.CANCELLED
@@ -368,6 +363,19 @@ def booking_cancel(
         current.save(update_fields=["status", "token_version"])
         email_queue(kind="booking_cancelled", booking=current)
     return current
+
+
+def check_visitor_may_move(booking: Booking, now: datetime.datetime | None = None) -> None:
+    """A visitor moves her booking herself only before the free-cancellation window."""
+    if not booking.is_open:
+        raise BookingRefused(_("Deze afspraak kan niet meer worden verzet."))
+    if (now or timezone.now()) >= cancellation_deadline(booking):
+        raise BookingRefused(
+            _(
+                "Zo kort van tevoren kun je hier niet meer verzetten. Stuur je hulpverlener een "
+                "bericht op de pagina van je afspraak."
+            )
+        )
 
 
 def booking_reschedule(
@@ -390,13 +398,8 @@ def booking_reschedule(
             current = locked_booking(booking)
             if not current.is_open:
                 raise BookingRefused(_("Deze afspraak kan niet meer worden verzet."))
-            if by_visitor and now >= cancellation_deadline(current):
-                raise BookingRefused(
-                    _(
-                        "Zo kort van tevoren kun je hier niet meer verzetten. Neem contact op "
-                        "met je hulpverlener."
-                    )
-                )
+            if by_visitor:
+                check_visitor_may_move(current, now)
             _expire_stale_holds(current.helper_id, now)
             minutes = current.duration_minutes
             rules = _check_free(offer, start, now=now, minutes=minutes, exclude=current.pk)
@@ -412,13 +415,34 @@ def booking_reschedule(
             current.save()
             if notify:
                 email_queue(kind="booking_rescheduled", booking=current)
-            if moved_confirmed:
-                notify_helper(current, kind="helper_new_request")
+            if by_visitor:
+                # Her helper, and a partner invited by e-mail, learn the new time.
+                notify_helper(current, kind="helper_booking_moved")
+                partner = PartnerIntake.objects.filter(booking=current).exclude(invite_email="")
+                if intake := partner.first():
+                    email_queue(kind="partner_rescheduled", partner=intake)
             if current.status == BookingStatus.CONFIRMED:
                 queue_reminder(current)
             return current
     except (SlotTaken, IntegrityError) as error:
         raise _taken(offer, start, now=now, exclude=booking.pk, reason=_reason(error)) from error
+
+
+def booking_message_helper(*, booking: Booking, text: str) -> BookingMessage:
+    """A short message from the visitor to her helper, kept encrypted and shown on the helper's
+    page of the booking; she is told by an e-mail that does not hold it."""
+    text = text.strip()
+    if not text:
+        raise BookingRefused(_("Schrijf een bericht aan je hulpverlener."))
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if not current.is_open:
+            raise BookingRefused(_("Bij deze afspraak kun je geen bericht meer sturen."))
+        message = BookingMessage.objects.create(
+            booking=current, text=text[: BookingMessage.MAX_LENGTH]
+        )
+        notify_helper(current, kind="helper_new_message")
+    return message
 
 
 # -- the helper's availability ------------------------------------------------------------------

@@ -8,17 +8,18 @@ page cache with her own CSRF token put in; otherwise only the free times come fr
 from __future__ import annotations
 
 import datetime
-import secrets
 import zoneinfo
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TypedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -30,11 +31,10 @@ from django.views.decorators.http import require_http_methods
 from portal import pagecache, ratelimit
 from portal.pagecache import reading_page
 from portal.ratelimit import client_digest
-from support import links
-from support.booking import selectors
+from support.booking import journey, selectors
 from support.booking import services as booking_services
+from support.booking.errors import BookingError, NoSuchTime, WeekOutOfRange
 from support.booking.limits import monday_of
-from support.booking.views import SESSION_BOOKING
 from support.models import Booking, ConversationType, Offer
 
 # The week page shows the offer and its helper (directory) and the free times (availability).
@@ -93,14 +93,6 @@ class WeekSource:
         return selectors.free_times(
             offer=self.offer, first_day=first_day, last_day=last_day, exclude=exclude
         )
-
-
-class WeekOutOfRange(Exception):
-    """The asked week is no week a visitor can book in; `monday` is the nearest one that is."""
-
-    def __init__(self, monday: datetime.date) -> None:
-        super().__init__(monday.isoformat())
-        self.monday = monday
 
 
 def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
@@ -210,30 +202,26 @@ def _render_week(
     return bool(this_week), str(days_html), nearest
 
 
-def local_times(
-    taken: booking_services.SlotTaken, zone: zoneinfo.ZoneInfo
-) -> list[datetime.datetime]:
-    """The free times offered instead of one just taken, on the helper's clock."""
-    return [timezone.localtime(t, zone) for t in taken.nearest]
-
-
-def _parse_start(value: str, horizon_days: int) -> datetime.datetime | None:
-    """A start time from a form: an ISO time with its offset, between now and the horizon."""
+def parse_start(value: str, horizon_days: int) -> datetime.datetime:
+    """A start time from a form: an ISO time with its offset, between now and the horizon;
+    NoSuchTime for anything else."""
     if not isinstance(value, str) or len(value) > 40:
-        return None
+        raise NoSuchTime
     try:
         start = datetime.datetime.fromisoformat(value)
     except ValueError:
-        return None
+        raise NoSuchTime from None
     if start.tzinfo is None:
-        return None
+        raise NoSuchTime
     now = timezone.now()
     horizon = datetime.timedelta(days=horizon_days + 1)
     try:
         in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
     except OverflowError:  # an offset that takes the time past year 1 or 9999
-        return None
-    return start if in_range else None
+        raise NoSuchTime from None
+    if not in_range:
+        raise NoSuchTime
+    return start
 
 
 def _week_redirect(request: HttpRequest, monday: datetime.date) -> HttpResponse:
@@ -286,15 +274,22 @@ def _shared_week_page(request: HttpRequest, source: WeekSource) -> str:
     )
 
 
-def _hold(request: HttpRequest, source: WeekSource, start: datetime.datetime, key: str) -> Booking:
+def _hold(request: HttpRequest, source: WeekSource) -> HttpResponse:
+    """Hold the chosen time for her, then on to the intake."""
+    journey.check_limit(request, ratelimit.HOLD)
+    start = parse_start(request.POST.get("start", ""), source.horizon_days)
+    key = journey.hold_key(request)
     client = client_digest(request)
     if source.first_free:
-        return booking_services.booking_hold_first_free(
+        booking = booking_services.booking_hold_first_free(
             offers=source.offers, start=start, hold_key=key, client=client
         )
-    return booking_services.booking_hold(
-        offer=source.offer, start=start, hold_key=key, client=client
-    )
+    else:
+        booking = booking_services.booking_hold(
+            offer=source.offer, start=start, hold_key=key, client=client
+        )
+    journey.remember_hold(request, booking, first_free=source.first_free)
+    return redirect("support:booking_intake", step=1)
 
 
 def _week_page(request: HttpRequest, source: WeekSource) -> HttpResponse:
@@ -307,49 +302,24 @@ def _week_page(request: HttpRequest, source: WeekSource) -> HttpResponse:
         response = HttpResponse(pagecache.put_csrf_token(request, page))
         pagecache.set_shared_page(response, page)  # kept for the next visitor like her
         return response
-    status = HTTPStatus.OK
-    error = None
-    nearest: list[datetime.datetime] = []
     if request.method == "POST":
-        limited = ratelimit.refusal(request, ratelimit.HOLD)
-        start = _parse_start(request.POST.get("start", ""), source.horizon_days)
-        if limited:
-            error = limited
-            status = HTTPStatus.TOO_MANY_REQUESTS
-        elif start is None:
-            error = _("Kies een tijd uit de lijst.")
-            status = HTTPStatus.BAD_REQUEST
-        else:
-            stored = request.session.get(SESSION_BOOKING) or {}
-            key = stored.get("key") or secrets.token_urlsafe(24)
-            try:
-                booking = _hold(request, source, start, key)
-            except booking_services.TooManyHolds:
-                error = _(
-                    "Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten."
-                )
-                status = HTTPStatus.TOO_MANY_REQUESTS
-            except booking_services.SlotTaken as taken:
-                error = taken.reason or _(
-                    "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
-                )
-                nearest = local_times(taken, source.zone)
-                status = HTTPStatus.CONFLICT
-            else:
-                request.session[SESSION_BOOKING] = {
-                    "pk": booking.pk,
-                    "key": key,
-                    "first_free": source.first_free,
-                }
-                return redirect("support:booking_intake", step=1)
+        return journey.respond(
+            lambda: _hold(request, source), lambda error: _week_response(request, source, error)
+        )
+    return _week_response(request, source)
+
+
+def _week_response(
+    request: HttpRequest, source: WeekSource, error: BookingError | None = None
+) -> HttpResponse:
     try:
         context = _week_context(request, source)
     except WeekOutOfRange as out_of_range:
         if request.method == "GET":
             return _week_redirect(request, out_of_range.monday)
         context = _week_context(request, source, monday=out_of_range.monday)
-    context.update({"error": error, "taken_nearest": nearest})
-    return render(request, "support/booking/week.html", context, status=status)
+    context.update(journey.error_context(error, source.zone))
+    return render(request, "support/booking/week.html", context)
 
 
 @never_cache
@@ -372,44 +342,88 @@ def booking_week_first_free(request: HttpRequest, type_slug: str) -> HttpRespons
     return _week_page(request, WeekSource(tuple(offers), first_free=True))
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    booking = links.booking_from_token(token)
-    if booking is None:
-        raise Http404
-    offer = get_object_or_404(
+def _reschedule_offer(booking: Booking) -> Offer:
+    return get_object_or_404(
         selectors.bookable_offers(),
         helper_id=booking.helper_id,
         conversation_type_id=booking.conversation_type_id,
     )
-    error = None
-    nearest: list[datetime.datetime] = []
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
-        try:
-            if start is None:
-                raise booking_services.SlotTaken([])
-            moved = booking_services.booking_reschedule(
-                booking=booking, start=start, by_visitor=True
-            )
-        except booking_services.SlotTaken as taken:
-            error = taken.reason or _(
-                "Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd."
-            )
-            nearest = local_times(taken, offer.helper.zone)
-            status = HTTPStatus.CONFLICT
-        except booking_services.BookingRefused as refused:
-            error = refused.message
-            status = HTTPStatus.CONFLICT
-        else:
-            return redirect(links.booking_url(moved) + "?verzet=1")
-    try:
-        context = _week_context(request, WeekSource.of(offer), exclude=booking.pk)
-    except WeekOutOfRange as out_of_range:
-        return _week_redirect(request, out_of_range.monday)
-    context.update(
-        {"error": error, "taken_nearest": nearest, "rescheduling": booking, "token": token}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return journey.respond(
+        lambda: _booking_reschedule(request, journey.managed_booking(request, pk)),
+        lambda error: journey.locked_page(request, pk, error),
     )
-    return render(request, "support/booking/week.html", context, status=status)
+
+
+def _booking_reschedule(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """Another time for her booking, first step: the week of free times. Choosing one changes
+    nothing yet; the next page asks her to confirm."""
+    pk = booking.pk
+    offer = _reschedule_offer(booking)
+
+    def choose() -> HttpResponse:
+        start = parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
+        booking_services.check_visitor_may_move(booking)
+        url = reverse("support:booking_reschedule_confirm", kwargs={"pk": pk})
+        return redirect(f"{url}?{urlencode({'start': start.isoformat()})}")
+
+    def page(error: BookingError | None = None) -> HttpResponse:
+        try:
+            context = _week_context(request, WeekSource.of(offer), exclude=booking.pk)
+        except WeekOutOfRange as out_of_range:
+            return _week_redirect(request, out_of_range.monday)
+        context.update(journey.error_context(error, offer.helper.zone))
+        context["rescheduling"] = booking
+        return render(request, "support/booking/week.html", context)
+
+    if request.method == "POST":
+        return journey.respond(choose, page)
+    return page()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_reschedule_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return journey.respond(
+        lambda: _booking_reschedule_confirm(request, journey.managed_booking(request, pk)),
+        lambda error: journey.locked_page(request, pk, error),
+    )
+
+
+def _booking_reschedule_confirm(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """Second step: the old time struck through, the new one, and a button to confirm. Only
+    the confirmation moves the booking; her helper and an invited partner are told."""
+    pk = booking.pk
+    offer = _reschedule_offer(booking)
+    old_start, old_end = booking.starts_at, booking.ends_at
+    zone = offer.helper.zone
+
+    def move() -> HttpResponse:
+        start = parse_start(request.POST.get("start", ""), offer.setting("horizon_days"))
+        moved = booking_services.booking_reschedule(booking=booking, start=start, by_visitor=True)
+        when = date_format(timezone.localtime(moved.starts_at, zone), "l j F, H:i")
+        messages.success(request, _("Je afspraak is verzet naar %(when)s.") % {"when": when})
+        return redirect("support:booking_page", pk=pk)
+
+    def page(error: BookingError | None = None) -> HttpResponse:
+        try:
+            start = parse_start(request.GET.get("start", ""), offer.setting("horizon_days"))
+        except NoSuchTime:
+            return redirect("support:booking_reschedule", pk=pk)
+        context = {
+            "booking": booking,
+            "old_start": timezone.localtime(old_start, zone),
+            "old_end": timezone.localtime(old_end, zone),
+            "new_start": timezone.localtime(start, zone),
+            "new_end": timezone.localtime(start + (old_end - old_start), zone),
+            **journey.error_context(error, zone),
+        }
+        return render(request, "support/booking/reschedule_confirm.html", context)
+
+    if request.method == "POST":
+        return journey.respond(move, page)
+    return page()

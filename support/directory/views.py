@@ -24,6 +24,7 @@ from support.models import Entry, Kind, PeerGroup
 # A phone screen of cards at a time; the filters narrow a long list.
 ENTRIES_PER_PAGE = 40
 KIND_ORDER = {kind: number for number, kind in enumerate(Kind)}
+GROUP_KINDS = (Kind.PEER_GROUP, Kind.GROUP_PROVIDER)
 
 
 @require_GET
@@ -50,6 +51,9 @@ def directory(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "count": len(entries),
             "filtered": bool(filters),
+            # Men who look for a group of their own: say so when none fits, never an empty list.
+            "no_group_for_men": filters.get("mannen")
+            and not any(e.kind in GROUP_KINDS and e.for_betrayed_partner for e in entries),
             "page": page,
             # Only values the form accepted go into the page links.
             "query_prefix": urlencode({name: request.GET[name] for name in filters}),

@@ -8,11 +8,21 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from support.fields import EncryptedTextField
 from support.models.directory import Helper, SessionMode, validate_session_modes
 from support.models.intake import IntakeAnswers
+
+
+def in_page_language(dutch: str, english: str) -> str:
+    """An editor's text in the page's language: the English one on English pages when she
+    wrote it; else the Dutch one (translated when it is one of our own defaults)."""
+    if get_language() != "en":
+        return dutch
+    # gettext("") would give the catalogue's header.
+    return english or (gettext(dutch) if dutch else "")
 
 
 class ConversationTypeQuerySet(models.QuerySet):
@@ -58,6 +68,11 @@ class ConversationType(models.Model):
     )
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     active = models.BooleanField(_("actief"), default=True)
+    # The same texts for English pages (issue 27); empty: the Dutch text is shown.
+    name_en = models.CharField(_("naam in het Engels"), max_length=100, blank=True)
+    description_en = models.TextField(_("omschrijving in het Engels"), blank=True)
+    price_en = models.CharField(_("prijs in het Engels"), max_length=100, blank=True)
+    insurance_note_en = models.CharField(_("vergoeding in het Engels"), max_length=200, blank=True)
 
     objects = ConversationTypeQuerySet.as_manager()
 
@@ -68,6 +83,18 @@ class ConversationType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        return in_page_language(self.name, self.name_en)
+
+    @property
+    def shown_description(self) -> str:
+        return in_page_language(self.description, self.description_en)
+
+    @property
+    def shown_insurance_note(self) -> str:
+        return in_page_language(str(self.insurance_note), self.insurance_note_en)
 
 
 class Offer(models.Model):
@@ -89,6 +116,7 @@ class Offer(models.Model):
         _("eigen annuleringstermijn"), null=True, blank=True
     )
     price = models.CharField(_("eigen prijs"), max_length=100, blank=True)
+    price_en = models.CharField(_("eigen prijs in het Engels"), max_length=100, blank=True)
     # Empty: the helper's own modes. Else only these, for this conversation type.
     session_modes = models.CharField(
         _("eigen manieren van gesprekken"),
@@ -116,7 +144,10 @@ class Offer(models.Model):
 
     @property
     def shown_price(self) -> str:
-        return self.price or self.conversation_type.price
+        if self.price:
+            return in_page_language(self.price, self.price_en)
+        kind = self.conversation_type
+        return in_page_language(kind.price, kind.price_en)
 
     @property
     def offered_modes(self) -> list[str]:
@@ -292,6 +323,9 @@ class Booking(IntakeAnswers):
     hold_client = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
     token_version = models.PositiveIntegerField(default=1)
+    # Changes a calendar must take over that keep the private link (a new video link): with
+    # token_version, the .ics SEQUENCE (support/booking/calendar.py).
+    calendar_changes = models.PositiveIntegerField(default=0)
     helper_message = EncryptedTextField(_("bericht van de hulpverlener"), blank=True)
     # Where and how (support/booking/modes.py): chosen by the visitor among what is offered.
     mode = models.CharField(_("manier"), max_length=10, choices=SessionMode.choices, blank=True)
@@ -339,6 +373,25 @@ class Booking(IntakeAnswers):
     def erase_after(self) -> datetime.datetime:
         """When the intake and contact details of this booking are erased."""
         return self.ends_at + datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+
+
+class BookingMessage(models.Model):
+    """A short message from the visitor to her helper, from the private page (for a change the
+    visitor may no longer make herself). Encrypted like the intake, erased with it."""
+
+    MAX_LENGTH = 1000
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="messages")
+    text = EncryptedTextField(_("bericht"))
+    sent_at = models.DateTimeField(_("verstuurd op"), default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at"]
+        verbose_name = _("bericht aan de hulpverlener")
+        verbose_name_plural = _("berichten aan de hulpverlener")
+
+    def __str__(self) -> str:
+        return f"{_('Bericht')} – {self.booking}"
 
 
 class PartnerIntake(IntakeAnswers):

@@ -93,6 +93,10 @@ def validate_discreet(value: str) -> None:
         )
 
 
+# A source a reader could check: a public address.
+PUBLIC_SOURCE = re.compile(r"https?://\S+")
+
+
 class EntryQuerySet(models.QuerySet):
     def active(self) -> EntryQuerySet:
         return self.filter(active=True)
@@ -150,6 +154,8 @@ class Entry(models.Model):
         help_text=_("Alleen aanzetten als de organisatie zelf zegt dat mannen er terecht kunnen."),
     )
     online = models.BooleanField(_("online"), default=False)
+    answers_at_night = models.BooleanField(_("ook 's nachts bereikbaar"), default=False)
+    offers_chat = models.BooleanField(_("chat"), default=False)
     provinces = models.CharField(
         _("provincies"),
         max_length=200,
@@ -162,7 +168,13 @@ class Entry(models.Model):
     is_example = models.BooleanField(
         _("voorbeeld"), default=False, help_text=_("Verzonnen gegevens voor de demo.")
     )
-    last_checked = models.DateField(_("gecontroleerd op"))
+    # The day a person checked the facts against their public sources; kept across demo loads.
+    last_checked = models.DateField(
+        _("gecontroleerd op"),
+        null=True,
+        blank=True,
+        help_text=_("De dag waarop iemand de gegevens naast de bronnen legde. Leeg: nog niet."),
+    )
     sources = models.TextField(
         _("bronnen"),
         blank=True,
@@ -194,6 +206,16 @@ class Entry(models.Model):
     @property
     def audience_labels(self) -> list[StrOrPromise]:
         return [label for field, label in AUDIENCE_LABELS.items() if getattr(self, field)]
+
+    @property
+    def has_public_source(self) -> bool:
+        return PUBLIC_SOURCE.search(self.sources) is not None
+
+    def clean(self) -> None:
+        if self.last_checked and not self.has_public_source:
+            raise ValidationError(
+                {"last_checked": _("Een controledatum hoort bij een openbare bron (een adres).")}
+            )
 
     def set_provinces(self, provinces: list[str]) -> None:
         self.provinces = f",{','.join(provinces)}," if provinces else ""
@@ -281,10 +303,7 @@ class Helper(Entry):
     in_person = models.BooleanField(_("gesprekken op locatie"), default=True)
     takes_bookings = models.BooleanField(_("neemt afspraken aan via deze site"), default=False)
     time_zone = models.CharField(
-        _("tijdzone"),
-        max_length=50,
-        default="Europe/Amsterdam",
-        validators=[validate_time_zone],
+        _("tijdzone"), max_length=50, default="Europe/Amsterdam", validators=[validate_time_zone]
     )
     # Limits she asks for, counted on her own calendar days and weeks (Monday to Sunday).
     max_sessions_per_day = models.PositiveSmallIntegerField(
@@ -306,20 +325,22 @@ class Helper(Entry):
     practice_address = models.TextField(_("adres van de praktijk"), blank=True)
     practice_route = models.CharField(_("route"), max_length=300, blank=True)
     practice_access = models.CharField(_("toegankelijkheid"), max_length=300, blank=True)
+    # How a client with a booking reaches her (the private page, when a change is too late to
+    # make there): optional, and only shown to her clients.
+    client_phone = models.CharField(_("telefoon voor cliënten"), max_length=40, blank=True)
+    client_email = models.EmailField(_("e-mailadres voor cliënten"), blank=True)
     # Her standing video link: a key to her room, so encrypted, and shown only to the visitors
     # of a confirmed booking (support/booking/modes.py).
     video_link = EncryptedTextField(
         _("vaste videolink"), blank=True, validators=[validate_video_link]
     )
     # Her private calendar subscription (support/booking/subscription.py): the token, encrypted
-    # so she can see her link again, and its SHA-256 to find her by it.
+    # so she can see her link again, its SHA-256 to find her by it; whether titles show names.
     calendar_token = EncryptedTextField(null=True, blank=True, editable=False)
+    feed_shows_name = models.BooleanField(_("voornaam in agenda-abonnement"), default=False)
     calendar_token_digest = models.CharField(
         max_length=64, blank=True, db_index=True, editable=False
     )
-
-    # Whether her calendar feed's titles carry the visitor's first name (or pseudonym).
-    feed_shows_name = models.BooleanField(_("voornaam in agenda-abonnement"), default=False)
 
     class Meta:
         verbose_name = _("hulpverlener")

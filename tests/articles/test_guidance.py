@@ -25,11 +25,11 @@ def library() -> content.Library:
     return content.Library(REAL_CONTENT)
 
 
-def test_check_content_passes_on_all_twenty_four(library: content.Library) -> None:
+def test_check_content_passes_on_all_twenty_nine(library: content.Library) -> None:
     out = StringIO()
     call_command("check_content", dir=REAL_CONTENT, stdout=out)
-    assert "24 article(s) published" in out.getvalue()
-    assert len(library.all_published()) == 24
+    assert "29 article(s) published" in out.getvalue()
+    assert len(library.all_published()) == 29
 
 
 def test_the_safety_checklist_holds_for_every_article(library: content.Library) -> None:
@@ -160,3 +160,36 @@ def test_every_article_is_linked_from_another_article(library: content.Library) 
     }
     unlinked = [a.slug for a in library.all_published() if a.get_absolute_url() not in linked]
     assert not unlinked
+
+
+# The five articles of issue 27, section 3, and the articles that must lead a reader to them.
+ROUND_THREE_LINKS = {
+    "sporen-als-je-hulp-zoekt": ("veilig-deze-site-gebruiken",),
+    "de-eerste-week": ("net-ontdekt-vannacht",),
+    "gaat-dit-ooit-over": ("de-eerste-week", "zelfzorg-en-veilige-plekken"),
+    "omgaan-met-triggers": ("de-eerste-week", "zelfzorg-en-veilige-plekken"),
+    "jouw-eerste-nacht": ("hulp-bij-je-eigen-seksprobleem", "vertrouwen-terugwinnen-na-ontrouw"),
+}
+
+
+def test_the_round_three_articles_are_linked_from_their_places(
+    client: Client, real_content: Path, library: content.Library
+) -> None:
+    for slug, linked_from in ROUND_THREE_LINKS.items():
+        article = library.get(slug)
+        assert article is not None, slug
+        for source in linked_from:
+            page = client.get(f"/artikelen/{source}/").content.decode()
+            assert f'href="/artikelen/{slug}/"' in page, (slug, source)
+
+
+def test_the_round_three_articles_put_safety_first(library: content.Library) -> None:
+    """Each new article opens with its safety box, before the first heading."""
+    for slug in ROUND_THREE_LINKS:
+        body = _body(slug).split("\n---\n", 1)[1]
+        first_box = body.find("/// let-op")
+        assert first_box != -1 and first_box < body.find("\n## "), slug
+    assert "Veilig Thuis" in library.get("sporen-als-je-hulp-zoekt").summary + _body(
+        "sporen-als-je-hulp-zoekt"
+    )
+    assert "113" in library.get("jouw-eerste-nacht").key_points[0]

@@ -316,4 +316,4 @@ def test_a_visitor_chooses_video_and_sees_the_link_from_24_hours_before(
     assert str(event["URL"]) == ROOM
     assert "Duur: 60 minuten" in str(event["DESCRIPTION"])
     assert "Kosten: € 95 (voorbeeldtarief)" in str(event["DESCRIPTION"])
-    assert "kosteloos tot" in str(event["DESCRIPTION"])
+    assert "Kosteloos annuleren of verzetten kan tot" in str(event["DESCRIPTION"])

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from practice.models import AccessLogEntry
-from support import links
 from support.booking import calendar, modes, selectors, services
 from support.booking import helper as helper_side
 from support.models import (
@@ -26,6 +25,7 @@ from support.models import (
     SessionMode,
 )
 from tests.support.test_emails import calendar_of, smtp, text_of  # noqa: F401 (a fixture)
+from tests.support_fixtures import owner
 
 pytestmark = pytest.mark.django_db
 
@@ -257,11 +257,10 @@ def test_a_video_proposal_changes_nothing_until_the_visitor_accepts(
     booking.refresh_from_db()
     assert (booking.mode, booking.proposed_mode) == (SessionMode.PRACTICE, SessionMode.VIDEO)
     work_queue()
-    token = links.booking_token(booking)
-    visitor = Client()
-    html = visitor.get(f"/afspraak/beheer/{token}/").content.decode()
+    visitor = owner(booking)
+    html = visitor.get(f"/afspraak/{booking.pk}/").content.decode()
     assert "Je hulpverlener stelt een andere manier voor" in html
-    answered = visitor.post(f"/afspraak/beheer/{token}/manier/", {"accept": "ja"})
+    answered = visitor.post(f"/afspraak/{booking.pk}/manier/", {"accept": "ja"})
     assert answered.status_code == HTTPStatus.FOUND
     booking.refresh_from_db()
     assert (booking.mode, booking.proposed_mode) == (SessionMode.VIDEO, "")
@@ -274,8 +273,10 @@ def test_a_video_proposal_changes_nothing_until_the_visitor_accepts(
         event = calendar_of(message).walk("VEVENT")[0]
         assert int(event["SEQUENCE"]) == 2
         assert str(event["LOCATION"]) == LINK
-    # The new private link works; her page no longer asks.
-    assert visitor.get(answered["Location"]).status_code == HTTPStatus.OK
+    # Her page no longer asks; it says the answer went to her helper.
+    html = visitor.get(answered["Location"]).content.decode()
+    assert "Je antwoord is doorgegeven aan je hulpverlener." in html
+    assert "Je hulpverlener stelt een andere manier voor" not in html
 
 
 def test_a_declined_proposal_leaves_the_booking_as_it_was(anita, make_booking) -> None:
@@ -285,8 +286,9 @@ def test_a_declined_proposal_leaves_the_booking_as_it_was(anita, make_booking) -
     modes.booking_choose_mode(booking=booking, hold_key=key, offer=anita, mode="praktijk")
     booking = services.booking_submit(booking=booking, hold_key=key)
     helper_side.booking_propose_way(booking=booking, mode=SessionMode.VIDEO)
-    token = links.booking_token(booking)
-    Client().post(f"/afspraak/beheer/{token}/manier/", {"accept": "nee"})
+    # Only a browser that may manage the booking answers.
+    assert Client().post(f"/afspraak/{booking.pk}/manier/", {"accept": "ja"}).status_code == 404
+    owner(booking).post(f"/afspraak/{booking.pk}/manier/", {"accept": "nee"})
     booking.refresh_from_db()
     assert (booking.mode, booking.proposed_mode, booking.token_version) == ("praktijk", "", 1)
     assert OutgoingEmail.objects.filter(booking=booking, kind="helper_way_declined").exists()

@@ -12,11 +12,12 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from support import links, retention
+from support import retention
 from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, Meeting, PartnerIntake, Signup, SignupStatus
+from tests.support_fixtures import booking_page, owner
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,8 @@ def test_a_new_partner_invitation_ends_the_old_link_and_invitations_are_limited(
 ) -> None:
     """Defect 10."""
     booking = make_booking()
-    manage = links.booking_url(booking)
-    client = Client()
+    manage = booking_page(booking)
+    client = owner(booking)
     first = client.post(manage, {"partner": "link"})
     old_link = re.search(r"/afspraak/partner/[^\"<\s]+/", first.content.decode())[0]
     stranger = Client()

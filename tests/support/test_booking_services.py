@@ -234,6 +234,8 @@ def test_the_helper_may_cancel_inside_the_window(make_offer) -> None:
     booking_services.booking_cancel(
         booking=booking, by_visitor=False, now=booking.starts_at - datetime.timedelta(hours=1)
     )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
 
 
 def test_extending_to_ninety_minutes_needs_the_next_half_hour_free(make_offer) -> None:
@@ -287,7 +289,7 @@ def test_a_moved_confirmed_session_is_a_request_again_and_the_helper_is_told(
     kinds = list(
         OutgoingEmail.objects.filter(booking=booking).order_by("pk").values_list("kind", flat=True)
     )
-    assert kinds[-2:] == ["booking_rescheduled", "helper_new_request"]
+    assert kinds[-2:] == ["booking_rescheduled", "helper_booking_moved"]
 
 
 def test_confirm_and_decline_only_requests(make_offer) -> None:

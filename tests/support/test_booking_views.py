@@ -288,10 +288,13 @@ def main_content(response) -> str:
     return response.content.decode().split('<main id="main"', 1)[1].split("</main>", 1)[0]
 
 
-def test_tampered_expired_and_superseded_links_get_the_same_404(client: Client, make_offer) -> None:
+def test_tampered_and_expired_links_get_the_same_404_a_superseded_one_says_so(
+    client: Client, make_offer
+) -> None:
     offer = make_offer()
-    booking, url = _requested(client, offer)
-    assert client.get(url).status_code == HTTPStatus.OK
+    booking, page_url = _requested(client, offer)
+    url = links.booking_url(booking)
+    assert client.get(url)["Location"] == page_url  # the token is exchanged for the session
     token = url.rstrip("/").rsplit("/", 1)[-1]
     tampered = url.replace(token, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     not_found = client.get("/afspraak/beheer/onzin/")
@@ -302,8 +305,9 @@ def test_tampered_expired_and_superseded_links_get_the_same_404(client: Client, 
         booking=booking, start=booking.starts_at + datetime.timedelta(hours=2)
     )
     superseded = client.get(url)
-    assert superseded.status_code == HTTPStatus.NOT_FOUND
-    assert main_content(superseded) == main_content(not_found)
+    assert superseded.status_code == HTTPStatus.GONE
+    assert "Deze link is vervangen" in main_content(superseded)
+    assert "Mijn afspraken" in main_content(superseded)
 
     booking.refresh_from_db()
     fresh = links.booking_url(booking)
@@ -317,6 +321,7 @@ def test_tampered_expired_and_superseded_links_get_the_same_404(client: Client, 
     expired = client.get(fresh)
     assert expired.status_code == HTTPStatus.NOT_FOUND
     assert main_content(expired) == main_content(not_found)
+    assert client.get(page_url).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_cancel_inside_the_window_is_refused_even_by_a_direct_post(
@@ -332,31 +337,44 @@ def test_cancel_inside_the_window_is_refused_even_by_a_direct_post(
         blocked_until=soon + datetime.timedelta(hours=1),
     )
     page = client.get(url).content.decode()
-    assert "Annuleren kan hier niet meer" in page
+    assert "Die tijd is voorbij" in page
     assert "Afspraak annuleren" not in page
+    assert "Andere tijd kiezen" not in page
+    assert "Bericht versturen" in page  # the way to reach her helper instead
     response = client.post(url)
     assert response.status_code == HTTPStatus.CONFLICT
-    assert "Neem contact op met je hulpverlener" in response.content.decode()
+    assert "Stuur je hulpverlener een bericht" in response.content.decode()
+    assert client.get(url + "andere-tijd/").status_code == HTTPStatus.OK
+    refused = client.post(url + "andere-tijd/", {"start": soon.isoformat()})
+    assert refused.status_code == HTTPStatus.CONFLICT
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED
 
 
-def test_cancel_and_reschedule_through_the_private_link(client: Client, make_offer) -> None:
+def test_cancel_and_reschedule_through_the_private_page(client: Client, make_offer) -> None:
     offer = make_offer(cancellation_window_hours=2)
     booking, url = _requested(client, offer)
+    link = links.booking_url(booking)
+    old_start = booking.starts_at
     next_week = timezone.localdate() + datetime.timedelta(days=7)
     new_start = free_starts(client, offer.pk, week=next_week.isoformat())[0]
-    moved = client.post(url + "verzetten/", {"start": new_start})
-    assert moved.status_code == HTTPStatus.FOUND
+    chosen = client.post(url + "andere-tijd/", {"start": new_start})
+    assert chosen.status_code == HTTPStatus.FOUND
+    booking.refresh_from_db()
+    assert booking.starts_at == old_start  # nothing changes before she confirms
+    confirm = client.get(chosen["Location"]).content.decode()
+    assert "<del>" in confirm and "<ins>" in confirm
+    moved = client.post(url + "andere-tijd/bevestigen/", {"start": new_start})
+    assert moved["Location"] == url
     booking.refresh_from_db()
     assert booking.starts_at == datetime.datetime.fromisoformat(new_start)
-    new_url = moved["Location"].split("?")[0]
-    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
-    cancelled = client.post(new_url)
+    assert "Je afspraak is verzet naar" in client.get(url).content.decode()
+    assert client.get(link).status_code == HTTPStatus.GONE
+    cancelled = client.post(url)
     assert "Je afspraak is geannuleerd" in cancelled.content.decode()
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
-    assert client.get(new_url).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_cached_week_page_carries_each_visitors_own_csrf_token(make_offer) -> None:

@@ -19,6 +19,7 @@ from support.booking import modes
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Helper, OutgoingEmail
+from tests.support_fixtures import booking_page, owner
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +225,7 @@ def test_the_calendar_file_says_where_per_mode(
     description = str(event["DESCRIPTION"])
     assert "Duur: 60 minuten" in description
     assert "Kosten: € 95" in description
-    assert "Annuleren of verzetten kan kosteloos tot" in description
+    assert "Kosteloos annuleren of verzetten kan tot 48 uur van tevoren." in description
     assert "0612345678" not in event.to_ical().decode()
 
 
@@ -286,7 +287,8 @@ def test_the_video_link_shows_on_the_private_pages_only_from_24_hours_before_unt
     offer = make_offer(helper=helper_with_modes("video", video_link=STANDING_LINK))
     booking = confirmed(make_booking, offer, mode="video", video_link=OWN_LINK, days=5)
     intake = partner_services.partner_invite(booking=booking, email="")
-    pages = [links.booking_url(booking), links.partner_url(intake)]
+    owner(booking, client)
+    pages = [booking_page(booking), links.partner_url(intake)]
     escaped = OWN_LINK.replace("&", "&amp;")
 
     for url in pages:
@@ -305,6 +307,7 @@ def test_the_video_link_shows_on_the_private_pages_only_from_24_hours_before_unt
     for url in pages:
         page = client.get(url).content.decode()
         assert "kamer-42" not in page and "De link verschijnt" not in page
+    assert client.get(links.booking_url(booking)).status_code == 404  # and her page is gone
 
 
 def test_a_request_does_not_show_a_link_yet(
@@ -313,7 +316,7 @@ def test_a_request_does_not_show_a_link_yet(
     offer = make_offer(helper=helper_with_modes("video", video_link=STANDING_LINK))
     booking = make_booking(offer, days=2)
     move_to(booking, timezone.now() + datetime.timedelta(hours=3))
-    page = client.get(links.booking_url(booking)).content.decode()
+    page = owner(booking, client).get(booking_page(booking)).content.decode()
     assert "vaste-kamer" not in page
     assert "als de afspraak bevestigd is" in page
 
@@ -380,6 +383,23 @@ def test_the_helper_sets_her_modes_address_and_link_with_friendly_errors(helper_
     assert helper.practice_address == "Oudegracht 14\n3511 AB Utrecht"
     assert helper.video_link == "https://video.example.org/anita"
     assert modes.offered_modes(offer) == ["praktijk", "video"]
+
+
+def test_her_contact_for_clients_shows_on_a_late_booking_only(helper_client, make_booking) -> None:
+    client, offer = helper_client
+    url = reverse("practice:modes")
+    data = {"modes": ["praktijk"], "address": ADDRESS, "client_phone": "030 123 45 67"}
+    wrong = client.post(url, {**data, "client_email": "geen-adres"})
+    assert wrong.status_code == HTTPStatus.BAD_REQUEST
+    assert "naam@voorbeeld.nl" in wrong.content.decode()
+    assert client.post(url, {**data, "client_email": "praktijk@example.org"}).status_code == 302
+    booking = make_booking(offer, days=6)
+    visitor = owner(booking)
+    assert "030 123 45 67" not in visitor.get(booking_page(booking)).content.decode()
+    move_to(booking, timezone.now() + datetime.timedelta(hours=20))
+    page = visitor.get(booking_page(booking)).content.decode()
+    assert 'href="tel:0301234567"' in page
+    assert 'href="mailto:praktijk@example.org"' in page
 
 
 def test_the_helper_adds_a_link_when_she_confirms_a_video_session(

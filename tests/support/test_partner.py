@@ -12,6 +12,7 @@ from support import links
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.models import PartnerIntake
+from tests.support_fixtures import booking_page, owner
 
 BOOKER_SECRET = "BOEKER-GEHEIM verhaal"
 PARTNER_SECRET = "PARTNER-GEHEIM verhaal"
@@ -31,7 +32,7 @@ ANSWERS = [
 @pytest.fixture
 def booked(make_booking) -> tuple:
     booking = make_booking(days=6, what_happened=BOOKER_SECRET, feels_safe="ja")
-    return booking, links.booking_url(booking)
+    return booking, booking_page(booking)
 
 
 def partner_link(booker: Client, manage_url: str) -> str:
@@ -49,7 +50,7 @@ def fill_in(partner: Client, link: str) -> None:
 @pytest.mark.django_db
 def test_partner_fills_in_a_separate_intake_by_a_link(booked) -> None:
     booking, manage_url = booked
-    booker, partner = Client(), Client()
+    booker, partner = owner(booking), Client()
     link = partner_link(booker, manage_url)
     start_page = partner.get(link).content.decode()
     assert BOOKER_SECRET not in start_page
@@ -69,8 +70,8 @@ def test_partner_fills_in_a_separate_intake_by_a_link(booked) -> None:
 
 @pytest.mark.django_db
 def test_neither_partner_reaches_the_others_intake(booked) -> None:
-    _booking, manage_url = booked
-    booker, partner = Client(), Client()
+    booking, manage_url = booked
+    booker, partner = owner(booking), Client()
     link = partner_link(booker, manage_url)
     fill_in(partner, link)
 
@@ -89,7 +90,7 @@ def test_neither_partner_reaches_the_others_intake(booked) -> None:
         assert BOOKER_SECRET not in partner.get(url).content.decode()
 
     # Tokens do not cross over, and a tampered one leads nowhere.
-    booker_token = manage_url.rstrip("/").rsplit("/", 1)[-1]
+    booker_token = links.booking_url(booking).rstrip("/").rsplit("/", 1)[-1]
     partner_token = link.rstrip("/").rsplit("/", 1)[-1]
     assert booker.get(f"/afspraak/partner/{booker_token}/").status_code == HTTPStatus.NOT_FOUND
     assert booker.get(f"/afspraak/beheer/{partner_token}/").status_code == HTTPStatus.NOT_FOUND
@@ -99,8 +100,8 @@ def test_neither_partner_reaches_the_others_intake(booked) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_invitation_by_email_carries_the_link_and_no_answers(booked, work_queue) -> None:
-    _booking, manage_url = booked
-    booker = Client()
+    booking, manage_url = booked
+    booker = owner(booking)
     page = booker.post(manage_url, {"partner": "email", "email": "mark@example.org"})
     assert "De uitnodiging is verstuurd." in page.content.decode()
     work_queue()
@@ -114,8 +115,8 @@ def test_invitation_by_email_carries_the_link_and_no_answers(booked, work_queue)
 
 @pytest.mark.django_db
 def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
-    _booking, manage_url = booked
-    response = Client().post(manage_url, {"partner": "email", "email": "geen-adres"})
+    booking, manage_url = booked
+    response = owner(booking).post(manage_url, {"partner": "email", "email": "geen-adres"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Voer een geldig e-mailadres in." in response.content.decode()
 
@@ -123,7 +124,7 @@ def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
 @pytest.mark.django_db
 def test_an_individual_conversation_has_no_partner_intake(make_offer, make_booking) -> None:
     booking = make_booking(make_offer("individueel-gesprek"), days=6)
-    page = Client().get(links.booking_url(booking)).content.decode()
+    page = owner(booking).get(booking_page(booking)).content.decode()
     assert "Je partner uitnodigen" not in page
     with pytest.raises(booking_services.BookingRefused):
         partner_services.partner_invite(booking=booking)
@@ -162,9 +163,9 @@ def summary_rows(html: str) -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_the_partner_summary_lists_everything_she_answered_in_her_four_steps(booked) -> None:
-    _booking, manage_url = booked
+    booking, manage_url = booked
     partner = Client()
-    link = partner_link(Client(), manage_url)
+    link = partner_link(owner(booking), manage_url)
     assert partner.post(link).status_code == HTTPStatus.FOUND
     shown = []  # every answer as the summary should show it: the text, or the chosen label
     for step, data in enumerate(EVERY_ANSWER, start=1):

@@ -7,6 +7,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal import backup
 
+NO_KEY = (
+    "BACKUP_KEY is not set, so the backup would be written unencrypted. It holds every staff "
+    "account (e-mail address, password hash), the access log and the directory as they "
+    "are; only intakes, contact details and second factors are encrypted (with "
+    "FIELD_ENCRYPTION_KEYS). Whoever gets a copy of the file gets all that. Set BACKUP_KEY to "
+    "a Fernet key kept apart from the backups (python -c 'from cryptography.fernet import "
+    "Fernet; print(Fernet.generate_key().decode())'), or pass --plaintext if the backup "
+    "folder is encrypted itself and only you can read it."
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -31,9 +41,16 @@ class Command(BaseCommand):
             help="and of this many weeks (default %(default)s)",
         )
         parser.add_argument("--no-prune", action="store_true", help="delete no old backups")
+        parser.add_argument(
+            "--plaintext",
+            action="store_true",
+            help="write the backup unencrypted when BACKUP_KEY is empty (not advised)",
+        )
 
     def handle(self, *args, **options) -> None:
         directory = Path(options["dir"])
+        if not settings.BACKUP_KEY and not options["plaintext"]:
+            raise CommandError(NO_KEY)
         try:
             made = backup.make_backup(directory, key=settings.BACKUP_KEY)
         except backup.BackupError as error:
@@ -44,7 +61,7 @@ class Command(BaseCommand):
             f"{', encrypted' if made.info['encrypted'] else ''}); manifest {made.manifest.name}"
         )
         if not made.info["encrypted"]:
-            self.stdout.write("Not encrypted: set BACKUP_KEY to encrypt backups.")
+            self.stdout.write("Not encrypted (--plaintext): set BACKUP_KEY to encrypt backups.")
         if not options["no_prune"]:
             deleted = backup.prune(
                 directory, keep_daily=options["keep_daily"], keep_weekly=options["keep_weekly"]

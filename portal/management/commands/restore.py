@@ -27,6 +27,10 @@ class Command(BaseCommand):
             f"Restored {info['file']} from {info['created_at']}: "
             f"{len(info['counts'])} tables, {rows} rows, counts as in the manifest."
         )
+        self.stdout.write(
+            "Nobody is logged in: sessions are never in a backup, so staff log in again "
+            "(password and second factor)."
+        )
         unreadable = backup.unreadable_encrypted_fields()
         if unreadable:
             self.stderr.write(
@@ -35,5 +39,5 @@ class Command(BaseCommand):
                 + ". Set the keys that were in use when the backup was made."
             )
         else:
-            self.stdout.write("The encryption keys open the stored intakes.")
+            self.stdout.write("The encryption keys open the stored intakes and second factors.")
         self.stdout.write("Next: `manage.py migrate` (applies only what is newer than the backup).")

@@ -80,7 +80,8 @@ def booking_set_video_link(
         if _session_link(current, link) == current.video_link:
             return current
         current.video_link = link
-        current.save(update_fields=["video_link"])
+        current.calendar_changes += 1  # the calendar file's SEQUENCE grows with it
+        current.save(update_fields=["video_link", "calendar_changes"])
         email_queue(kind="booking_confirmed", booking=current)
     return current
 

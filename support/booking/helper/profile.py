@@ -24,8 +24,11 @@ def helper_modes_set(
     route: str,
     access: str,
     video_link: str,
+    client_phone: str = "",
+    client_email: str = "",
 ) -> Helper:
-    """Her modes, her practice's address with a route and accessibility note, her own link."""
+    """Her modes, her practice's address with a route and accessibility note, her own link, and
+    how her clients reach her when a change is too late to make on their booking's page."""
     chosen = parse_modes(",".join(modes))
     if not chosen:
         raise BookingRefused(_("Kies minstens één manier."))
@@ -36,6 +39,8 @@ def helper_modes_set(
     helper.practice_route = route.strip()
     helper.practice_access = access.strip()
     helper.video_link = check_video_link(video_link)
+    helper.client_phone = client_phone.strip()
+    helper.client_email = client_email.strip()
     # Saving a helper counts as a change of the directory's pages (support/apps.py).
     helper.save(
         update_fields=[
@@ -44,6 +49,8 @@ def helper_modes_set(
             "practice_route",
             "practice_access",
             "video_link",
+            "client_phone",
+            "client_email",
             "changed_at",
         ]
     )

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from articles.checklist import check_article
 from articles.content import Library
 from articles.search import article_segment
-from support.organisations import article_organisations
+from support.organisations import article_organisations, directory_problems
 
 
 class Command(BaseCommand):
@@ -28,8 +28,12 @@ class Command(BaseCommand):
             problems.extend(check_article(path, article, links, organisations))
         for problem in problems:
             self.stderr.write(f"{problem.path.name}: {problem.message}")
-        if problems:
-            raise CommandError(f"{len(problems)} problem(s) in {directory}")
+        # The directory's real organisations: every fact shown has a public source.
+        for message in directory_problems():
+            self.stderr.write(f"support/organisations.py: {message}")
+        if problems or directory_problems():
+            count = len(problems) + len(directory_problems())
+            raise CommandError(f"{count} problem(s) in {directory} and the directory")
         published = library.all_published()
         # Save the articles' search index beside the render cache, for every app server.
         article_segment(library)

@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -28,6 +29,30 @@ class Command(BaseCommand):
                         f"UPDATE {table} SET {assignments} WHERE id = %s", [*rotated, pk]
                     )
                 count += 1
+            authenticators = rotate_second_factors()
         self.stdout.write(
-            self.style.SUCCESS(f"Re-encrypted {count} booking(s) with the newest key.")
+            self.style.SUCCESS(
+                f"Re-encrypted {count} booking(s) and {authenticators} staff second factor(s) "
+                "with the newest key."
+            )
         )
+
+
+def rotate_second_factors() -> int:
+    """Re-encrypt the TOTP secrets and recovery-code seeds (practice/mfa.py encrypts them)."""
+
+    def rotate(token: str) -> str:
+        return fernet().rotate(token.encode()).decode()
+
+    count = 0
+    for authenticator in Authenticator.objects.select_for_update().order_by("pk"):
+        data = {**authenticator.data}
+        for key in ("secret", "seed"):
+            if isinstance(data.get(key), str):
+                data[key] = rotate(data[key])
+        if isinstance(data.get("migrated_codes"), list):
+            data["migrated_codes"] = [rotate(code) for code in data["migrated_codes"]]
+        if data != authenticator.data:
+            Authenticator.objects.filter(pk=authenticator.pk).update(data=data)
+            count += 1
+    return count
