@@ -26,7 +26,6 @@ run: $(VENV)/.runtime
 	@mkdir -p var
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
-	$(DEV_ENV) $(PY) manage.py purge_intakes --schedule
 	@# The e-mail worker runs beside the server and stops with it.
 	$(DEV_ENV) $(PY) manage.py task_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from articles.content import Article
 from articles.frontmatter import ContentError
-from articles.rendering import html_to_text
+from articles.rendering import html_to_text, phone_numbers
 
 # Rule 4: do not pathologise the reader.
 BANNED_WORDS = re.compile(r"medeafhankelijk\w*|seksverslaafden|co-?dependen\w*", re.IGNORECASE)
@@ -32,6 +32,9 @@ SAFETY_ARTICLE = "/artikelen/onveilig-voelen-of-zijn/"
 SAFETY_LINE_NAME = "Veilig Thuis"
 # Rule 8: the worldview label a faith-based organisation needs in the same block of text.
 FAITH_LABEL = re.compile(r"christelijk|christen|vanuit (?:het|een|hun|zijn) geloof", re.IGNORECASE)
+# Rule: every phone number is a button. The renderer links them; a number left in code, in a
+# link to elsewhere or in the title is reported.
+TEL_LINK = re.compile(r'<a href="tel:[0-9]+">.*?</a>', re.DOTALL)
 # Block-level elements: the "same paragraph" for the faith label.
 _BLOCK_END = re.compile(r"</(?:p|li|h2|h3|h4|td|th|dt|dd|figcaption|blockquote)>")
 
@@ -62,6 +65,14 @@ def check_article(
     blocks = _blocks(article)
     everything = "\n".join([*blocks, *article.sources])
     link_paths = {_path_of(href) for href in links}
+
+    # The summary and key points are linked by the template (`phone_links`); the title is not.
+    unlinked = html_to_text(TEL_LINK.sub(" ", article.html))
+    for text in (article.title, unlinked):
+        errors.extend(
+            ContentError(path, f"the phone number '{number}' must be a tel: link (in the text)")
+            for number in phone_numbers(text)
+        )
 
     for match in sorted({m.group(0).lower() for m in BANNED_WORDS.finditer(everything)}):
         bare = match.replace("-", "")

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 
-from articles import snapshot
+from articles import store
 from articles.frontmatter import (
     AUDIENCES,
     TOPICS,
@@ -93,7 +93,7 @@ def _read_body(body: Body) -> tuple[str, str]:
         cached = render_cached(
             markdown,
             diagrams_dir=body.source.parent / "diagrams",
-            cache_dir=body.cache_file.parent.parent,
+            cache_dir=store.render_folder(body.cache_file),
             fingerprint=body.fingerprint,
         )
     return cached.html, cached.text
@@ -233,10 +233,8 @@ class _Entry:
 class Library:
     """All articles of one content folder, kept in memory and refreshed when files change.
 
-    With a render cache, the library also keeps a snapshot of what it loaded (front matter,
-    links, problems; not the bodies) in that folder, under a key made of every file's name,
-    size and time: a process that starts on unchanged content reads one file instead of
-    parsing every article.
+    With a render cache, a file is parsed for its front matter but its Markdown is not rendered
+    again (articles/store.py); its body stays on disk until a page or a snippet needs it.
     """
 
     def __init__(self, directory: Path, *, cache_dir: Path | None = None) -> None:
@@ -281,8 +279,6 @@ class Library:
                         stat = entry.stat()
                         files[name] = (stat.st_mtime_ns, stat.st_size)
         diagrams_changed = self._check_diagrams()
-        if not self._entries and self._load_snapshot(files):
-            return
         changed = diagrams_changed or files.keys() != self._entries.keys()
         for name in list(self._entries):
             if name not in files:
@@ -295,7 +291,12 @@ class Library:
         if changed:
             self.version += 1
             self._views = {}
-            self._save_snapshot(files)
+            # Made only when something changed: a check that finds nothing new hashes nothing.
+            self.content_key = (
+                store.content_key(self.directory, fingerprint=self._fingerprint, files=files)
+                if self.cache_dir is not None
+                else f"memory-{id(self)}-{self.version}"
+            )
 
     def _check_diagrams(self) -> bool:
         """Whether the diagrams changed; if so, their fingerprint is made again."""
@@ -313,30 +314,6 @@ class Library:
             digest.update(name.encode() + b"\0" + (diagrams_dir / name).read_bytes())
         self._fingerprint = digest.hexdigest()
         return True
-
-    # The snapshot's key is made only when loading starts or something changed: a check that
-    # finds nothing new hashes nothing.
-
-    def _snapshot(self, files: dict[str, tuple[int, int]]) -> tuple[Path, str] | None:
-        return snapshot.location(
-            self.directory, self.cache_dir, fingerprint=self._fingerprint, files=files
-        )
-
-    def _load_snapshot(self, files: dict[str, tuple[int, int]]) -> bool:
-        where = self._snapshot(files)
-        if where is None or (loaded := snapshot.read(where[0], names=files.keys())) is None:
-            return False
-        self._entries, self.content_key = loaded, where[1]
-        self.version += 1
-        self._views = {}
-        return True
-
-    def _save_snapshot(self, files: dict[str, tuple[int, int]]) -> None:
-        if (where := self._snapshot(files)) is None:
-            self.content_key = f"memory-{id(self)}-{self.version}"
-            return
-        self.content_key = where[1]
-        snapshot.write(where[0], self._entries)
 
     def _load(self, path: Path, signature: tuple[int, int]) -> _Entry:
         try:

@@ -103,10 +103,6 @@ class ContentError(Exception):
         self.message = message
         super().__init__(f"{self.path.name}: {message}")
 
-    def __reduce__(self) -> tuple[type[ContentError], tuple[Path, str]]:
-        # Kept in the library's snapshot (articles/content.py), so it must survive pickling.
-        return (ContentError, (self.path, self.message))
-
 
 def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     """Return (front matter, body)."""

@@ -1,18 +1,17 @@
 """Markdown to safe HTML: our own blocks, the allow-list sanitiser, SVG diagrams, the table of
-contents, and the render cache on disk. The only place that speaks Markdown."""
+contents, and what the render cache keeps (its files: articles/store.py). The only place that
+speaks Markdown."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
-import os
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,13 +25,14 @@ from markdown.treeprocessors import Treeprocessor
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
+from articles import store
 from articles.frontmatter import ContentError
 
 logger = logging.getLogger(__name__)
 
 
 # Bump when rendering changes, so cached renders from older code are not used.
-RENDER_PIPELINE_VERSION = "1"
+RENDER_PIPELINE_VERSION = "2"
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,13 +132,117 @@ class LinkTreeprocessor(Treeprocessor):
                     hint.text = " (externe website)"
 
 
+# A Dutch phone number as articles write it: 112 and 113, or a number from 0 with 7 to 11
+# digits in groups ("0800-2000", "088-0767 000", "0800-266 64 36"). Not part of a longer
+# number, a word, a web address ("113.nl") or the name "113 Zelfmoordpreventie".
+PHONE_NUMBER = re.compile(
+    r"(?<![\w/.+-])(?:11[23]|0\d{2,3}(?:[- ]?\d{2,4}){1,3})"
+    r"(?![\w-]|[.,]\d|\.[a-z]|\s+Zelfmoordpreventie)"
+)
+# A web address written without a link, e.g. a chat service ("chat via 113.nl").
+BARE_SITE = re.compile(
+    r"(?<![\w/.@-])(?:www\.)?[a-z0-9-]+\.(?:nl|com|org|eu|be)(?![\w.-]*\w)", re.IGNORECASE
+)
+_NO_LINKS_INSIDE = {"a", "code", "pre"}
+
+
+def phone_numbers(text: str) -> list[str]:
+    """The phone numbers in a text (for check_content: each must be a tel: link)."""
+    return [m.group(0) for m in PHONE_NUMBER.finditer(text) if _is_phone(m.group(0))]
+
+
+def _is_phone(number: str) -> bool:
+    digits = re.sub(r"\D", "", number)
+    return digits in ("112", "113") or 7 <= len(digits) <= 11
+
+
+def _link_for(match: re.Match[str]) -> etree.Element | None:
+    found = match.group(0)
+    if match.re is BARE_SITE:
+        link = etree.Element("a", {"href": f"https://{found}/"})
+    elif _is_phone(found):
+        link = etree.Element("a", {"href": "tel:" + re.sub(r"\D", "", found)})
+    else:
+        return None
+    link.text = found
+    return link
+
+
+def _linked(text: str) -> list[str | etree.Element]:
+    """`text` as pieces: plain strings and <a> elements for its phone numbers and sites."""
+    matches = sorted(
+        [*PHONE_NUMBER.finditer(text), *BARE_SITE.finditer(text)], key=lambda m: m.start()
+    )
+    pieces: list[str | etree.Element] = []
+    position = 0
+    for match in matches:
+        if match.start() < position or (link := _link_for(match)) is None:
+            continue
+        pieces += [text[position : match.start()], link]
+        position = match.end()
+    pieces.append(text[position:])
+    return pieces
+
+
+def link_phone_numbers(text: str) -> str:
+    """Plain text (an article's summary or key points) as safe HTML with its phone numbers and
+    web addresses as links, as the renderer makes them in the body."""
+    parts = []
+    for piece in _linked(text):
+        if isinstance(piece, str):
+            parts.append(escape(piece))
+        else:
+            external = piece.get("href", "").startswith("https:")
+            extra = ' class="external" rel="external noopener noreferrer"' if external else ""
+            parts.append(
+                f'<a href="{escape(piece.get("href", ""))}"{extra}>{escape(piece.text or "")}</a>'
+            )
+    return "".join(parts)
+
+
+class PhoneLinkTreeprocessor(Treeprocessor):
+    """Every phone number becomes a tel: link and every bare web address (a chat service) a
+    link, so that at night a reader taps instead of copying digits. Text already in a link or
+    in code is left alone; check_content reports a number that is not a tel: link."""
+
+    def run(self, root: etree.Element) -> None:
+        self._walk(root)
+
+    def _walk(self, element: etree.Element) -> None:
+        if element.tag in _NO_LINKS_INSIDE:
+            return
+        for child in list(element):
+            self._walk(child)
+            if child.tail:
+                pieces = _linked(child.tail)
+                child.tail = pieces[0] if isinstance(pieces[0], str) else ""
+                self._insert(element, list(element).index(child) + 1, pieces[1:])
+        if element.text:
+            pieces = _linked(element.text)
+            element.text = pieces[0] if isinstance(pieces[0], str) else ""
+            self._insert(element, 0, pieces[1:])
+
+    @staticmethod
+    def _insert(parent: etree.Element, index: int, pieces: list[str | etree.Element]) -> None:
+        # pieces alternate: link, text, link, text ...
+        for number, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                continue
+            following = pieces[number + 1] if number + 1 < len(pieces) else ""
+            piece.tail = following if isinstance(following, str) else ""
+            parent.insert(index, piece)
+            index += 1
+
+
 class FindingsExtension(Extension):
     def __init__(self, findings: RenderFindings) -> None:
         super().__init__()
         self.findings = findings
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        # After inline parsing (priority < 20) so links and images exist.
+        # After inline parsing (priority < 20) so links and images exist; phone numbers become
+        # links first, so the link walk sees them too.
+        md.treeprocessors.register(PhoneLinkTreeprocessor(md), "houvast_phones", 6)
         md.treeprocessors.register(LinkTreeprocessor(md, self.findings), "houvast_links", 5)
 
 
@@ -308,7 +412,8 @@ def _toc_from_json(items: list[Any]) -> tuple[TocEntry, ...]:
 def render_cached(
     body: str, *, diagrams_dir: Path, cache_dir: Path | None, fingerprint: str = ""
 ) -> Rendered:
-    """render_markdown, remembered on disk by content hash so a restart need not render again.
+    """render_markdown, kept in the render cache (articles/store.py) by content hash so a
+    restart need not render again.
 
     `check_content` (run on deploy) fills the cache; the key covers the text, the diagrams and
     the pipeline version, so a stale entry is never used.
@@ -316,7 +421,7 @@ def render_cached(
     if cache_dir is None:
         return render_markdown(body, diagrams_dir=diagrams_dir)
     key = hashlib.sha256(f"{RENDER_PIPELINE_VERSION}\0{fingerprint}\0{body}".encode()).hexdigest()
-    cache_file = cache_dir / key[:2] / f"{key}.json"
+    cache_file = store.render_file(cache_dir, key)
     if (cached := read_cached(cache_file)) is not None:
         return cached
     rendered = render_markdown(body, diagrams_dir=diagrams_dir)
@@ -330,21 +435,16 @@ def render_cached(
         "top_headings": rendered.findings.top_headings,
         "raw_html": list(rendered.raw_html),
     }
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, cache_file)
-    except OSError:
-        logger.warning("Could not write the render cache in %s", cache_dir)
+    if not store.write_render(cache_file, data):
         return rendered
     return dataclasses.replace(rendered, cache_file=cache_file)
 
 
 def read_cached(cache_file: Path) -> Rendered | None:
-    """A rendering render_cached stored, or None when the file is missing or unreadable."""
+    """A rendering render_cached kept, or None when it is missing or unreadable."""
+    if (data := store.read_render(cache_file)) is None:
+        return None
     try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
         return Rendered(
             html=data["html"],
             toc=_toc_from_json(data["toc"]),
@@ -358,5 +458,5 @@ def read_cached(cache_file: Path) -> Rendered | None:
             raw_html=tuple(data["raw_html"]),
             cache_file=cache_file,
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None

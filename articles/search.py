@@ -10,9 +10,6 @@ from __future__ import annotations
 import html
 import logging
 import math
-import mmap
-import os
-import pickle
 import re
 import threading
 import unicodedata
@@ -22,12 +19,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import snowballstemmer
 from django.utils.translation import gettext_lazy
 
-from articles import content
+from articles import content, store
+from articles.synonyms import STOP_WORDS, SYNONYM_GROUPS
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +91,29 @@ def _repetition(count: int) -> float:
 
 def terms(text: str) -> list[str]:
     return [stem(word) for word in folded_words(text)]
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """Each stemmed word of a synonym group -> the stems of its whole group."""
+    found: dict[str, tuple[str, ...]] = {}
+    for group in SYNONYM_GROUPS:
+        stems = tuple(dict.fromkeys(term for word in group for term in terms(word)))
+        for term in stems:
+            found[term] = tuple(dict.fromkeys([*found.get(term, ()), *stems]))
+    return found
+
+
+def query_concepts(query: str) -> list[tuple[str, ...]]:
+    """What a query asks for: per word (stop words left out, unless there is nothing else; then
+    nothing), the stems that count as a match for it, its own first."""
+    words = list(dict.fromkeys(folded_words(query[:MAX_QUERY_LENGTH])))
+    words = [word for word in words if word not in STOP_WORDS]
+    synonyms = _synonyms()
+    concepts = []
+    for term in dict.fromkeys(stem(word) for word in words):
+        concepts.append(tuple(dict.fromkeys([term, *synonyms.get(term, ())])))
+    return concepts[:MAX_QUERY_TERMS]
 
 
 @dataclass(frozen=True)
@@ -169,9 +190,9 @@ class MemorySegment:
     def forms(self, term: str) -> Iterable[str]:
         return self.word_forms.get(term, ())
 
-    def save(self, base: Path) -> None:
-        """Write the segment for DiskSegment: the postings as one array of document numbers
-        and one of weights, and beside them the terms, forms and documents."""
+    def save(self, cache_dir: Path, key: str) -> bool:
+        """Save the segment for DiskSegment (articles/store.py): the postings as one array of
+        document numbers and one of weights, and beside them the terms, forms and documents."""
         numbers: array[int] = array("I")
         weights: array[float] = array("d")
         terms: dict[str, tuple[int, int]] = {}
@@ -187,28 +208,15 @@ class MemorySegment:
             "forms": {term: tuple(sorted(forms)) for term, forms in self.word_forms.items()},
             "documents": [(d.kind, d.url, d.title, d.summary, d.body) for d in self.documents],
         }
-        base.parent.mkdir(parents=True, exist_ok=True)
-        suffix = f".{os.getpid()}.tmp"
-        postings = base.with_suffix(".postings")
-        with open(postings.with_suffix(suffix), "wb") as file:
-            numbers.tofile(file)
-            weights.tofile(file)
-        os.replace(postings.with_suffix(suffix), postings)
-        # The terms file last: where it exists, its postings are complete.
-        meta_file = base.with_suffix(".terms")
-        with open(meta_file.with_suffix(suffix), "wb") as file:
-            pickle.dump(meta, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(meta_file.with_suffix(suffix), meta_file)
+        return store.write_index(cache_dir, key, numbers.tobytes() + weights.tobytes(), meta)
 
 
 class DiskSegment:
     """A saved segment, its postings mapped from the file rather than read: every app server
     on the machine shares one copy, and only the postings of searched terms are ever read."""
 
-    def __init__(self, base: Path, kind_label: object) -> None:
-        # The cache folder is written only by this application (like its .pyc files).
-        with open(base.with_suffix(".terms"), "rb") as file:
-            meta = pickle.load(file)
+    def __init__(self, saved: tuple[dict[str, Any], memoryview | None], kind_label: object) -> None:
+        meta, view = saved
         self._terms: dict[str, tuple[int, int]] = meta["terms"]
         self._forms: dict[str, tuple[str, ...]] = meta["forms"]
         self.documents = [
@@ -216,13 +224,10 @@ class DiskSegment:
             for kind, url, title, summary, body in meta["documents"]
         ]
         total = meta["postings"]
-        if total:
-            with open(base.with_suffix(".postings"), "rb") as file:
-                self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-            view = memoryview(self._map)
+        if view is not None:
             start = 8 * math.ceil(total / 2)
             if len(view) != start + 8 * total:
-                raise ValueError(f"{base}: the postings file does not match its terms")
+                raise ValueError("the postings file does not match its terms")
             self._numbers: Sequence[int] = view[: 4 * total].cast("I")
             self._weights: Sequence[float] = view[start:].cast("d")
         else:
@@ -262,26 +267,32 @@ class SearchIndex:
         return results
 
     def _search(self, query: str, limit: int) -> list[Result]:
-        query_terms = list(dict.fromkeys(terms(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_TERMS]
-        if not query_terms:
+        concepts = query_concepts(query)
+        if not concepts:
             return []
         total = len(self.documents)
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         forms: set[str] = set()
-        for term in query_terms:
-            postings = []
-            for offset, segment in zip(self._offsets, self.segments, strict=True):
-                if (posting := segment.posting(term)) is not None:
-                    postings.append((offset, posting))
-                forms.update(segment.forms(term))
-            if not (found := sum(len(numbers) for _, (numbers, _) in postings)):
-                continue
-            rarity = math.log(1 + total / found)
-            for offset, (numbers, weights) in postings:
-                for number, weight in zip(numbers, weights, strict=True):
-                    scores[offset + number] += weight * rarity
-                    matched[offset + number] += 1
+        for concept in concepts:
+            hits: set[int] = set()  # a document matches a word once, by any of its synonyms
+            for position, term in enumerate(concept):
+                # A synonym weighs a little less than the word she typed.
+                closeness = 1.0 if position == 0 else 0.8
+                postings = []
+                for offset, segment in zip(self._offsets, self.segments, strict=True):
+                    if (posting := segment.posting(term)) is not None:
+                        postings.append((offset, posting))
+                    forms.update(segment.forms(term))
+                if not (found := sum(len(numbers) for _, (numbers, _) in postings)):
+                    continue
+                rarity = math.log(1 + total / found) * closeness
+                for offset, (numbers, weights) in postings:
+                    for number, weight in zip(numbers, weights, strict=True):
+                        scores[offset + number] += weight * rarity
+                        hits.add(offset + number)
+            for number in hits:
+                matched[number] += 1
         # Documents that contain every word come first, then by score.
         ranked = sorted(scores, key=lambda n: (-matched[n], -scores[n], self.documents[n].title))
         ordered = sorted(forms, key=len)
@@ -346,24 +357,23 @@ def article_segment(library: content.Library) -> Segment:
     # The content key covers this module's code too: an index saved by other code is not used.
     if library.cache_dir is None or not library.content_key:
         return MemorySegment(article_documents(library))
-    base = library.cache_dir / "search" / library.content_key
-    try:
-        return DiskSegment(base, ARTICLE_LABEL)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
-        logger.warning("The search index %s is unreadable; building it again", base)
+    cache_dir, key = library.cache_dir, library.content_key
+    if (saved := _saved_segment(cache_dir, key)) is not None:
+        return saved
     segment = MemorySegment(article_documents(library))
+    if segment.save(cache_dir, key) and (saved := _saved_segment(cache_dir, key)) is not None:
+        return saved
+    return segment
+
+
+def _saved_segment(cache_dir: Path, key: str) -> DiskSegment | None:
+    if (saved := store.read_index(cache_dir, key)) is None:
+        return None
     try:
-        segment.save(base)
-        folder = library.content_key.split("-")[0]
-        for old in base.parent.glob(f"{folder}-*"):
-            if old.stem != base.name:
-                old.unlink(missing_ok=True)
-        return DiskSegment(base, ARTICLE_LABEL)
-    except OSError:
-        logger.warning("Could not save the search index in %s", base.parent)
-        return segment
+        return DiskSegment(saved, ARTICLE_LABEL)
+    except (ValueError, KeyError, TypeError):
+        logger.warning("The saved search index %s is unreadable; building it again", key)
+        return None
 
 
 _segment_cache: dict[tuple[int, int], Segment] = {}

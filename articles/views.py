@@ -16,6 +16,9 @@ PAGE_PARAM = "pagina"
 # All guidance fits on one page, so every article is two clicks from its situation on home.
 ARTICLES_PER_PAGE = 40
 RESULTS_PER_PAGE = 10
+# Shown in a situation's card on home after its first articles, wherever their order puts them:
+# a man who was betrayed finds at once that there is help for him too.
+ALSO_IN_CARD = {"bedrogen-partner": ("bedrogen-als-man-of-zelfde-geslacht",)}
 
 
 @require_GET
@@ -93,11 +96,15 @@ def search(request: HttpRequest) -> HttpResponse:
 @reading_page
 def home(request: HttpRequest) -> HttpResponse:
     library = content.get_library()
-    situations = [
-        {
-            "audience": audience,
-            "articles": library.published(audience=audience.slug)[:3],
-        }
-        for audience in AUDIENCES.values()
-    ]
+    situations = []
+    for audience in AUDIENCES.values():
+        first = library.published(audience=audience.slug)[:3]
+        also = [library.get(slug) for slug in ALSO_IN_CARD.get(audience.slug, ())]
+        situations.append(
+            {
+                "audience": audience,
+                "articles": first,
+                "also": [a for a in also if a is not None and a not in first],
+            }
+        )
     return render(request, "pages/home.html", {"situations": situations})

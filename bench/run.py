@@ -16,6 +16,7 @@ import http.cookiejar
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -28,12 +29,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PYTHON = Path(sys.executable)  # `make bench`: the project's .venv
+GUNICORN = PYTHON.parent / "gunicorn"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -59,7 +60,8 @@ SCALE = int(os.environ.get("BENCH_SCALE", "1"))
 MAX_BOOKING_P99 = 1.0
 MAX_WORKER_RSS_MB = 150 if SCALE == 1 else 200
 MAX_STARTUP_SECONDS = 3.0 if SCALE == 1 else 5.0
-ARTICLES = 1000 * SCALE
+ARTICLES = 1000  # at every scale: a curated library stays in the hundreds
+MIXED = "week views, 20 % holds"
 
 
 def run(*args: str, env: dict[str, str], capture: bool = False) -> str:
@@ -81,14 +83,18 @@ def environment(workdir: Path) -> dict[str, str]:
             "DJANGO_LOG_LEVEL": "WARNING",
             "FIELD_ENCRYPTION_KEYS": "M2Vt7cQm0m1b3u2o8pX5yK6sQ9wE4rT1aZ0bN7cV5dE=",
             "EMAIL_DIGEST_KEY": "bench-email-digest-key",
+            # As behind one proxy: the holds of the mixed line come from many client addresses
+            # (X-Forwarded-For); a request without the header counts by its own address.
+            "DJANGO_TRUSTED_PROXY_COUNT": "1",
         }
     )
     if url := os.environ.get("DATABASE_URL"):
         parts = urllib.parse.urlsplit(url)
         admin = parts._replace(path="/postgres").geturl()
-        for sql in ("DROP DATABASE IF EXISTS houvast_bench", "CREATE DATABASE houvast_bench"):
+        name = os.environ.get("BENCH_DATABASE", "houvast_bench")
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
             subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
-        env["DATABASE_URL"] = parts._replace(path="/houvast_bench").geturl()
+        env["DATABASE_URL"] = parts._replace(path=f"/{name}").geturl()
     return env
 
 
@@ -133,7 +139,10 @@ def wrk(path: str, base: str = BASE, connections: int = CONNECTIONS) -> dict[str
     ).stdout  # fmt: skip
     if "Non-2xx or 3xx responses" in out:
         raise SystemExit(f"{path}: the server answered with errors:\n{out}")
+    return wrk_figures(out)
 
+
+def wrk_figures(out: str) -> dict[str, float]:
     def latency(label: str) -> float:
         value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -156,10 +165,11 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
     def client(source: str) -> None:
         # Each from its own loopback address, as 50 visitors are: the per-client rate limits
         # and the cap on live holds count each of them once.
+        # Looking at free times sets no cookie: the form token is in the page (portal/csrf.py).
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.open(week_url, timeout=30).read()
-        token = next(c.value for c in jar if c.name == "csrftoken")
+        page = opener.open(week_url, timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"start": start, "csrfmiddlewaretoken": token}).encode()
         connection = http.client.HTTPConnection(
             "127.0.0.1", PORT, timeout=30, source_address=(source, 0)
@@ -174,6 +184,7 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": cookies,
+                "Sec-Fetch-Site": "same-origin",  # as a browser posting our own form says
             },
         )
         status = connection.getresponse().status
@@ -194,6 +205,73 @@ def concurrent_booking(offer_id: int, week: str) -> dict[str, float]:
         "other": sum(1 for status, _ in outcomes if status not in (302, 409)),
         "p99_s": durations[min(len(durations) - 1, int(len(durations) * 0.99))],
         "median_s": statistics.median(durations),
+    }
+
+
+MIXED_SCRIPT = """
+-- One request in five holds a time, each as a visitor of her own (her own address, each time
+-- another of the free times); the others read the helpers' week pages.
+local reads = {%(reads)s}
+local holds = {%(holds)s}
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "%(cookie)s"}
+local threads, count = 0, 0
+function setup(thread) thread:set("number", threads); threads = threads + 1 end
+function request()
+  count = count + 1
+  if count %% 5 == 0 then
+    local n = math.floor(count / 5) * 2 + number
+    local hold = holds[n %% #holds + 1]
+    headers["X-Forwarded-For"] = string.format(
+      "10.%%d.%%d.%%d", number, math.floor(n / 256) %% 256, n %% 256)
+    return wrk.format("POST", hold[1], headers, hold[2])
+  end
+  return wrk.format("GET", reads[count %% #reads + 1])
+end
+"""
+
+
+def mixed_holds(workdir: Path, offers: list[int], monday: date) -> dict[str, float]:
+    """wrk over the week pages of every helper while one request in five holds a time (wrk's
+    two threads): a hold empties only the pages of its helper. A hold on a time someone took
+    meanwhile answers 409, as it would for her."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    reads, per_helper = [], []
+    for offer in offers:
+        path = f"/afspraak/tijden/{offer}/"
+        reads.append(f"{path}?week={monday}")
+        starts = []
+        for weeks in range(4):
+            url = f"{BASE}{path}?week={monday + timedelta(weeks=weeks)}"
+            starts += re.findall(r'name="start" value="([^"]+)"', opener.open(url).read().decode())
+        per_helper.append([(path, start) for start in starts])
+    token = next(c.value for c in jar if c.name == "csrftoken")
+    # In a fixed random order: neighbouring times of one helper block each other (her buffers).
+    holds = sorted({(path, start) for times in per_helper for path, start in times})
+    random.Random(28).shuffle(holds)
+    holds = [
+        (path, urllib.parse.urlencode({"start": start, "csrfmiddlewaretoken": token}))
+        for path, start in holds
+    ]
+    script = workdir / "mixed.lua"
+    script.write_text(
+        MIXED_SCRIPT
+        % {
+            "reads": ", ".join(json.dumps(r) for r in reads),
+            "holds": ", ".join(f"{{{json.dumps(p)}, {json.dumps(b)}}}" for p, b in holds),
+            "cookie": f"csrftoken={token}",
+        }
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script), BASE],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        **wrk_figures(out),
+        "holds": int(re.search(r"(\d+) requests in", out).group(1)) // 5,
+        "holds_refused": int(refused.group(1)) if refused else 0,
+        "free_times": len(holds),
     }
 
 
@@ -282,6 +360,7 @@ def main() -> int:
         }
         results = {name: wrk(path) for name, path in pages.items()}
         booking = concurrent_booking(seeded["offer"], next_monday.isoformat())
+        results[MIXED] = mixed_holds(workdir, seeded["offers"], next_monday)
         peak_rss = worker_peak_rss_mb(server.pid)
         proxy = front_door(workdir, env, pages)
     finally:

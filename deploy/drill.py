@@ -90,6 +90,7 @@ class Client:
 
     def __init__(self, port: int, source: str = HOST, *, keep_alive: bool = False) -> None:
         self.port, self.source, self.cookies = port, source, {}
+        self.token = ""  # the form token of the last page with a form (no cookie holds it)
         self.keep_alive = keep_alive  # one TLS connection for all requests, as a browser does
         self.connection: http.client.HTTPSConnection | None = None
 
@@ -104,8 +105,7 @@ class Client:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
-            token = next((v for k, v in self.cookies.items() if "csrftoken" in k), "")
-            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token})
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.token})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = f"https://{HOST}:{self.port}"
         try:
@@ -121,6 +121,8 @@ class Client:
         else:
             connection.close()
         self.cookies.update(response.cookies())
+        if found := re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.body):
+            self.token = found[1]
         return response
 
     def get(self, path: str, timeout: float = 15) -> Response:
@@ -340,7 +342,7 @@ def drill_app_server(stack: Stack, postgres: Postgres, paths: dict) -> tuple[boo
                 problems.append(f"hold: {type(error).__name__}")
                 continue
             holds["posts"] += 1
-            if answer.status == 302 and "/afspraak/intake/" in answer.headers.get("Location", ""):
+            if answer.status == 302 and "/afspraak/stap/" in answer.headers.get("Location", ""):
                 holds["held"] += 1
             elif clear_answer(answer):
                 holds[f"answered {answer.status}"] += 1

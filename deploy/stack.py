@@ -179,8 +179,14 @@ class Stack:
         )  # fmt: skip
         return cert, key
 
-    def nginx_config(self, cert: Path, key: Path) -> Path:
-        """deploy/nginx/houvast.conf with this machine's values on the lines marked CHANGE."""
+    def nginx_config(self, cert: Path, key: Path, *, cache_status: bool | None = None) -> Path:
+        """deploy/nginx/houvast.conf with this machine's values on the lines marked CHANGE.
+
+        The default server for TLS is left out: clients of the stack ask for 127.0.0.1, and a
+        TLS client names no IP address (SNI), so it would be refused. `cache_status` (default:
+        STACK_CACHE_STATUS, on) sends X-Cache-Status, for looking into the proxy's cache."""
+        if cache_status is None:
+            cache_status = os.environ.get("STACK_CACHE_STATUS", "1") == "1"
         site = (ROOT / "deploy" / "nginx" / "houvast.conf").read_text()
         upstream = "".join(
             f"    server {HOST}:{port} max_fails=3 fail_timeout=10s;\n" for port in self.app_ports
@@ -195,15 +201,16 @@ class Stack:
                 continue
             if "# brotli" in line and not BROTLI_MODULE.exists():
                 continue
-            if "[::]" in line and "# CHANGE" in line:
+            if ("[::]" in line and "# CHANGE" in line) or "# CHANGE: https default" in line:
                 continue
             lines.append(line)
         site = "".join(lines)
         replacements = [
             (r"listen 80;", f"listen {HOST}:{self.http_port};"),
+            (r"listen 80 default_server;", f"listen {HOST}:{self.http_port} default_server;"),
             (r"listen 443 ssl http2;", f"listen {HOST}:{self.port} ssl http2;"),
             (r"server_name houvast\.example;", f"server_name {HOST} localhost;"),
-            (r"https://\$host\$request_uri", f"https://$host:{self.port}$request_uri"),
+            (r"https://houvast\.example\$request_uri", f"https://{HOST}:{self.port}$request_uri"),
             (r"proxy_set_header Host \$host;", f"proxy_set_header Host $host:{self.port};"),
             (r"/etc/ssl/houvast/fullchain\.pem", str(cert)),
             (r"/etc/ssl/houvast/privkey\.pem", str(key)),
@@ -211,6 +218,10 @@ class Stack:
             (r"/srv/houvast/var/static/", str(self.dir / "var" / "static") + "/"),
             (r"/srv/houvast/deploy/nginx", str(ROOT / "deploy" / "nginx")),
         ]
+        if cache_status:
+            replacements.append(
+                (r'default "";  # CHANGE: cache status', "default $upstream_cache_status;")
+            )
         for pattern, value in replacements:
             site, count = re.subn(pattern, lambda _m, v=value: v, site)
             assert count, f"deploy/nginx/houvast.conf no longer has {pattern}"
@@ -316,7 +327,6 @@ http {{
         self.manage("collectstatic", "--noinput", "-v0")
         self.manage("check_content")
         self.manage("load_demo")
-        self.manage("purge_intakes", "--schedule")
         cert, key = self.certificate()
         self.nginx_config(cert, key)
         for number in range(1, APP_SERVERS + 1):

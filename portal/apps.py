@@ -22,3 +22,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(create_cache_tables, dispatch_uid="houvast-cache-tables")
+        from portal import ratelimit  # noqa: PLC0415 - imports allauth, which needs the apps
+
+        ratelimit.install()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from whitenoise.middleware import WhiteNoiseFileResponse
 
+from portal import csrf as form_tokens
 from portal.pagecache import is_shared_cacheable
 
 if TYPE_CHECKING:
@@ -37,7 +39,9 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
 
     No field of ours takes a NUL byte, and PostgreSQL refuses one in any text: a query string's
     NUL bytes are dropped (a search for "a\x00b" is a search for "ab"), and a form sent with one
-    gets our 400 page, before a view (the admin's search, say) hands it to the database.
+    gets our 400 page, before a view (the admin's search, say) hands it to the database. So does
+    a form body we cannot read (in UTF-16, UTF-7 or a charset nobody knows): read here once, for
+    every view, allauth's included, instead of failing inside a view or in Django's own 400 page.
     Django answers a refused method (405) with an empty body; that becomes a page in the site's
     frame, with the quick exit, keeping the status and its Allow header.
     """
@@ -45,7 +49,7 @@ def client_error_pages(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         if "%00" in request.META.get("QUERY_STRING", ""):
             request.GET = _without_nul(request.GET)
-        if _form_has_nul(request):
+        if _form_unreadable(request):
             return render(request, "400.html", status=400)
         response = get_response(request)
         if response.status_code == 405 and not response.content:
@@ -65,7 +69,8 @@ def _without_nul(data: QueryDict) -> "_ImmutableQueryDict":
     return cast("_ImmutableQueryDict", clean)  # made immutable, as request.GET is
 
 
-def _form_has_nul(request: HttpRequest) -> bool:
+def _form_unreadable(request: HttpRequest) -> bool:
+    """A form body that cannot be read, or that holds a NUL byte."""
     if request.method != "POST" or request.content_type not in FORM_TYPES:
         return False
     try:
@@ -73,8 +78,11 @@ def _form_has_nul(request: HttpRequest) -> bool:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.POST.lists()
         )
-    except (UnicodeDecodeError, LookupError, MultiPartParserError):
-        return False  # left to the view's own handling of a body it cannot read
+    except (BadRequest, UnicodeDecodeError, LookupError, MultiPartParserError):
+        # Django refuses a form in any charset but UTF-8 (BadRequest), and would refuse it again
+        # at every later read of request.POST: answered here, once.
+        request._mark_post_parse_error()  # type: ignore[attr-defined]  # later reads: empty
+        return True
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -105,13 +113,36 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
             return
         super()._check_referer(request)  # type: ignore[misc]  # private in django-stubs
 
+    def _check_token(self, request: HttpRequest) -> None:
+        """A signed form token (portal/csrf.py) counts for a visitor whose session has no
+        CSRF secret yet, when the browser says the post comes from our own pages."""
+        if self._from_our_pages(request) and form_tokens.is_valid_form_token(
+            request, self._posted_token(request)
+        ):
+            return
+        super()._check_token(request)  # type: ignore[misc]  # private in django-stubs
+
+    def _from_our_pages(self, request: HttpRequest) -> bool:
+        """`Sec-Fetch-Site: same-origin`, or an `Origin` that process_view already verified."""
+        origin = request.META.get("HTTP_ORIGIN")
+        return self._same_origin_by_fetch_metadata(request) or origin not in (None, "null")
+
+    @staticmethod
+    def _posted_token(request: HttpRequest) -> str:
+        try:
+            token = request.POST.get("csrfmiddlewaretoken", "")
+        except OSError:  # a broken upload: refused below as a missing token
+            token = ""
+        return token or request.META.get(settings.CSRF_HEADER_NAME, "")
+
 
 def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
-    """Only reading pages for everyone and static files may be kept by a shared cache.
+    """Only reading pages for everyone (for the proxy, never the browser) and static files may
+    be kept by a cache.
 
     Every other response (pages with a form token, a session, a message or a visitor's data,
-    error pages, redirects) is made `private`, whatever the view said, so the reverse proxy
-    or any cache on the way never stores a page made for one visitor.
+    error pages, redirects) is made `private, no-store`, whatever the view said: the reverse
+    proxy never stores a page made for one visitor, and her browser keeps no copy on disk.
     """
 
     def middleware(request: HttpRequest) -> HttpResponse:
@@ -124,16 +155,16 @@ def shared_cache_control(get_response: Callable[[HttpRequest], HttpResponse]):
 
 
 def only_private(response: HttpResponse) -> HttpResponse:
-    """Anything but a reading page for everyone: no shared cache may store it."""
+    """Anything but a reading page for everyone: no cache may store it, the browser's neither."""
+    del response.headers["X-Accel-Expires"]
     control = response.get("Cache-Control", "")
-    if "no-store" in control or ("private" in control and "s-maxage" not in control):
-        return response
-    directives = [
+    kept = [
         d.strip()
         for d in control.split(",")
-        if d.strip() and d.strip().split("=")[0].lower() not in ("public", "s-maxage", "private")
+        if d.strip()
+        and d.strip().split("=")[0].lower() not in ("public", "s-maxage", "private", "no-store")
     ]
-    response.headers["Cache-Control"] = ", ".join(["private", *directives])
+    response.headers["Cache-Control"] = ", ".join(["private", "no-store", *kept])
     patch_vary_headers(response, ("Cookie",))
     return response
 

@@ -1,26 +1,26 @@
-"""The page cache: pages and fragments that are the same for every visitor.
+"""The page cache: pages that are the same for every visitor, kept by each app server.
 
-Every cached page or fragment depends on one or more *domains* of what it shows, and is kept
-under their versions, so a change shows at once on every app server:
+Every cached page depends on one or more *domains* of what it shows, and is kept under their
+versions, so a change shows at once on every app server:
 
 - `content`: the Markdown articles, versioned in process by the library (no query);
 - `directory`: entries, groups, meetings and sign-ups (what the directory and group pages show);
-- `availability`: helpers' offers, rules, exceptions and bookings (the free times).
+- `availability`: helpers' offers, rules, exceptions and bookings (the free times), versioned
+  per *key* (a helper): a page that shows some helpers' free times reads only their versions,
+  so one visitor's hold empties only the pages of her helper.
 
 The services and model changes that alter what a domain shows call `bump()` for it (support
-maps its models to domains in one table); nothing else does, so an e-mail or a log row never
-empties a cache. The database domains' versions are read in one small query.
+maps its models to domains in one table) when they changed a row; nothing else does, so an
+e-mail or a log row never empties a cache. The database domains' versions are read in one
+small query.
 
-Two places hold cached pages:
-
-- `ReadingPageCache` (middleware, per process, least recently used first, at most
-  `MAX_ENTRIES` pages and `MAX_BYTES`): whole responses of views marked `reading_page`, for
-  requests without cookies. The key is the path plus only the query parameters the view
-  declared; only 200 answers are kept, so only values the view accepted become keys. A page
-  with a form (`csrf=True`) is kept with a placeholder where each visitor's CSRF token goes,
-  and is never marked for shared caches.
-- the `pages` cache alias (shared by app servers): fragments through `fragment()`, keyed on
-  validated values and the versions of their domains.
+`ReadingPageCache` (middleware, per process, least recently used first, at most `MAX_ENTRIES`
+pages and `MAX_BYTES`) holds whole responses of views marked `reading_page`, for requests
+without cookies. The key is the path plus only the query parameters the view declared, each
+with the one value the view reads (the last); only
+200 answers are kept, so only values the view accepted become keys. A page with a form
+(`csrf=True`) is kept with a placeholder where each visitor's CSRF token goes (and is served
+to requests whose only cookie is the CSRF cookie); it is never marked for shared caches.
 
 This module imports no app (its one model, `portal.PageChange`, is looked up when used): apps
 register in-process versions with `register_version`.
@@ -37,13 +37,13 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control
+
+from portal.csrf import token_for
 
 CONTENT = "content"
 DIRECTORY = "directory"
@@ -64,19 +64,27 @@ def register_version(domain: str, version: Callable[[], Hashable]) -> None:
     _process_versions[domain] = version
 
 
-def versions(domains: Iterable[str]) -> tuple[Hashable, ...]:
-    """The versions of `domains`, in their order: one query for those in the database."""
+def versions(domains: Iterable[str], keys: Iterable[int] | None = None) -> tuple[Hashable, ...]:
+    """The versions of `domains`, in their order: one query for those in the database.
+
+    `keys`: only the changes counted for these keys (and those counted for no key) count;
+    None: every change of the domains."""
     domains = tuple(domains)
     stored = [d for d in domains if d in DATA_DOMAINS]
     found: dict[str, int] = {}
     if stored:
         table = apps.get_model("portal", "PageChange")._meta.db_table
-        marks = ", ".join(["%s"] * len(stored))
+        where = f"domain IN ({', '.join(['%s'] * len(stored))})"
+        params: list[str | int] = list(stored)
+        if keys is not None:
+            keys = [int(k) for k in keys]
+            marks = ", ".join(["%s"] * len(keys)) or "NULL"
+            where += f' AND ("key" IS NULL OR "key" IN ({marks}))'
+            params += keys
         with connection.cursor() as cursor:
             # Plain SQL: asked on every cached page, the ORM's query building costs more.
             cursor.execute(
-                f"SELECT domain, MAX(id) FROM {table} WHERE domain IN ({marks}) GROUP BY domain",
-                stored,
+                f"SELECT domain, MAX(id) FROM {table} WHERE {where} GROUP BY domain", params
             )
             found = dict(cursor.fetchall())
     return tuple(
@@ -84,18 +92,22 @@ def versions(domains: Iterable[str]) -> tuple[Hashable, ...]:
     )
 
 
-def bump(*domains: str) -> None:
-    """Count a change to what `domains` show; other connections see it when the surrounding
-    transaction commits, together with the change itself."""
+def bump(*domains: str, key: int | None = None) -> None:
+    """Count a change to what `domains` show (of `key` only, e.g. one helper's free times;
+    None: of everything in them); other connections see it when the surrounding transaction
+    commits, together with the change itself."""
     unknown = set(domains) - set(DATA_DOMAINS)
     if unknown:
         raise ValueError(f"not a data domain: {sorted(unknown)}")
     # Looked up here so that apps can import this module before the models are ready.
     page_change = apps.get_model("portal", "PageChange")
-    changes = page_change.objects.bulk_create([page_change(domain=d) for d in domains])
+    changes = page_change.objects.bulk_create([page_change(domain=d, key=key) for d in domains])
     if any(c.pk and c.pk % KEEP_CHANGES == 0 for c in changes):
-        newest = max(c.pk for c in changes)
-        page_change.objects.filter(pk__lt=newest - KEEP_CHANGES).delete()
+        # A change of every domain for no key first: newer than every row removed, so no
+        # key's version can fall back to one a page was kept under.
+        marks = page_change.objects.bulk_create([page_change(domain=d) for d in DATA_DOMAINS])
+        oldest = min(m.pk for m in marks)
+        page_change.objects.filter(pk__lt=oldest - KEEP_CHANGES).delete()
 
 
 def minute() -> int:
@@ -103,36 +115,13 @@ def minute() -> int:
     return int(time.time() // 60)
 
 
-def fragment[T](
-    name: str,
-    parts: Iterable[object],
-    *,
-    domains: Iterable[str],
-    render: Callable[[], T],
-    per_minute: bool = False,
-    timeout: int = 120,
-) -> T:
-    """A fragment from the shared `pages` cache, rendered with `render()` when missing.
-
-    `parts` must be validated values only (never raw request input), and `render` must use no
-    request: whatever is kept here is served to every visitor.
-    """
-    domains = tuple(domains)
-    key_parts = [name, *parts, *versions(domains)]
-    if per_minute:
-        key_parts.append(minute())
-    key = ":".join(str(p) for p in key_parts)
-    page_cache = caches["pages"]
-    value: T | None = page_cache.get(key)  # what `render` returned for this key, or None
-    if value is None:
-        value = render()
-        page_cache.set(key, value, timeout)
-    return value
-
-
 def put_csrf_token(request: HttpRequest, page: str) -> str:
     """A page kept with the placeholder, with this visitor's token put in."""
-    return page.replace(CSRF_PLACEHOLDER, get_token(request))
+    return page.replace(CSRF_PLACEHOLDER, token_for(request))
+
+
+# The keys (helpers) of the data a keyed page shows, sorted; None for unkeyed pages.
+type Keys = tuple[int, ...] | None
 
 
 @dataclass(frozen=True)
@@ -143,10 +132,17 @@ class Scope:
     params: tuple[str, ...]
     per_minute: bool = False
     csrf: bool = False
+    keyed: bool = False
 
-    def version(self) -> tuple[Hashable, ...]:
-        found = versions(self.domains)
+    def version(self, keys: Keys) -> tuple[Hashable, ...]:
+        found = versions(self.domains, keys)
         return (*found, minute()) if self.per_minute else found
+
+    def serves(self, request: HttpRequest) -> bool:
+        """A GET with nothing of the reader's: no cookie but, on a page with a form, the CSRF
+        cookie (whose token is put in each time)."""
+        allowed = {settings.CSRF_COOKIE_NAME} if self.csrf else set()
+        return request.method == "GET" and set(request.COOKIES) <= allowed
 
 
 # The marks the page cache leaves on responses and requests. Django's classes have no field for
@@ -157,6 +153,8 @@ _VERSION_MARK = "reading_page_version"
 _SHARED_PAGE_MARK = "shared_page"
 _SHARED_CACHE_MARK = "shared_cache"
 _KNOWN_VERSION_MARK = "page_cache_version"
+PARAMS_MARK = "reading_page_params"  # on a view: the query parameters its page depends on
+_REQUEST_SCOPE_MARK = "reading_page_scope"
 
 
 def set_shared_page(response: HttpResponseBase, page: str) -> None:
@@ -191,6 +189,7 @@ def reading_page(
     params: Iterable[str] = (),
     per_minute: bool = False,
     csrf: bool = False,
+    keyed: bool = False,
 ) -> ReadingPageDecorator: ...
 
 
@@ -202,6 +201,7 @@ def reading_page[**P, R: HttpResponseBase](
     params: Iterable[str] = (),
     per_minute: bool = False,
     csrf: bool = False,
+    keyed: bool = False,
 ) -> Callable[Concatenate[HttpRequest, P], R] | ReadingPageDecorator:
     """Mark a view whose page depends only on the path, the query parameters named in
     `params`, the Markdown content and the versions of `domains`: the same for every reader.
@@ -209,12 +209,16 @@ def reading_page[**P, R: HttpResponseBase](
     `csrf`: the page holds a form. The view calls `set_shared_page(response, page)` with the
     page with `CSRF_PLACEHOLDER` where the token goes, when the visitor has nothing of her own
     on it.
+
+    `keyed`: the page shows the data of some keys only (some helpers' free times); the view
+    names them with `page_keys(request, keys)` before it reads that data.
     """
     scope = Scope(
         domains=(CONTENT, *domains),
         params=tuple(sorted(params)),
         per_minute=per_minute,
         csrf=csrf,
+        keyed=keyed,
     )
 
     def decorate[**Q, S: HttpResponseBase](
@@ -222,27 +226,46 @@ def reading_page[**P, R: HttpResponseBase](
     ) -> Callable[Concatenate[HttpRequest, Q], S]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, /, *args: Q.args, **kwargs: Q.kwargs) -> S:
-            version = None
-            if request.method == "GET" and not request.COOKIES:
-                # Read before the page is made, so a change that commits meanwhile can only
-                # make the stored page look older than it is, never newer.
-                known: tuple[Scope, tuple[Hashable, ...]] | None = getattr(
-                    request, _KNOWN_VERSION_MARK, None
-                )
-                version = known[1] if known and known[0] == scope else scope.version()
+            if scope.serves(request):
+                setattr(request, _REQUEST_SCOPE_MARK, scope)
+                if not scope.keyed:
+                    page_keys(request, None)
             response = view(request, *args, **kwargs)
             setattr(response, _SCOPE_MARK, scope)
-            setattr(response, _VERSION_MARK, version)
+            setattr(response, _VERSION_MARK, getattr(request, _VERSION_MARK, None))
             return response
 
+        # The arguments it reads, for the proxy's cache key (tests/test_nginx.py).
+        setattr(wrapper, PARAMS_MARK, scope.params)
         return wrapper
 
     return decorate(view) if view is not None else decorate
 
 
+def page_keys(request: HttpRequest, keys: Iterable[int] | None) -> bool:
+    """Read the versions the page of this request is kept under, before the view reads what
+    they count (so a change committed meanwhile can only make the page look older than it is,
+    never newer). A view marked `keyed` calls it with the keys its page shows. True when the
+    page may be kept for every reader like this one."""
+    scope: Scope | None = getattr(request, _REQUEST_SCOPE_MARK, None)
+    if scope is None:
+        return False
+    sorted_keys = None if keys is None else tuple(sorted(set(keys)))
+    known: tuple[Scope, Keys, tuple[Hashable, ...]] | None = getattr(
+        request, _KNOWN_VERSION_MARK, None
+    )
+    if known and known[:2] == (scope, sorted_keys):
+        version = known[2]
+    else:
+        version = scope.version(sorted_keys)
+    setattr(request, _VERSION_MARK, (sorted_keys, version))
+    return True
+
+
 @dataclass
 class Entry:
     scope: Scope
+    keys: Keys
     version: tuple[Hashable, ...]
     status: int
     headers: list[tuple[str, str]]
@@ -253,9 +276,9 @@ class ReadingPageCache:
     """Serve pages that are the same for every reader from memory, with all their headers.
 
     Only GET requests without cookies (readers who only read) and only responses that the view
-    marked with `reading_page` and that set no cookie but, on a page with a form, the CSRF
-    cookie. Such a request has no session, no messages and no CSRF token, so nothing of one
-    reader can be in the page another gets; a page with a form gets each reader's own token.
+    marked with `reading_page` and that set no cookie. Such a request has no session, no
+    messages and no CSRF secret, so nothing of one reader can be in the page another gets; a
+    page with a form gets each reader's own signed form token (portal/csrf.py), and no cookie.
 
     The key is the path plus only the query parameters the view declared, sorted: `?utm=…` or
     a random parameter never makes a new entry, and only a 200 answer is kept. The host is
@@ -277,11 +300,9 @@ class ReadingPageCache:
         self.params: dict[str, tuple[str, ...]] = {}
         self.size = 0
         self.lock = threading.Lock()
-        # Sets the CSRF cookie on a stored page with a form, as it does below for a new one.
-        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if request.method != "GET" or request.COOKIES:
+        if request.method != "GET" or set(request.COOKIES) - {settings.CSRF_COOKIE_NAME}:
             return self.get_response(request)
         try:
             request.get_host()
@@ -290,22 +311,23 @@ class ReadingPageCache:
         params = self.params.get(request.path)
         key = self._key(request, params) if params is not None else None
         entry = self.entries.get(key) if key is not None else None
-        if key is not None and entry is not None:
-            current = entry.scope.version()
+        if key is not None and entry is not None and entry.scope.serves(request):
+            current = entry.scope.version(entry.keys)
             if entry.version == current:
                 with self.lock:
                     if key in self.entries:
                         self.entries.move_to_end(key)
                 return self._answer(request, entry)
-            setattr(request, _KNOWN_VERSION_MARK, (entry.scope, current))  # read once per request
+            # Read once per request: the view's own read of the same versions reuses it.
+            setattr(request, _KNOWN_VERSION_MARK, (entry.scope, entry.keys, current))
         response = self.get_response(request)
         scope: Scope | None = getattr(response, _SCOPE_MARK, None)
-        version: tuple[Hashable, ...] | None = getattr(response, _VERSION_MARK, None)
-        if scope is None or version is None or response.status_code != 200 or response.streaming:
+        read: tuple[Keys, tuple[Hashable, ...]] | None = getattr(response, _VERSION_MARK, None)
+        if scope is None or read is None or response.status_code != 200 or response.streaming:
             return response
         if scope.csrf:
             page: str | None = getattr(response, _SHARED_PAGE_MARK, None)
-            if page is None or set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+            if page is None or response.cookies:
                 return response
             body = page.encode()
         elif response.cookies:
@@ -313,7 +335,7 @@ class ReadingPageCache:
         else:
             shared_cacheable(response)
             body = response.content
-        self._store(request, scope, version, response, body)
+        self._store(request, scope, read, response, body)
         return response
 
     def _answer(self, request: HttpRequest, entry: Entry) -> HttpResponseBase:
@@ -326,7 +348,7 @@ class ReadingPageCache:
         if "Content-Length" in response.headers:
             response.headers["Content-Length"] = str(len(body))
         if entry.scope.csrf:
-            return self.csrf.process_response(request, response)
+            return response  # her own signed form token, and no cookie (portal/csrf.py)
         setattr(response, _SHARED_CACHE_MARK, True)
         return response
 
@@ -334,7 +356,7 @@ class ReadingPageCache:
         self,
         request: HttpRequest,
         scope: Scope,
-        version: tuple[Hashable, ...],
+        read: tuple[Keys, tuple[Hashable, ...]],
         response: HttpResponse,
         body: bytes,
     ) -> None:
@@ -344,7 +366,7 @@ class ReadingPageCache:
             self.params[request.path] = scope.params
             if (old := self.entries.pop(key, None)) is not None:
                 self.size -= len(old.body)
-            self.entries[key] = Entry(scope, version, response.status_code, headers, body)
+            self.entries[key] = Entry(scope, *read, response.status_code, headers, body)
             self.size += len(body)
             while len(self.entries) > self.MAX_ENTRIES or self.size > self.MAX_BYTES:
                 _key, dropped = self.entries.popitem(last=False)
@@ -352,29 +374,29 @@ class ReadingPageCache:
 
     @staticmethod
     def _key(request: HttpRequest, params: tuple[str, ...]) -> str:
-        values = [(name, value) for name in params for value in request.GET.getlist(name)]
+        # The value a view reads of a repeated parameter is the last (`request.GET[name]`, and
+        # every form field we have): `?week=<junk>&week=<monday>` is the page of that Monday,
+        # kept under its key, not under a new one for every junk value.
+        values = [(name, request.GET[name]) for name in params if name in request.GET]
         return f"{request.path}?{urlencode(values)}" if values else request.path
 
 
 def shared_cacheable(response: HttpResponse) -> HttpResponse:
     """A reading page, asked for without cookies and setting none: the same for everyone.
 
-    A shared cache may keep it for a few seconds and serve a stale copy while one request
-    refreshes it (or while the app cannot answer); `Vary: Cookie` keeps that copy from a
-    request that carries cookies in any cache that does not bypass those itself. The language
-    comes from the path, so `Accept-Language` is no part of the key. Browsers keep no copy
-    (`max-age=0`): on a shared device the browser's cache should not hold what was read.
+    The reverse proxy (nginx, deploy/) may keep it for a few seconds: `X-Accel-Expires`, which
+    nginx reads and never passes on; it serves a stale copy while one request refreshes it or
+    while the app cannot answer (its `proxy_cache_use_stale`). The browser gets
+    `Cache-Control: no-store`: a shared or watched phone keeps no copy of what was read in its
+    disk cache, and no other cache on the way stores it. `X-Accel-Expires` comes before
+    `Cache-Control`, so nginx (1.22 reads them in order) lets it win. `Vary: Cookie` keeps the
+    stored copy from a request that carries cookies. The language comes from the path, so
+    `Accept-Language` is no part of the key.
     """
-    seconds = settings.READING_PAGE_SHARED_SECONDS
     del response.headers["Cache-Control"]
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=seconds,
-        stale_while_revalidate=settings.READING_PAGE_STALE_SECONDS,
-        stale_if_error=settings.READING_PAGE_STALE_IF_ERROR_SECONDS,
-    )
+    del response.headers["Expires"]
+    response.headers["X-Accel-Expires"] = str(settings.READING_PAGE_SHARED_SECONDS)
+    patch_cache_control(response, no_store=True)
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
     vary = [v for v in vary if v.lower() not in ("accept-language", "cookie")]
     response.headers["Vary"] = ", ".join([*vary, "Cookie"])

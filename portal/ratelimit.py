@@ -1,14 +1,19 @@
 """Per-client limits on the public forms, counted with allauth's rate limiter.
 
 One mechanism for every limit: allauth's, in the "default" cache that page fragments never
-touch, with the same client address as the login limits (DJANGO_TRUSTED_PROXY_COUNT /
-DJANGO_TRUSTED_CLIENT_IP_HEADER). The rates are in settings.ACCOUNT_RATE_LIMITS under the
-names below.
+touch. The rates are in settings.ACCOUNT_RATE_LIMITS under the names below.
+
+One client for every limit and cap, allauth's login limits included (`install`): the address
+the trusted proxy gives (DJANGO_TRUSTED_PROXY_COUNT / DJANGO_TRUSTED_CLIENT_IP_HEADER), an
+IPv6 address cut to its /64 (one connection holds 2^64 addresses), and kept only as a keyed
+hash, so the cache never holds an address.
 """
 
 import hashlib
 import hmac
+import ipaddress
 
+import allauth.core.internal.ratelimit
 from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from django.conf import settings
@@ -39,9 +44,35 @@ def refusal(request: HttpRequest, action: str, *, key: str | None = None) -> str
     return _("Je hebt dit vaak geprobeerd. Wacht tien minuten en probeer het dan opnieuw.")
 
 
-def client_digest(request: HttpRequest) -> str:
-    """A keyed hash of the client's address: counts a client's live holds without storing
-    the address itself."""
+IPV6_PREFIX = 64
+
+
+def client_network(request: HttpRequest) -> str:
+    """The client as every limit counts it: its IPv4 address, or its IPv6 /64."""
     address = get_adapter(request).get_client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/{IPV6_PREFIX}", strict=False))
+    return str(parsed)
+
+
+def client_digest(request: HttpRequest) -> str:
+    """A keyed hash of the client (`client_network`): what every limit and cap counts, and all
+    a cache key or a booking row holds of the address."""
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+    network = client_network(request)
+    return hmac.new(key, f"client:{network}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def install() -> None:
+    """allauth's own limits (logins, codes, password resets) count the same client, hashed.
+
+    allauth puts the (truncated) address in its cache keys; its key function asks this module
+    instead. tests/test_ratelimit_client.py checks the keys allauth writes.
+    """
+    allauth.core.internal.ratelimit.get_ip = client_digest

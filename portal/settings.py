@@ -4,6 +4,7 @@ Development defaults are safe (SQLite under var/, DEBUG only when asked). With D
 portal refuses to start without what production needs. See README.md for every variable.
 """
 
+import datetime
 import ipaddress
 import os
 from pathlib import Path
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
                 "practice.context_processors.account",
+                "portal.csrf.csrf",  # after Django's own: forms without a cookie
             ],
         },
     },
@@ -144,13 +146,11 @@ METRICS_COLLECTORS = ["support.operations.DatabaseGauges"]
 # Run by each app server process when it starts (portal/wsgi.py), so its first visitors do not
 # wait for them: the search index over every article and directory entry (portal/startup.py).
 WARM_UP = ["articles.search.get_index"]
-# How long a shared cache (the reverse proxy in deploy/) may keep a reading page fetched without
-# cookies: changes to content and the directory show within this many seconds. While one request
-# refreshes an expired copy, others get the old one (stale-while-revalidate); while the app
-# cannot answer (database down), the proxy may serve a copy up to STALE_IF_ERROR seconds old.
+# How long the reverse proxy (nginx, deploy/) may keep a reading page fetched without cookies
+# (`X-Accel-Expires`): changes to content and the directory show within this many seconds.
+# Browsers keep no copy (`no-store`). While one request refreshes an expired copy, others get the
+# old one, and while the app cannot answer, the proxy serves its copy (nginx's own settings).
 READING_PAGE_SHARED_SECONDS = int(os.environ.get("READING_PAGE_SHARED_SECONDS", "5"))
-READING_PAGE_STALE_SECONDS = 30
-READING_PAGE_STALE_IF_ERROR_SECONDS = 600
 # Rendered articles, remembered by content hash; `check_content` fills it on deploy.
 CONTENT_CACHE_DIR = VAR_DIR / "content-cache"
 DATABASES = {
@@ -171,14 +171,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Two caches, so that nothing a visitor can fill pushes out what keeps the site safe:
-# - "default": rate-limit counters and locks (allauth's and ours), shared by every app server.
-#   It is never culled by page data: pages never go here.
-# - "pages": fragments that are the same for every visitor (portal/pagecache.py); a flood of
-#   them can only push out other fragments.
-# Without Redis, both are database tables, made by `migrate` (portal/migrations).
+# One cache: rate-limit counters and locks (allauth's and ours), shared by every app server.
+# Pages never go here (each app server keeps them in memory, portal/pagecache.py), so nothing a
+# visitor can fill pushes out what keeps the site safe. Without Redis, it is a database table,
+# made by `migrate` (portal/migrations).
 RATE_LIMIT_CACHE_TABLE = "houvast_cache"
-PAGE_CACHE_TABLE = "houvast_page_cache"
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -186,21 +184,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "houvast",
         },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "houvast-pages",
-            "TIMEOUT": 300,
-        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 elif DEBUG:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "pages": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "pages",
-        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
@@ -211,12 +199,6 @@ else:
             # Counters expire by themselves (expired rows go first when the table is full);
             # the bound is far above what the rate limits let visitors create.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": PAGE_CACHE_TABLE,
-            "TIMEOUT": 300,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
         },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -355,6 +337,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 4
+# No lasting cookie for anyone: the session cookie ends with the browser (the session itself
+# after SESSION_COOKIE_AGE), and the CSRF secret lives in the session, not in a cookie of its
+# own. A visitor without a session gets a signed form token and no cookie (portal/csrf.py).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_USE_SESSIONS = True
 SECURE_COOKIES = env_flag("DJANGO_SECURE_COOKIES", default=not DEBUG)
 if SECURE_COOKIES:
     # __Host- cookies are only accepted over HTTPS, for this host and path "/" only.
@@ -381,6 +368,18 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Background tasks (e-mail) in the database, worked by `manage.py task_worker`: a task enqueued in
 # a transaction commits or rolls back with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The periodic jobs and how long after a run begins the next one follows: the one place they
+# are listed. The worker queues any that is not planned when it starts (portal/worker.py), and
+# each run plans the next, so a fresh deployment cannot forget one.
+PERIODIC_TASKS = {
+    # Alive for /readyz (stale after two minutes), and coordinators told about stuck mail.
+    "support.tasks.worker_heartbeat": datetime.timedelta(seconds=30),
+    # Expired intakes erased (abandoned holds lose their answers within an hour), and the
+    # tasks of a worker that died on another machine queued again.
+    "support.tasks.retention_purge": datetime.timedelta(minutes=30),
+    # Helpers' external calendars fetched.
+    "support.tasks.busy_feeds_refresh": datetime.timedelta(minutes=15),
+}
 # Days after a session (or an abandoned request) before its intake and contact details are
 # erased by the retention purge.
 INTAKE_RETENTION_DAYS = int(os.environ.get("INTAKE_RETENTION_DAYS", "90"))

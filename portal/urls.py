@@ -9,6 +9,9 @@ from articles import views as articles_views
 from articles.sitemaps import ArticleSitemap, PageSitemap
 from portal import views
 
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
 sitemaps = {"articles": ArticleSitemap, "pages": PageSitemap}

@@ -79,6 +79,22 @@ def unavailable(error: BaseException | None) -> bool:
     return False
 
 
+# Django's own 400, 403 and 404 handlers ask for a CSRF token first (`requires_csrf_token`),
+# which with the secret in the session (CSRF_USE_SESSIONS) fails for an error raised above the
+# session middleware (a bad Host header, an undecodable form). Our error pages hold no form; a
+# template that did would get portal.csrf's token, which needs no session.
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the database or Redis out of reach gives our Dutch 503 page, to be tried
     again in a minute; anything else our 500 page. Both rendered without the request, so
@@ -105,27 +121,35 @@ def _storage_problem() -> str | None:
     return None
 
 
+def _health(request: HttpRequest, problem: str | None) -> HttpResponse:
+    """200 `ok`, or 503: with the reason for the monitoring (METRICS_TOKEN or
+    METRICS_ALLOWED_IPS), a bare `unavailable` for everyone else (the reason names the
+    services and how the worker is doing)."""
+    if problem is None:
+        return HttpResponse("ok\n", content_type="text/plain")
+    text = problem if observability.metrics_allowed(request) else "unavailable"
+    return HttpResponse(text + "\n", status=503, content_type="text/plain")
+
+
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database and every cache answer; 503, never a traceback, when one fails.
 
     The caches count: the rate limits of every login and form live in "default".
     """
-    if problem := _storage_problem():
-        return HttpResponse(problem + "\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    return _health(request, _storage_problem())
 
 
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
     """Ready to serve: database and caches answer, and every check in READINESS_CHECKS (the
-    worker has beaten within the last two minutes) passes. 503 with the reason otherwise."""
-    if problem := _storage_problem():
-        return HttpResponse(problem + "\n", status=503, content_type="text/plain")
+    worker has beaten within the last two minutes) passes. 503 otherwise."""
+    problem = _storage_problem()
     for path in settings.READINESS_CHECKS:
-        if problem := import_string(path)():
-            return HttpResponse(problem + "\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        if problem is not None:
+            break
+        problem = import_string(path)()
+    return _health(request, problem)
 
 
 @never_cache

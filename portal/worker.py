@@ -1,4 +1,6 @@
-"""Tasks whose worker died while running them (a crash, `kill -9`, a machine gone) run again.
+"""The worker's own care: tasks whose worker died run again, and the periodic jobs are planned.
+
+Tasks whose worker died while running them (a crash, `kill -9`, a machine gone) run again.
 
 django-tasks-db marks a task RUNNING when a worker claims it and never looks at it again if
 that worker dies, so an e-mail would wait forever. Our workers (`manage.py task_worker`) carry
@@ -16,10 +18,13 @@ import datetime
 import os
 import socket
 
+from django.conf import settings
 from django.db import transaction
+from django.tasks import Task
 from django.tasks.base import TaskResultStatus
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 # Far longer than any task takes (an e-mail gives up on the mail server after 20 s).
@@ -59,3 +64,33 @@ def recover_orphaned_tasks() -> int:
                 DBTaskResult.objects.filter(pk=task.pk).update(status=TaskResultStatus.READY)
                 recovered += 1
     return recovered
+
+
+# -- the schedule: the periodic jobs are listed in settings.PERIODIC_TASKS (path -> interval) ---
+
+
+def _planned(task: Task, statuses: tuple[str, ...]) -> bool:
+    return DBTaskResult.objects.filter(task_path=task.module_path, status__in=statuses).exists()
+
+
+def ensure_schedule() -> list[str]:
+    """Queue, to run now, every periodic job that is neither planned nor running; returns the
+    paths of those queued. The worker does this when it starts (and `purge_intakes
+    --schedule`, the systemd timer's backstop)."""
+    queued = []
+    for path in settings.PERIODIC_TASKS:
+        task: Task = import_string(path)
+        if not _planned(task, (TaskResultStatus.READY, TaskResultStatus.RUNNING)):
+            task.enqueue()
+            queued.append(path)
+    return queued
+
+
+def plan_next(task: Task, now: datetime.datetime | None = None) -> bool:
+    """Called by a periodic job as it ends: queue its next run one interval after `now` (when
+    it began), unless a run is already planned."""
+    if _planned(task, (TaskResultStatus.READY,)):
+        return False
+    interval = settings.PERIODIC_TASKS[task.module_path]
+    task.using(run_after=(now or timezone.now()) + interval).enqueue()
+    return True

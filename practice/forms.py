@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from support.booking import busyfeeds
@@ -250,6 +251,12 @@ class ModesForm(forms.Form):
         required=False,
         max_length=254,
         error_messages={"invalid": _("Vul een e-mailadres in zoals naam@voorbeeld.nl.")},
+    )
+    language = forms.ChoiceField(
+        label=_("In welke taal wil je je e-mails?"),
+        help_text=_("Bezoekers krijgen hun e-mails in de taal waarin zij boekten."),
+        choices=settings.LANGUAGES,
+        required=False,  # left out: as it was
     )
 
     def clean_video_link(self) -> str:

@@ -37,6 +37,7 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                     route=data["route"],
                     access=data["access"],
                     video_link=data["video_link"],
+                    language=data["language"],
                     client_phone=data["client_phone"],
                     client_email=data["client_email"],
                 )
@@ -54,6 +55,7 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
                 "route": helper.practice_route,
                 "access": helper.practice_access,
                 "video_link": helper.video_link,
+                "language": helper.language,
                 "client_phone": helper.client_phone,
                 "client_email": helper.client_email,
             }

@@ -64,11 +64,13 @@ class ForumAdmin(EntryAdmin):
 
 @admin.register(Helper)
 class HelperAdmin(EntryAdmin):
+    # Where and how she meets visitors (her video link, her practice's address, route and
+    # access) is hers alone: she sets it on her own page (/praktijk/werkwijze/), where the
+    # link is checked. A coordinator could otherwise send her sessions to a room of theirs.
     fields = (
         *ENTRY_FIELDS, "email_name", "practice", "profession", "approach",
         ("betrayal_trauma_model", "sex_addiction_experience"), "languages",
-        ("in_person", "takes_bookings"), "session_modes", "practice_address",
-        ("practice_route", "practice_access"), "video_link",
+        ("in_person", "takes_bookings"), "session_modes",
     )  # fmt: skip
 
     def save_model(self, request: HttpRequest, obj: Helper, form, change: bool) -> None:
@@ -82,12 +84,17 @@ class MeetingInline(admin.TabularInline):
 
 
 class SignupInline(admin.TabularInline):
+    """Proved sign-ups only: one whose address was not proved is a count on the group."""
+
     model = Signup
     fields = ("name", "email", "phone", "status", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Signup]:
+        return super().get_queryset(request).proved()
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -97,9 +104,9 @@ class SignupInline(admin.TabularInline):
 class PeerGroupAdmin(EntryAdmin):
     fields = (
         *ENTRY_FIELDS, "email_name", "organiser", "group_for", "city", "schedule", "start_date",
-        ("capacity", "seats_taken", "is_open"),
+        ("capacity", "seats_taken", "is_open"), "pending_signups",
     )  # fmt: skip
-    readonly_fields = ("seats_taken",)
+    readonly_fields = ("seats_taken", "pending_signups")
     list_display = ("name", "group_for", "capacity", "seats_taken", "is_open", "active")
     inlines = (MeetingInline, SignupInline)
     actions = ("export_signups",)
@@ -107,6 +114,11 @@ class PeerGroupAdmin(EntryAdmin):
     def save_model(self, request: HttpRequest, obj: PeerGroup, form, change: bool) -> None:
         obj.kind = "groep"
         super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("aanmeldingen met een adres dat nog niet bevestigd is"))
+    def pending_signups(self, group: PeerGroup) -> int:
+        """Not proved yet: they hold no seat, and lapse after a day (double opt-in)."""
+        return group.signups.filter(status=SignupStatus.PENDING).count() if group.pk else 0
 
     @admin.action(description=_("Deelnemerslijst exporteren (CSV)"))
     def export_signups(self, request: HttpRequest, queryset: QuerySet[PeerGroup]) -> HttpResponse:
@@ -117,7 +129,7 @@ class PeerGroupAdmin(EntryAdmin):
         writer.writerow(
             ["groep", "naam", "e-mail", "telefoon", "status", "aangemeld op", "bericht"]
         )
-        signups = Signup.objects.filter(group__in=queryset).select_related("group")
+        signups = Signup.objects.proved().filter(group__in=queryset).select_related("group")
         for signup in signups.order_by("group__name", "status", "created_at"):
             writer.writerow(
                 [
@@ -141,6 +153,10 @@ class SignupAdmin(admin.ModelAdmin):
     readonly_fields = ("group", "name", "email", "phone", "message", "status", "consent_at",
                        "created_at", "changed_at")  # fmt: skip
     actions = ("accept", "move_to_waiting_list", "cancel")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Signup]:
+        # Proved sign-ups only (double opt-in): the group shows how many wait for proof.
+        return super().get_queryset(request).proved()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sign-ups come through the public form and its checks

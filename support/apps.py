@@ -1,6 +1,7 @@
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.db import models
 
 from portal import pagecache
 
@@ -30,9 +31,17 @@ PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
 }
 
 
-def count_change(sender: type, **kwargs: object) -> None:
-    if domains := PAGE_DOMAINS.get(sender.__name__):
-        pagecache.bump(*domains)
+def count_change(sender: type, instance: models.Model, **kwargs: object) -> None:
+    domains = PAGE_DOMAINS.get(sender.__name__, ())
+    if pagecache.DIRECTORY in domains:
+        pagecache.bump(pagecache.DIRECTORY)
+    if pagecache.AVAILABILITY in domains:
+        # Free times are versioned per helper: a row of one helper's changes only her pages
+        # (a conversation type's, every helper's).
+        helper_id = (
+            instance.pk if sender.__name__ == "Helper" else getattr(instance, "helper_id", None)
+        )
+        pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
 
 
 class SupportConfig(AppConfig):

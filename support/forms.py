@@ -15,6 +15,9 @@ from support.models import (
 )
 
 HONEYPOT_FIELD = "website"
+# Every error says what to do (GOV.UK): one per field, in the field's own words.
+EMAIL_INVALID = _("Vul een e-mailadres in zoals naam@voorbeeld.nl.")
+TOO_LONG = _("Maak je tekst korter: hoogstens %(limit_value)d tekens.")
 
 
 class DirectoryFilterForm(forms.Form):
@@ -58,14 +61,28 @@ class DirectoryFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
-class ContactForm(forms.Form):
+class NotRemembered(forms.Form):
+    """A form whose answers the browser must not keep: `autocomplete="off"` on every field, so
+    nothing typed goes into its autofill store or its saved form state for session restore
+    (a partner who shares the phone would see it), and no name/e-mail/phone hints."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
+
+
+class ContactForm(NotRemembered):
     """How to reach someone: the same three fields wherever we ask for them."""
 
     name = forms.CharField(
         label=_("Naam of schuilnaam"),
         max_length=80,
         help_text=_("Een schuilnaam mag ook."),
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+        error_messages={
+            "required": _("Vul je naam of een schuilnaam in."),
+            "max_length": _("Maak je naam korter: hoogstens %(limit_value)d tekens."),
+        },
     )
     email = forms.EmailField(
         label=_("E-mailadres"),
@@ -73,7 +90,7 @@ class ContactForm(forms.Form):
         help_text=_(
             "Kies een adres dat alleen jij leest. Onze e-mails hebben een neutraal onderwerp."
         ),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": _("Vul je e-mailadres in."), "invalid": EMAIL_INVALID},
     )
     phone = forms.RegexField(
         label=_("Telefoon (niet verplicht)"),
@@ -81,7 +98,7 @@ class ContactForm(forms.Form):
         max_length=30,
         regex=r"^[0-9+()\- ]{6,30}$",
         error_messages={"invalid": _("Vul een telefoonnummer in met alleen cijfers, + of -.")},
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
 
 
@@ -90,6 +107,7 @@ class SignupForm(ContactForm):
         label=_("Bericht aan de organisator (niet verplicht)"),
         required=False,
         max_length=1000,
+        error_messages={"max_length": TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     consent = forms.BooleanField(
@@ -132,6 +150,13 @@ INTAKE_CONSENT_LABEL = _(
 )
 
 
+CALENDAR_LABEL = _("Stuur mij een agendabestand (.ics) bij de bevestiging")
+CALENDAR_HELP = _(
+    "Zet dit alleen aan als niemand anders in je agenda kijkt. Je kunt het bestand ook later "
+    "downloaden op je eigen pagina."
+)
+
+
 class IntakeContactForm(ContactForm):
     """The first step. Consent is asked here, before anything is stored."""
 
@@ -140,6 +165,10 @@ class IntakeContactForm(ContactForm):
         label=_("Hoe mag de hulpverlener contact met je opnemen?"),
         choices=ContactPreference.choices,
         widget=RadioSelect,
+        error_messages={"required": _("Kies hoe de hulpverlener contact met je mag opnemen.")},
+    )
+    wants_calendar = forms.BooleanField(
+        label=CALENDAR_LABEL, help_text=CALENDAR_HELP, required=False
     )
     consent = forms.BooleanField(
         label=INTAKE_CONSENT_LABEL,
@@ -157,68 +186,140 @@ class IntakeContactForm(ContactForm):
         return data
 
 
-class IntakeSituationForm(forms.Form):
+class IntakeSituationForm(NotRemembered):
     title = _("Wat er gebeurde")
     role = forms.ChoiceField(
-        label=_("Wie ben jij in dit verhaal?"), choices=Role.choices, widget=RadioSelect
+        label=_("Wie ben jij in dit verhaal?"),
+        choices=Role.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies wie jij bent in dit verhaal.")},
     )
     what_happened = forms.CharField(
         label=_("Wat is er gebeurd, in je eigen woorden? (niet verplicht)"),
         help_text=_("Schrijf alleen wat je kwijt wilt. Alleen je hulpverlener leest dit."),
         required=False,
         max_length=3000,
+        error_messages={"max_length": TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     disclosure = forms.ChoiceField(
-        label=_("Hoe kwam het uit?"), choices=Disclosure.choices, widget=RadioSelect
+        label=_("Hoe kwam het uit?"),
+        choices=Disclosure.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies hoe het uitkwam.")},
     )
     disclosure_when = forms.CharField(
         label=_("Wanneer was dat? (niet verplicht)"),
         help_text=_("Bijvoorbeeld: twee weken geleden."),
         required=False,
         max_length=100,
+        error_messages={"max_length": TOO_LONG},
     )
 
 
-class IntakeWishesForm(forms.Form):
+HOPES = forms.CharField(
+    label=_("Waar hoop je op? (niet verplicht)"),
+    required=False,
+    max_length=2000,
+    error_messages={"max_length": TOO_LONG},
+    widget=forms.Textarea(attrs={"rows": 4}),
+)
+WANTS_LONGER = forms.BooleanField(
+    label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
+)
+
+
+class IntakeWishesForm(NotRemembered):
     title = _("Je partner en je wensen")
     partner_knows = forms.ChoiceField(
         label=_("Weet je partner van deze afspraak?"),
         choices=YesNoUnsure.choices,
         widget=RadioSelect,
+        error_messages={"required": _("Kies of je partner van deze afspraak weet.")},
     )
     partner_joins = forms.ChoiceField(
         label=_("Komt je partner mee naar het gesprek?"),
         choices=YesNoUnsure.choices,
         widget=RadioSelect,
+        error_messages={"required": _("Kies of je partner meekomt naar het gesprek.")},
     )
-    hopes = forms.CharField(
-        label=_("Waar hoop je op? (niet verplicht)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    wants_longer = forms.BooleanField(
-        label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
-    )
+    hopes = HOPES
+    wants_longer = WANTS_LONGER
 
 
-class IntakeSafetyForm(forms.Form):
+class IntakeSafetyForm(NotRemembered):
     title = _("Veiligheid")
     feels_safe = forms.ChoiceField(
-        label=_("Voel je je thuis veilig?"), choices=YesNoUnsure.choices, widget=RadioSelect
+        label=_("Voel je je thuis veilig?"),
+        choices=YesNoUnsure.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies of je je thuis veilig voelt.")},
     )
 
 
 INTAKE_STEPS = [IntakeContactForm, IntakeSituationForm, IntakeWishesForm, IntakeSafetyForm]
 
 
-class PartnerInviteForm(forms.Form):
+# The invited partner's own steps: the same questions where they fit her, in her own words.
+
+
+class PartnerContactForm(IntakeContactForm):
+    wants_updates = forms.BooleanField(
+        label=_("Stuur mij ook de bevestiging en elke wijziging van het gesprek"),
+        help_text=_(
+            "Naar het e-mailadres hierboven, met de videolink of het adres. Anders hoor je het "
+            "van degene die je uitnodigde."
+        ),
+        required=False,
+    )
+    field_order = ["name", "email", "phone", "contact_preference", "wants_updates"]
+
+
+class PartnerWishesForm(NotRemembered):
+    title = _("Je wensen voor het gesprek")
+    partner_joins = forms.ChoiceField(
+        label=_("Kom je zelf naar het gesprek?"),
+        choices=YesNoUnsure.choices,
+        widget=RadioSelect,
+        error_messages={"required": _("Kies of je zelf naar het gesprek komt.")},
+    )
+    hopes = HOPES
+    wants_longer = WANTS_LONGER
+
+
+PARTNER_INTAKE_STEPS = [
+    PartnerContactForm,
+    IntakeSituationForm,
+    PartnerWishesForm,
+    IntakeSafetyForm,
+]
+# Which step asks each answer: the check page's "Wijzig" links lead there.
+ANSWER_STEPS = {
+    name: number
+    for steps in (INTAKE_STEPS, PARTNER_INTAKE_STEPS)
+    for number, form_class in enumerate(steps, start=1)
+    for name in form_class.base_fields
+}
+
+
+class PartnerInviteForm(NotRemembered):
     email = forms.EmailField(
         label=_("E-mailadres van je partner (niet verplicht)"),
         required=False,
         max_length=254,
         help_text=_("Alleen als je wilt dat wij je partner een e-mail sturen."),
+        error_messages={"invalid": EMAIL_INVALID},
+    )
+    note = forms.CharField(
+        label=_("Een kort bericht bij de uitnodiging (niet verplicht)"),
+        help_text=_(
+            "Je partner leest het in de e-mail, met je voornaam of schuilnaam. Hoogstens 300 "
+            "tekens."
+        ),
+        required=False,
+        max_length=300,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -234,7 +335,7 @@ MODE_HINTS = {
 }
 
 
-class ModeForm(forms.Form):
+class ModeForm(NotRemembered):
     """How the visitor wants the conversation: among the modes her helper offers."""
 
     mode = forms.ChoiceField(

@@ -13,7 +13,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from support.models import OPEN_STATUSES, Booking, PartnerIntake, Signup
+from support.models import OPEN_STATUSES, Booking, PartnerIntake, Signup, SignupStatus
 
 SIGNUP_TOKEN_SALT = "support.signup"
 BOOKING_TOKEN_SALT = "support.booking"
@@ -38,11 +38,13 @@ def signup_token(signup: Signup) -> str:
 
 
 def signup_from_token(token: str) -> Signup | None:
-    """The active sign-up a link belongs to, or None for a tampered, reused or stale link."""
+    """The sign-up a link belongs to, active or still to be proved (perhaps lapsed), or None
+    for a tampered, reused or stale link."""
     if (signed := _unsign(token, salt=SIGNUP_TOKEN_SALT)) is None:
         return None
     pk, created = signed
-    signup = Signup.objects.active().select_related("group").filter(pk=pk).first()
+    signups = Signup.objects.exclude(status=SignupStatus.CANCELLED)
+    signup = signups.select_related("group").filter(pk=pk).first()
     if signup is None or signup.created_at.timestamp() != created:
         return None
     return signup

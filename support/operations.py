@@ -53,10 +53,7 @@ def worker_problem() -> str | None:
     """Why the worker (e-mail, reminders, purge) does not count as running, for /readyz."""
     age = heartbeat_age()
     if age is None:
-        return (
-            "worker never seen (is `manage.py task_worker` running, and `purge_intakes "
-            "--schedule` done?)"
-        )
+        return "worker never seen (is `manage.py task_worker` running?)"
     if age >= HEARTBEAT_MAX_AGE:
         return f"worker silent for {int(age.total_seconds())} s"
     return None

@@ -35,6 +35,7 @@ from support.models import (
     Booking,
     BookingStatus,
     EmailStatus,
+    Helper,
     OutgoingEmail,
     PartnerIntake,
     Signup,
@@ -47,7 +48,8 @@ REMINDER_BEFORE = datetime.timedelta(hours=24)
 HELPER_KIND_PREFIX = "helper_"
 # A staff member's own e-mails (templates/practice/emails/<kind without the prefix>).
 STAFF_KIND_PREFIX = "staff_"
-# E-mails that carry a calendar file: the booking was (or still is) confirmed.
+# E-mails that carry a calendar file, for whoever asked for one: the booking was (or still is)
+# confirmed.
 CALENDAR_KINDS = {
     "booking_confirmed",
     "booking_rescheduled",
@@ -57,6 +59,18 @@ CALENDAR_KINDS = {
 }
 # Of those, the ones about a change that carry the file only once the booking is confirmed.
 CHANGE_KINDS = {"booking_rescheduled", "booking_way_changed", "helper_way_changed"}
+# The invited partner's copies of the booker's e-mails (templates partner_update*.txt), sent when
+# she chose to get them.
+PARTNER_PREFIX = "partner_"
+PARTNER_COPY_PREFIX = PARTNER_PREFIX + "booking_"
+PARTNER_COPIES = {
+    "booking_confirmed",
+    "booking_rescheduled",
+    "booking_cancelled",
+    "booking_declined",
+    "booking_proposed",
+    "booking_way_changed",
+}
 EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
 EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
 
@@ -72,12 +86,9 @@ def email_queue(
     sealed: str = "",
 ) -> None:
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    # Staff read the portal in its own language; a visitor gets the language she booked in.
-    for_staff = kind.startswith((HELPER_KIND_PREFIX, STAFF_KIND_PREFIX))
-    language = settings.LANGUAGE_CODE if for_staff else None
     email = OutgoingEmail.objects.create(
         kind=kind,
-        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        language=recipient_language(kind, booking=booking, signup=signup, partner=partner),
         booking=booking,
         signup=signup,
         partner=partner,
@@ -90,6 +101,37 @@ def email_queue(
         send_email.enqueue(email.pk)
     else:
         send_email.using(run_after=send_after).enqueue(email.pk)
+    if booking is not None and partner is None and kind in PARTNER_COPIES:
+        # The invited partner who asked for them gets the confirmation and every change too.
+        intake = PartnerIntake.objects.filter(booking=booking, wants_updates=True).first()
+        if intake is not None and intake.email:
+            # Hung on her intake alone: the booker's records (export) never show it.
+            email_queue(kind=PARTNER_PREFIX + kind, partner=intake)
+
+
+def recipient_language(
+    kind: str,
+    *,
+    booking: Booking | None = None,
+    signup: Signup | None = None,
+    partner: PartnerIntake | None = None,
+) -> str:
+    """Everyone gets her own language, whoever's action sends the e-mail: a visitor the one she
+    booked or signed up in, the helper the one on her profile, staff the portal's. Only a
+    login code, asked for in the request that queues it, goes in the language of that request."""
+    if kind.startswith(STAFF_KIND_PREFIX):
+        return settings.LANGUAGE_CODE
+    if kind == "visitor_code":
+        return translation.get_language() or settings.LANGUAGE_CODE
+    if kind.startswith(HELPER_KIND_PREFIX) and booking is not None:
+        return Helper.objects.filter(pk=booking.helper_id).values_list("language", flat=True)[0]
+    if partner is not None:
+        return partner.language
+    if signup is not None:
+        return signup.language
+    if booking is not None:
+        return booking.language
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def email_login_code(*, digest: str, sealed_code: str) -> bool:
@@ -202,9 +244,16 @@ def _booking_id(email: OutgoingEmail) -> int:
     return email.booking_id
 
 
+def first_name(name: str) -> str:
+    """How the booker is named to her partner: the first word of her name or pseudonym."""
+    return (name or "").split(maxsplit=1)[0] if (name or "").strip() else ""
+
+
 def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
     templates = "support/emails"
+    templates_kind = email.kind.removeprefix(STAFF_KIND_PREFIX)
     context: dict[str, object]
+    wants_calendar = False
     with translation.override(email.language):
         if email.user_id:
             # A staff member's own e-mail: its link travels sealed, like a login code.
@@ -221,13 +270,24 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
             intake = PartnerIntake.objects.select_related(
                 "booking__helper", "booking__conversation_type"
             ).get(pk=email.partner_id)
-            recipient = intake.invite_email
+            booking = intake.booking
+            # Her copies of the booker's e-mails, which she asked for: at her own address, with
+            # the video link, as the booker gets them. Else (the invitation, a new time): at the
+            # address she was invited at.
+            copy = email.kind.startswith(PARTNER_COPY_PREFIX)
+            recipient = intake.email if copy else intake.invite_email
             context = {
-                "booking": intake.booking,
-                "helper_name": intake.booking.helper.email_name,
+                "booking": booking,
+                "intake": intake,
+                "inviter": first_name(booking.name),
+                "change": email.kind.removeprefix(PARTNER_PREFIX),
+                "helper_name": booking.helper.email_name,
                 "manage_url": settings.SITE_URL + partner_url(intake),
-                "place": booking_place(intake.booking, offer_of(intake.booking)),
+                "place": booking_place(booking, offer_of(booking), with_link=copy),
             }
+            if copy:
+                templates_kind = "partner_update"
+                wants_calendar = intake.wants_calendar
         elif email.signup_id:
             signup = Signup.objects.select_related("group").get(pk=email.signup_id)
             recipient = signup.email
@@ -250,6 +310,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
                 pk=_booking_id(email)
             )
             recipient = booking.email
+            wants_calendar = booking.wants_calendar
             # The visitor's own e-mails carry her video link, whatever the time (see modes.py).
             context = {
                 "booking": booking,
@@ -261,9 +322,8 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         # Names in e-mails are the discreet ones (`email_name`), never the directory's: a mail
         # client shows the subject, the sender and the first lines, often where others see them.
         context["site_name"] = settings.SITE_NAME
-        kind = email.kind.removeprefix(STAFF_KIND_PREFIX)
-        subject = render_to_string(f"{templates}/{kind}_subject.txt", context)
-        body = render_to_string(f"{templates}/{kind}.txt", context)
+        subject = render_to_string(f"{templates}/{templates_kind}_subject.txt", context)
+        body = render_to_string(f"{templates}/{templates_kind}.txt", context)
         message = EmailMultiAlternatives(
             subject=" ".join(subject.split()),
             body=body,
@@ -271,17 +331,17 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
             to=[recipient],
             headers={"Message-ID": email.message_id},
         )
+        kind = email.kind.removeprefix(PARTNER_PREFIX) if email.partner_id else email.kind
         if (
-            email.booking_id
-            and email.kind in CALENDAR_KINDS
-            and (email.kind not in CHANGE_KINDS or booking.status == BookingStatus.CONFIRMED)
+            wants_calendar
+            and kind in CALENDAR_KINDS
+            and (kind not in CHANGE_KINDS or booking.status == BookingStatus.CONFIRMED)
         ):
-            # In the e-mail's language, like the text.
-            cancel = email.kind == "booking_cancelled"
+            # Only for whoever asked for it, in the e-mail's language, like the text.
             message.attach(
                 "afspraak.ics",
-                booking_ics(booking, cancel=cancel),
-                f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
+                booking_ics(booking, cancel=kind == "booking_cancelled"),
+                "text/calendar; method=PUBLISH; charset=utf-8",
             )
     return message
 

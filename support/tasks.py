@@ -1,6 +1,8 @@
-"""Operations' background tasks, worked by `manage.py task_worker`: the retention purge and the
-worker's heartbeat, each planning its next run. The e-mail tasks live with the outbox
-(support/outbox.py). Arguments carry ids only: task rows are stored in plain text."""
+"""Operations' background tasks, worked by `manage.py task_worker`: the retention purge, the
+worker's heartbeat and the refresh of helpers' external calendars. How often each runs is in
+the one table of periodic jobs, settings.PERIODIC_TASKS; each plans its next run as it ends
+(portal/worker.py). The e-mail tasks live with the outbox (support/outbox.py). Arguments carry
+ids only: task rows are stored in plain text."""
 
 import datetime
 
@@ -8,7 +10,7 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from portal.worker import recover_orphaned_tasks
+from portal.worker import plan_next, recover_orphaned_tasks
 from support import operations, retention
 from support.booking import busyfeeds
 
@@ -19,47 +21,33 @@ __all__ = [
     "busy_feeds_refresh",
     "busy_feeds_refresh_helper",
     "retention_purge",
-    "schedule_busy_feeds_refresh",
-    "schedule_retention_purge",
-    "schedule_worker_heartbeat",
     "send_email",
     "send_visitor_code",
     "worker_heartbeat",
 ]
 
 
-# Every half hour: abandoned holds lose their answers within an hour of their expiry.
-RETENTION_INTERVAL = datetime.timedelta(minutes=30)
-
-
 @task
 def retention_purge() -> None:
-    """Erase expired intakes, then plan the next run: a task that keeps itself going.
+    """Erase expired intakes.
 
     It also queues again the tasks of a worker that died on another machine (portal/worker.py).
     """
-    recover_orphaned_tasks()
-    retention.retention_purge()
-    schedule_retention_purge(after=timezone.now() + RETENTION_INTERVAL)
+    now = timezone.now()
+    try:
+        recover_orphaned_tasks()
+        retention.retention_purge()
+    finally:
+        plan_next(retention_purge, now)
 
 
-def schedule_retention_purge(*, after: datetime.datetime | None = None) -> bool:
-    """Queue the purge unless a run is already planned."""
-    if DBTaskResult.objects.filter(task_path=retention_purge.module_path, status="READY").exists():
-        return False
-    retention_purge.using(run_after=after or timezone.now()).enqueue()
-    return True
-
-
-# The worker beats every half minute; /readyz fails after two minutes without a beat.
-HEARTBEAT_INTERVAL = datetime.timedelta(seconds=30)
 # Finished heartbeat rows are deleted after this long, so they do not pile up.
 HEARTBEAT_RESULTS_KEPT = datetime.timedelta(hours=1)
 
 
 @task
 def worker_heartbeat() -> None:
-    """Show the worker is alive, tell coordinators about stuck mail, and plan the next beat."""
+    """Show the worker is alive and tell coordinators about stuck mail."""
     now = timezone.now()
     try:
         operations.beat(now)
@@ -70,21 +58,12 @@ def worker_heartbeat() -> None:
             finished_at__lt=now - HEARTBEAT_RESULTS_KEPT,
         ).delete()
     finally:
-        schedule_worker_heartbeat(after=now + HEARTBEAT_INTERVAL)
+        plan_next(worker_heartbeat, now)
 
 
-def schedule_worker_heartbeat(*, after: datetime.datetime | None = None) -> bool:
-    """Queue the heartbeat unless one is already planned."""
-    if DBTaskResult.objects.filter(task_path=worker_heartbeat.module_path, status="READY").exists():
-        return False
-    worker_heartbeat.using(run_after=after or timezone.now()).enqueue()
-    return True
-
-
-# Helpers' external calendars are fetched every quarter of an hour, each helper's feeds in a
-# short task of her own, after any e-mail that is waiting: one slow calendar host holds the
-# single worker for at most one fetch's deadline (busyfeeds.FETCH_TIMEOUT), never the mail.
-BUSY_FEEDS_INTERVAL = datetime.timedelta(minutes=15)
+# Helpers' external calendars are fetched every quarter of an hour (settings.PERIODIC_TASKS),
+# each helper's feeds in a short task of her own, after any e-mail that is waiting: one slow
+# calendar host holds the single worker for at most one fetch's deadline, never the mail.
 BUSY_FEEDS_PRIORITY = -10  # below the e-mail tasks' default of 0
 
 
@@ -99,22 +78,10 @@ def busy_feeds_refresh() -> None:
         for helper_id in busyfeeds.helpers_with_feeds():
             busy_feeds_refresh_helper.using(priority=BUSY_FEEDS_PRIORITY).enqueue(helper_id)
     finally:
-        schedule_busy_feeds_refresh(after=now + BUSY_FEEDS_INTERVAL)
+        plan_next(busy_feeds_refresh, now)
 
 
 @task
 def busy_feeds_refresh_helper(helper_id: int) -> None:
     """Fetch one helper's external calendars."""
     busyfeeds.busy_feeds_refresh_helper(helper_id=helper_id)
-
-
-def schedule_busy_feeds_refresh(*, after: datetime.datetime | None = None) -> bool:
-    """Queue the feeds' refresh unless a run is already planned."""
-    if DBTaskResult.objects.filter(
-        task_path=busy_feeds_refresh.module_path, status="READY"
-    ).exists():
-        return False
-    busy_feeds_refresh.using(
-        run_after=after or timezone.now(), priority=BUSY_FEEDS_PRIORITY
-    ).enqueue()
-    return True

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from support import links
 from support.fields import email_digest
+from support.forms import NotRemembered
 from support.models import Booking, Signup
 from support.outbox import seal, send_visitor_code
 
@@ -41,12 +42,15 @@ CODE_ATTEMPTS = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class EmailForm(forms.Form):
+class EmailForm(NotRemembered):
     email = forms.EmailField(
         label=gettext_lazy("E-mailadres"),
         max_length=254,
         help_text=gettext_lazy("Het adres waarmee je een afspraak maakte of je aanmeldde."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": gettext_lazy("Vul je e-mailadres in."),
+            "invalid": gettext_lazy("Vul een e-mailadres in zoals naam@voorbeeld.nl."),
+        },
     )
 
 
@@ -55,6 +59,12 @@ class CodeForm(forms.Form):
         label=gettext_lazy("Code"),
         max_length=20,
         help_text=gettext_lazy("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
+        error_messages={
+            "required": gettext_lazy("Vul de code uit de e-mail in."),
+            "max_length": gettext_lazy(
+                "Vul de code in zoals in de e-mail: acht letters en cijfers."
+            ),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
     )
 

@@ -8,9 +8,9 @@ from django.test import RequestFactory
 from practice import services as practice_services
 from practice.models import AccessAction
 from support.booking import partner as partner_services
-from support.directory import services as directory_services
 from support.fields import EncryptedTextField
 from support.models import Booking, PartnerIntake, Signup
+from tests.support_fixtures import proved_signup
 
 ANSWERS = [
     {
@@ -51,12 +51,10 @@ def make_drill_data(make_booking, make_group, make_account) -> None:
     )
     partner_services.partner_submit(intake=intake, claim_key="partner-browser")
     group = make_group("drill-groep")
-    directory_services.group_signup(
+    proved_signup(
         group=group, name="Jolien", email="jolien.drill@example.org", message="Ik kom graag."
     )
-    directory_services.group_signup(
-        group=group, name="Piet", email="piet.drill@example.org", phone="010"
-    )
+    proved_signup(group=group, name="Piet", email="piet.drill@example.org", phone="010")
     coordinator = make_account("coordinator", "coordinator.drill@example.org")
     request = RequestFactory().get("/")
     request.user = coordinator

@@ -46,7 +46,7 @@ def content_dir(tmp_path: Path, settings: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(request: pytest.FixtureRequest) -> None:
-    """Rate-limit counters and cached fragments never leak from one test into the next.
+    """Rate-limit counters never leak from one test into the next.
 
     The caches are production's (database tables or Redis): a test without database access
     cannot reach a database cache, and needs none.

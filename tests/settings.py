@@ -34,9 +34,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# The caches are production's: database tables made by `migrate` (SQLite and PostgreSQL), or
-# Redis when REDIS_URL is set (CI's PostgreSQL pass), so rate limits and page fragments are
-# tested where they live in production.
+# The cache is production's: a database table made by `migrate` (SQLite and PostgreSQL), or
+# Redis when REDIS_URL is set (CI's PostgreSQL pass), so rate limits are tested where they
+# live in production.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 QUICK_EXIT_URL = "https://neutral.example/weer"

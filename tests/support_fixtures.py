@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from support.directory import services as directory_services
 from support.models import (
     Booking,
     Cost,
@@ -27,6 +28,7 @@ def make_organisation(db) -> Callable[..., Organisation]:
             "name": slug.replace("-", " ").title(),
             "summary": "Een organisatie.",
             "last_checked": timezone.localdate(),
+            "sources": "https://organisatie.example/over-ons",
         }
         return Organisation.objects.create(slug=slug, **{**defaults, **fields})
 
@@ -48,6 +50,7 @@ def make_group(db, make_organisation) -> Callable[..., PeerGroup]:
             "schedule": "elke tweede dinsdag 19.30-21.30",
             "start_date": timezone.localdate(),
             "last_checked": timezone.localdate(),
+            "sources": "https://groep.example/over-ons",
         }
         group = PeerGroup.objects.create(slug=slug, capacity=capacity, **{**defaults, **fields})
         start = timezone.now() + datetime.timedelta(days=3)
@@ -68,6 +71,7 @@ def make_helper(db, make_organisation) -> Callable[..., Helper]:
             "summary": "Een hulpverlener.",
             "profession": "Relatietherapeut",
             "last_checked": timezone.localdate(),
+            "sources": "https://hulpverlener.example/over-mij",
             "cost": Cost.OWN,
         }
         return Helper.objects.create(slug=slug, **{**defaults, **fields})
@@ -170,3 +174,10 @@ def owner(booking: Booking, client: Client | None = None) -> Client:
 
 def booking_page(booking: Booking) -> str:
     return f"/afspraak/{booking.pk}/"
+
+
+def proved_signup(**fields: object) -> directory_services.SignupResult:
+    """A group sign-up whose address was proved (its e-mailed link opened and confirmed)."""
+    result = directory_services.group_signup(**fields)  # type: ignore[arg-type]
+    proved = directory_services.signup_prove(signup=result.signup)
+    return directory_services.SignupResult(proved or result.signup, result.created)

@@ -13,6 +13,8 @@ that breaks the order is a cycle waiting to happen: this test names it.
 import ast
 import importlib
 import itertools
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -318,3 +320,60 @@ def test_only_the_journey_touches_the_booking_session() -> None:
     ]
     assert not named, named
     assert session_touches(ast.parse(JOURNEY.read_text()))
+
+
+# Every file operation that raises an audit event (sys.addaudithook), and so every way of
+# opening, writing, renaming, removing or listing a file.
+FILE_EVENTS = frozenset(
+    {"open", "os.rename", "os.mkdir", "os.remove", "os.rmdir", "os.scandir", "os.listdir",
+     "os.truncate", "os.utime", "glob.glob", "shutil.rmtree", "shutil.copyfile"}
+)  # fmt: skip
+_watched: list[tuple[str, list[tuple[str, str]]]] = []  # (folder, what touched it)
+
+
+def _file_audit(event: str, args: tuple[object, ...]) -> None:
+    if not _watched or event not in FILE_EVENTS or not args:
+        return
+    folder, touched = _watched[-1]
+    if not isinstance(args[0], str | bytes | os.PathLike):
+        return
+    if not os.path.abspath(os.fsdecode(args[0])).startswith(folder):
+        return
+    frame = sys._getframe(1)
+    while frame is not None:  # the nearest module of the site's own code
+        name = frame.f_code.co_filename
+        if name.startswith(str(ROOT)) and "/.venv/" not in name and "/tests/" not in name:
+            touched.append((event, Path(name).relative_to(ROOT).as_posix()))
+            return
+        frame = frame.f_back
+
+
+def test_only_the_article_store_touches_the_render_cache_files(
+    tmp_path: Path, settings: pytest.FixtureRequest
+) -> None:
+    """articles/store.py is the one module that reads or writes the render cache and the saved
+    search index: loading, validating, showing and searching articles all go through it."""
+    from django.core.management import call_command
+
+    from articles import content, search
+    from tests.articles.test_content import write_article
+
+    folder, cache = tmp_path / "content", tmp_path / "cache"
+    folder.mkdir()
+    for number in range(3):
+        write_article(folder, f"artikel-{number}", body=f"## Kop\n\nOver grenzen {number}.\n")
+    settings.CONTENT_CACHE_DIR = cache
+    touched: list[tuple[str, str]] = []
+    if not _watched:
+        sys.addaudithook(_file_audit)  # once per process; it does nothing unless watching
+    _watched.append((str(cache), touched))
+    try:
+        call_command("check_content", dir=folder)  # renders, then saves the index
+        content._read_body.cache_clear()
+        library = content.Library(folder, cache_dir=cache)  # a new process
+        assert "Over grenzen 1" in library.get("artikel-1").text
+        index = search.SearchIndex([], segments=[search.article_segment(library)])
+        assert index.search("grenzen")
+    finally:
+        _watched.clear()
+    assert {module for _event, module in touched} == {"articles/store.py"}, touched

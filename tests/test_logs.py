@@ -63,9 +63,9 @@ def test_a_booking_journey_leaves_nothing_personal_in_the_logs(
         {"feels_safe": "ja"},
     ]  # fmt: skip
     # One step with a mistake first: the form comes back with what she typed.
-    assert visitor.post("/afspraak/intake/1/", {**steps[0], "email": "geen-adres"}).status_code
+    assert visitor.post("/afspraak/stap/1/", {**steps[0], "email": "geen-adres"}).status_code
     for number, answers in enumerate(steps, start=1):
-        assert visitor.post(f"/afspraak/intake/{number}/", answers).status_code == 302
+        assert visitor.post(f"/afspraak/stap/{number}/", answers).status_code == 302
     submitted = visitor.post("/afspraak/controleren/")
     manage_url = submitted["Location"].split("?")[0]
     assert visitor.get(submitted["Location"]).status_code == 200
@@ -79,7 +79,8 @@ def test_a_booking_journey_leaves_nothing_personal_in_the_logs(
     # She invites her partner by e-mail and passes on a link; the partner fills in the intake.
     visitor.post(manage_url, {"partner": "email", "email": PARTNER_INVITE})
     html = visitor.post(manage_url, {"partner": "link"}).content.decode()
-    partner_link = re.search(r"<code>http://testserver(/afspraak/partner/[^<]+)</code>", html)[1]
+    invitation = r"<code>http://testserver(/afspraak/uitnodiging/[^<]+)</code>"
+    partner_link = re.search(invitation, html)[1]
     partner_token = partner_link.rstrip("/").rsplit("/", 1)[1]
     partner = Client()
     partner.get(partner_link)
@@ -128,5 +129,5 @@ def test_a_booking_journey_leaves_nothing_personal_in_the_logs(
     # not the address. Everything else the site and the worker logged is searched.
     for secret in secrets:
         assert secret.lower() not in output.lower(), secret
-    for part in ("zonnebloem", "regenboog", "/afspraak/beheer/", "/afspraak/partner/", "?q="):
+    for part in ("zonnebloem", "regenboog", "/afspraak/beheer/", "/afspraak/uitnodiging/", "?q="):
         assert part not in output.lower(), part

@@ -13,10 +13,11 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from portal.worker import ensure_schedule
 from support import links
 from support.booking import services as booking_services
 from support.models import Booking, EmailStatus, OpsMarker, OutgoingEmail
-from support.tasks import schedule_worker_heartbeat
+from support.tasks import worker_heartbeat
 from tests.support.test_emails import smtp  # noqa: F401
 
 TOKEN = "metrics-token-for-tests-0123456789"
@@ -28,14 +29,18 @@ def run_worker_now(work_queue) -> None:
     work_queue()
 
 
-def test_readyz_follows_the_worker_heartbeat(client: Client, work_queue) -> None:
-    # No worker has ever run: not ready, and the answer says why.
+def test_readyz_follows_the_worker_heartbeat(work_queue, settings) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    client = Client(headers={"Authorization": f"Bearer {TOKEN}"})
+    # No worker has ever run: not ready, and the answer says why, to the monitoring only.
     response = client.get("/readyz")
     assert response.status_code == 503
     assert b"worker never seen" in response.content
+    public = Client().get("/readyz")
+    assert (public.status_code, public.content) == (503, b"unavailable\n")
 
-    assert schedule_worker_heartbeat()
-    assert not schedule_worker_heartbeat()  # planned once
+    assert "support.tasks.worker_heartbeat" in ensure_schedule()
+    assert not ensure_schedule()  # planned once
     work_queue()
     response = client.get("/readyz")
     assert (response.status_code, response.content) == (200, b"ok\n")
@@ -149,7 +154,7 @@ def test_coordinators_are_told_once_when_mail_fails_and_the_admin_shows_it(
     smtp.start()
     coordinator = make_account("coordinator", "coordinator@example.org")
     make_booking(email="weiger@example.org", name="Saskia Geheim")
-    schedule_worker_heartbeat()
+    worker_heartbeat.enqueue()
     work_queue()  # the booking's e-mail is refused for good
     run_worker_now(work_queue)  # the next heartbeat notices
     assert OutgoingEmail.objects.filter(status=EmailStatus.FAILED).count() == 1
@@ -200,7 +205,7 @@ def test_mail_stuck_for_an_hour_tells_coordinators(
         created_at=timezone.now() - datetime.timedelta(minutes=90)
     )
     DBTaskResult.objects.all().delete()
-    schedule_worker_heartbeat()
+    worker_heartbeat.enqueue()
     work_queue()
     (notice,) = [m for m in smtp.messages if "coordinator@example.org" in m["To"]]
     body = notice.get_payload(decode=True).decode()

@@ -6,7 +6,6 @@ from http import HTTPStatus
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -60,37 +59,34 @@ def token_in(html: str) -> str:
 
 def test_the_week_page_kept_for_everyone_gives_each_visitor_her_own_token(make_offer) -> None:
     """Two visitors in sequence through one app server: the second gets the stored page (one
-    query, for the versions) with her own token and cookie, and each can choose a time."""
+    query, for the versions) with her own token and no cookie, and can choose a time."""
     offer = make_offer()
     url = f"/afspraak/tijden/{offer.pk}/"
     server = Client()  # one middleware stack, as one app server process
     first = server.get(url)
     first_token = token_in(first.content.decode())
-    first_cookie = first.cookies[settings.CSRF_COOKIE_NAME].value
-    server.cookies.clear()
+    assert not first.cookies
     with CaptureQueriesContext(connection) as queries:
         second = server.get(url)
     assert len(queries) == 1, [q["sql"] for q in queries]
     html = second.content.decode()
     second_token = token_in(html)
-    second_cookie = second.cookies[settings.CSRF_COOKIE_NAME].value
-    assert second_token != first_token and second_cookie != first_cookie
+    assert second_token != first_token and not second.cookies
     assert pagecache.CSRF_PLACEHOLDER not in html
     assert int(second["Content-Length"]) == len(second.content)
     for response in (first, second):
         control = response["Cache-Control"]
         assert "private" in control or "no-store" in control
         assert "s-maxage" not in control and "public" not in control
-    # The second visitor's token works with her cookie (a hold), not with the first's.
+    # The second visitor's token holds a time from our own page, never from another site.
     start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
     checked = Client(enforce_csrf_checks=True)
-    checked.cookies[settings.CSRF_COOKIE_NAME] = first_cookie
-    refused = checked.post(url, {"start": start.isoformat(), "csrfmiddlewaretoken": second_token})
+    data = {"start": start.isoformat(), "csrfmiddlewaretoken": second_token}
+    refused = checked.post(url, data, HTTP_SEC_FETCH_SITE="cross-site", HTTP_ORIGIN="null")
     assert refused.status_code == HTTPStatus.FORBIDDEN
-    checked.cookies[settings.CSRF_COOKIE_NAME] = second_cookie
-    held = checked.post(url, {"start": start.isoformat(), "csrfmiddlewaretoken": second_token})
+    held = checked.post(url, data, HTTP_SEC_FETCH_SITE="same-origin", HTTP_ORIGIN="null")
     assert held.status_code == HTTPStatus.FOUND
     assert offer.helper.bookings.filter(status=BookingStatus.HELD).count() == 1
 
@@ -110,3 +106,85 @@ def test_the_kept_week_page_shows_a_time_taken_since(make_offer, make_booking) -
     booking_services.booking_hold(offer=offer, start=start, hold_key="someone-else")
     server.cookies.clear()
     assert start.isoformat() not in server.get(url, {"week": week.isoformat()}).content.decode()
+
+
+def test_a_hold_empties_only_the_week_pages_of_its_helper(make_offer, make_helper) -> None:
+    """Free times are versioned per helper: a hold on Anita's time leaves Bea's kept page
+    (one query to check it), while Anita's shows the time gone at once."""
+    anita = make_offer()
+    bea = make_offer(helper=make_helper("bea-voorbeeld", takes_bookings=True))
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    week = {"week": (start.date() - datetime.timedelta(days=start.weekday())).isoformat()}
+    server = Client()
+    for offer in (anita, bea):
+        server.cookies.clear()
+        assert (
+            start.isoformat() in server.get(f"/afspraak/tijden/{offer.pk}/", week).content.decode()
+        )
+    bea_version = pagecache.versions(ALL, keys=[bea.helper_id])
+    booking_services.booking_hold(offer=anita, start=start, hold_key="someone")
+    assert pagecache.versions(ALL, keys=[bea.helper_id]) == bea_version
+    server.cookies.clear()
+    with CaptureQueriesContext(connection) as queries:
+        kept = server.get(f"/afspraak/tijden/{bea.pk}/", week)
+    assert len(queries) == 1 and start.isoformat() in kept.content.decode()
+    server.cookies.clear()
+    anitas = server.get(f"/afspraak/tijden/{anita.pk}/", week).content.decode()
+    assert start.isoformat() not in anitas
+
+
+def test_a_hold_counts_one_change_and_expiring_nothing_counts_none(make_offer) -> None:
+    """Only writes that changed rows count: a hold is one change (the booking), not one more
+    for the stale holds it found none of; expiring a stale hold is one."""
+    offer = make_offer()
+    page_change = apps.get_model("portal", "PageChange")
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    before = page_change.objects.count()
+    held = booking_services.booking_hold(offer=offer, start=start, hold_key="first")
+    assert page_change.objects.count() == before + 1
+    # Ten minutes later her hold has lapsed: the next hold expires it (one more change).
+    later = timezone.now() + booking_services.HOLD_DURATION + datetime.timedelta(minutes=1)
+    booking_services.booking_hold(
+        offer=offer, start=start + datetime.timedelta(hours=2), hold_key="second", now=later
+    )
+    assert page_change.objects.count() == before + 3
+    held.refresh_from_db()
+    assert held.status == BookingStatus.EXPIRED
+
+
+def test_removing_old_changes_never_takes_a_version_back(make_offer) -> None:
+    """Old change rows are removed now and then; a helper's version still only grows, so a
+    page kept under an older version is never served again."""
+    quiet = make_offer().helper_id
+    pagecache.bump(pagecache.AVAILABILITY, key=quiet)
+    kept_under = pagecache.versions((pagecache.AVAILABILITY,), keys=[quiet])
+    for _ in range(2 * pagecache.KEEP_CHANGES + 10):
+        pagecache.bump(pagecache.AVAILABILITY, key=quiet + 1)
+    page_change = apps.get_model("portal", "PageChange")
+    assert not page_change.objects.filter(key=quiet).exists()  # her rows were removed
+    now = pagecache.versions((pagecache.AVAILABILITY,), keys=[quiet])
+    assert now[0] > kept_under[0]
+
+
+def test_choosing_another_time_frees_the_first_on_its_helpers_kept_page(
+    make_offer, make_helper
+) -> None:
+    """A visitor who holds Anita's time and then chooses Bea's lets go of Anita's: Anita's
+    kept week page shows that time free again at once."""
+    anita = make_offer()
+    bea = make_offer(helper=make_helper("bea-voorbeeld", takes_bookings=True))
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    week = {"week": (start.date() - datetime.timedelta(days=start.weekday())).isoformat()}
+    url = f"/afspraak/tijden/{anita.pk}/"
+    booking_services.booking_hold(offer=anita, start=start, hold_key="hers")
+    server = Client()
+    assert start.isoformat() not in server.get(url, week).content.decode()  # kept now
+    booking_services.booking_hold(offer=bea, start=start, hold_key="hers")
+    server.cookies.clear()
+    assert start.isoformat() in server.get(url, week).content.decode()

@@ -126,7 +126,7 @@ def test_a_secondly_calendar_is_refused_at_once_and_the_mail_goes_on(production,
     browser.get("/praktijk/beschikbaarheid/")
     began = time.monotonic()
     status, html = upload(
-        browser, "/praktijk/beschikbaarheid/", "upload-file", SECONDLY, {"what": "upload"}
+        browser, "/praktijk/beschikbaarheid/agenda/bestand/", "upload-file", SECONDLY, {}
     )
     took = time.monotonic() - began
     assert status == 400, html[:2000]

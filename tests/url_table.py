@@ -23,9 +23,9 @@ from articles.content import get_library
 from support import links, operations
 from support.booking import helper as helper_side
 from support.booking import partner as partner_services
-from support.directory import services as directory_services
 from support.models import Offer
 from tests.staff_fixtures import PASSWORD, totp_code
+from tests.support_fixtures import proved_signup
 
 OK, FOUND, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = (
     HTTPStatus.OK,
@@ -55,7 +55,7 @@ ITEM = lambda ctx: {"item": 999}  # noqa: E731  (one she does not have: nothing 
 INTAKE_FIELDS = (
     "name", "email", "phone", "contact_preference", "consent", "role", "what_happened",
     "disclosure", "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer",
-    "feels_safe",
+    "feels_safe", "wants_calendar", "wants_updates",
 )  # fmt: skip
 
 # allauth asks for the password again before a page that changes the second factor.
@@ -86,7 +86,9 @@ URLS: dict[str, Entry] = {
         kwargs=lambda ctx: {"slug": ctx["group"].slug},
         fields=("name", "email", "phone", "message", "consent", "website"),
     ),
-    "support:signup_manage": Entry(kwargs=lambda ctx: {"token": ctx["signup_token"]}),
+    "support:signup_manage": Entry(
+        kwargs=lambda ctx: {"token": ctx["signup_token"]}, fields=("bevestigen",)
+    ),
     "support:booking_start": Entry(post=False),
     "support:booking_choose": Entry(fields=("hulpverlener",), post=False),
     "support:booking_week": Entry(
@@ -101,9 +103,10 @@ URLS: dict[str, Entry] = {
         role="holder", kwargs=lambda ctx: {"step": 1}, fields=INTAKE_FIELDS
     ),
     "support:booking_summary": Entry(role="holder"),
+    "support:booking_hold_extend": Entry(role="holder", fields=("next",), status=NOT_ALLOWED),
     # The holder's helper offers one mode: it is chosen already, so the page sends her on.
     "support:booking_mode": Entry(
-        role="holder", fields=("mode",), status=FOUND, location="/afspraak/intake/1/"
+        role="holder", fields=("mode",), status=FOUND, location="/afspraak/stap/1/"
     ),
     "support:booking_individual": Entry(role="holder", status=NOT_ALLOWED),
     # The private link only leads to the page without the token (support/booking/journey.py).
@@ -111,7 +114,7 @@ URLS: dict[str, Entry] = {
         kwargs=BOOKING_TOKEN, fields=("nieuw",), post=False, status=FOUND, location="/afspraak/"
     ),
     "support:booking_page": Entry(
-        role="visitor", kwargs=OWN_BOOKING, fields=("partner", "email", "text", "nieuw")
+        role="visitor", kwargs=OWN_BOOKING, fields=("partner", "email", "note", "text", "nieuw")
     ),
     "support:booking_code": Entry(role="linkholder", kwargs=OWN_BOOKING, fields=("code", "send")),
     "support:booking_reschedule": Entry(
@@ -123,6 +126,13 @@ URLS: dict[str, Entry] = {
     ),
     "support:booking_way_answer": Entry(
         role="visitor", kwargs=OWN_BOOKING, fields=("accept",), status=NOT_ALLOWED
+    ),
+    "support:booking_calendar": Entry(
+        role="visitor",
+        kwargs=OWN_BOOKING,
+        post=False,
+        status=NOT_FOUND,
+        notes="her confirmed session only",
     ),
     "support:my_bookings": Entry(role="visitor", post=False),
     "support:visitor_login": Entry(fields=("email",)),
@@ -314,9 +324,7 @@ def context(
     )
     intake = partner_services.partner_invite(booking=booking)
     group = make_group("groep")
-    signup = directory_services.group_signup(
-        group=group, name="Saskia", email="saskia@example.org"
-    ).signup
+    signup = proved_signup(group=group, name="Saskia", email="saskia@example.org").signup
     helper = make_account("helper", "anita.helper@example.org", helper=booking.helper)
     RecoveryCodes.activate(helper)
     operations.beat()  # the worker is running, so /readyz answers 200

@@ -177,7 +177,7 @@ def _replace_ranges(
         BusyRange(feed=feed, helper_id=feed.helper_id, starts_at=start, ends_at=end)
         for start, end in ranges
     )
-    pagecache.bump(pagecache.AVAILABILITY)
+    pagecache.bump(pagecache.AVAILABILITY, key=feed.helper_id)
 
 
 def busy_feed_refresh(*, feed_id: int, now: datetime.datetime | None = None) -> bool:

@@ -1,6 +1,7 @@
-"""Calendar files (.ics) for confirmed appointments: a neutral title, a stable UID, a SEQUENCE
-that grows with every change, and METHOD:CANCEL when the appointment is cancelled. And the
-helper's own feed of her sessions (support/booking/subscription.py) uses the same UIDs, so a
+"""Calendar files (.ics) for confirmed appointments, sent only to whoever asked for one: a neutral
+title, no price, a stable UID, a SEQUENCE that grows with every change, and METHOD:PUBLISH (an
+event she keeps, not an invitation to answer), with STATUS:CANCELLED when it is cancelled. And the
+helper's own feed of her sessions (support/booking/subscription.py), with the same UIDs, so a
 session e-mailed to her and the one in her feed are one event in her calendar."""
 
 import datetime
@@ -23,7 +24,7 @@ def booking_ics(booking: Booking, *, cancel: bool = False) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{settings.SITE_NAME}//NL")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancel else "REQUEST")
+    calendar.add("method", "PUBLISH")
     event = icalendar.Event()
     event.add("uid", booking_uid(booking))
     # Grows with every reschedule, a new video link and the cancellation.
@@ -35,7 +36,8 @@ def booking_ics(booking: Booking, *, cancel: bool = False) -> bytes:
     event.add("summary", _("Afspraak"))
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
     # Where: the practice's address itself, the video link, or that she will be called; the
-    # description says how long, what it costs and until when she can cancel. Never the topic.
+    # description says how long and until when she can cancel. Never the topic or the price: a
+    # calendar is often shared with the family.
     place = modes.booking_place(booking, modes.offer_of(booking), with_link=True)
     if place.address_line:
         event.add("location", place.address_line)
@@ -50,7 +52,7 @@ def booking_ics(booking: Booking, *, cancel: bool = False) -> bytes:
 
 
 def place_description(place: modes.Place) -> str:
-    """The place, length, price and cancellation rule in plain words (the `.ics` DESCRIPTION)."""
+    """The place, length and cancellation rule in plain words (the `.ics` DESCRIPTION)."""
     lines = []
     if place.address_line:
         lines.append(_("Waar: %(address)s") % {"address": place.address_line})
@@ -63,8 +65,6 @@ def place_description(place: modes.Place) -> str:
     elif place.mode == SessionMode.PHONE:
         lines.append(_("Telefonisch: je hulpverlener belt je op het nummer dat je opgaf."))
     lines.append(_("Duur: %(minutes)s minuten") % {"minutes": place.duration_minutes})
-    if place.price:
-        lines.append(_("Kosten: %(price)s") % {"price": place.price})
     # The rule, never a moment: a calendar keeps the file long after the moment has passed.
     lines.append(
         _("Kosteloos annuleren of verzetten kan tot %(hours)s uur van tevoren.")

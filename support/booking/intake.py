@@ -3,19 +3,21 @@ partner she invites (who fills in her own intake through a private link, claimed
 browser that starts it). One step view serves both; one partial lists the answers.
 """
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import ratelimit
 from support import links
@@ -23,7 +25,7 @@ from support.booking import journey, modes, selectors
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.booking.errors import BookingError, TooManyTries
-from support.forms import INTAKE_STEPS, MODE_HINTS, ModeForm
+from support.forms import INTAKE_STEPS, MODE_HINTS, PARTNER_INTAKE_STEPS, ModeForm
 from support.models import Booking, IntakeAnswers, PartnerIntake, SessionMode
 
 
@@ -38,10 +40,17 @@ def initial_answers(form_class: type[forms.Form], answers: IntakeAnswers) -> dic
     return initial
 
 
-def intake_complete(answers: IntakeAnswers) -> bool:
-    return all(
-        form_class(initial_answers(form_class, answers)).is_valid() for form_class in INTAKE_STEPS
-    )
+def intake_complete(answers: IntakeAnswers, steps: list[type[forms.Form]] = INTAKE_STEPS) -> bool:
+    return all(form_class(initial_answers(form_class, answers)).is_valid() for form_class in steps)
+
+
+# On a step reached by a "Wijzig" link of the check page, saving leads back to that page.
+BACK_TO_CHECK = "terug"
+
+
+def change_urls(step_url: Callable[[int], str], steps: int) -> list[str]:
+    """The check page's "Wijzig" links: each step, and back to the check page after it."""
+    return [f"{step_url(number)}?{BACK_TO_CHECK}=1" for number in range(1, steps + 1)]
 
 
 @dataclass(frozen=True)
@@ -58,13 +67,17 @@ class IntakeJourney:
     first_free: bool = False
     # Adjusts a step's form before it is validated (the visitor's phone, for a phone call).
     prepare: Callable[[int, forms.Form], None] | None = None
+    # The questions of each step: the invited partner is asked in her own words.
+    steps: tuple[type[forms.Form], ...] = tuple(INTAKE_STEPS)
 
 
 def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> HttpResponse:
-    """One step of the intake: the form with what is stored, saved on POST, then onwards."""
-    if not 1 <= step <= len(INTAKE_STEPS):
+    """One step of the intake: the form with what is stored, saved on POST, then onwards (or
+    back to the check page, when she came from its "Wijzig" link)."""
+    if not 1 <= step <= len(journey.steps):
         raise Http404
-    form_class = INTAKE_STEPS[step - 1]
+    form_class = journey.steps[step - 1]
+    back_to_check = request.GET.get(BACK_TO_CHECK) == "1"
     status = HTTPStatus.OK
     if request.method == "POST":
         form = form_class(request.POST)
@@ -77,7 +90,7 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
                 # Said in the form's own error summary, with everything she typed kept.
                 form.add_error(None, refused.message)
             else:
-                if step < len(INTAKE_STEPS):
+                if step < len(journey.steps) and not back_to_check:
                     return redirect(journey.step_url(step + 1))
                 return redirect(journey.summary_url)
         status = HTTPStatus.BAD_REQUEST
@@ -95,10 +108,11 @@ def intake_step(request: HttpRequest, journey: IntakeJourney, step: int) -> Http
             "answers": journey.answers,
             "form": form,
             "step": step,
-            "steps": len(INTAKE_STEPS),
+            "steps": len(journey.steps),
             "previous_url": journey.step_url(step - 1) if step > 1 else None,
             "choose_url": journey.before_first_step_url,
             "first_free": journey.first_free,
+            "check_url": journey.summary_url if back_to_check else None,
         },
         status=status,
     )
@@ -166,6 +180,10 @@ def booking_mode(request: HttpRequest) -> HttpResponse:
     return page()
 
 
+def _intake_url(step: int) -> str:
+    return reverse("support:booking_intake", kwargs={"step": step})
+
+
 def _lost(request: HttpRequest) -> HttpResponse:
     """Her hold is gone (or there never was one): a page that says how to begin again."""
     return render(request, "support/booking/lost.html", status=HTTPStatus.NOT_FOUND)
@@ -188,7 +206,7 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
         save=lambda answers: booking_services.booking_save_intake(
             booking=booking, hold_key=hold.key, answers=answers
         ),
-        step_url=lambda number: reverse("support:booking_intake", kwargs={"step": number}),
+        step_url=_intake_url,
         summary_url=reverse("support:booking_summary"),
         before_first_step_url=(
             reverse("support:booking_mode") if several else _other_time_url(hold, booking)
@@ -223,6 +241,7 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
         individual = selectors.individual_offer(booking)
         context = {
             "booking": booking,
+            "change": change_urls(_intake_url, len(INTAKE_STEPS)),
             "complete": intake_complete(booking) and not mode_problem,
             "mode_problem": mode_problem,
             "several_modes": len(modes.offered_modes(offer)) > 1,
@@ -237,6 +256,22 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return journey.respond(submit, page)
     return page()
+
+
+@never_cache
+@require_POST
+def booking_hold_extend(request: HttpRequest) -> HttpResponse:
+    """Keep her time ten minutes longer, once, and back to the page she was on."""
+    hold, booking = journey.held_booking(request)
+    if hold is None or booking is None:
+        return _lost(request)
+    # Refused (lapsed, or already extended once): the page she returns to says how things are.
+    with contextlib.suppress(BookingError):
+        booking_services.booking_extend_hold(booking=booking, hold_key=hold.key)
+    back = request.POST.get("next", "")
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+        back = reverse("support:booking_summary")
+    return HttpResponseRedirect(back)
 
 
 # -- the partner ------------------------------------------------------------------------------
@@ -305,12 +340,15 @@ def partner_intake(request: HttpRequest, token: str, step: int) -> HttpResponse:
         save=lambda answers: partner_services.partner_save_intake(
             intake=intake, claim_key=claim_key, answers=answers
         ),
-        step_url=lambda number: reverse(
-            "support:partner_intake", kwargs={"token": token, "step": number}
-        ),
+        step_url=_partner_step_url(token),
         summary_url=reverse("support:partner_summary", kwargs={"token": token}),
+        steps=tuple(PARTNER_INTAKE_STEPS),
     )
     return intake_step(request, way, step)
+
+
+def _partner_step_url(token: str) -> Callable[[int], str]:
+    return lambda step: reverse("support:partner_intake", kwargs={"token": token, "step": step})
 
 
 @never_cache
@@ -332,7 +370,8 @@ def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
             **_partner_context(intake.booking),
             "intake": intake,
             "token": token,
-            "complete": intake_complete(intake),
+            "change": change_urls(_partner_step_url(token), len(PARTNER_INTAKE_STEPS)),
+            "complete": intake_complete(intake, PARTNER_INTAKE_STEPS),
             "error": error,
         }
         return render(request, "support/partner/summary.html", context)

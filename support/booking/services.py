@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import pagecache
@@ -62,10 +63,13 @@ def lock_helper(helper_id: int) -> Helper:
 
 
 def _expire_stale_holds(helper_id: int, now: datetime.datetime) -> None:
-    pagecache.bump(pagecache.AVAILABILITY)
-    Booking.objects.filter(helper_id=helper_id).stale_holds(now).update(
-        status=BookingStatus.EXPIRED
+    expired = (
+        Booking.objects.filter(helper_id=helper_id)
+        .stale_holds(now)
+        .update(status=BookingStatus.EXPIRED)
     )
+    if expired:  # update() sends no signal; nothing expired, no page to empty
+        pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
 
 
 def _check_free(
@@ -117,11 +121,12 @@ def _reason(error: Exception) -> str:
 def _release_and_cap(hold_key: str, client: str, now: datetime.datetime) -> None:
     """Under the lock: let go of this visitor's previous hold, and refuse a client that holds
     too many times already."""
-    # One time at a time: choosing another time lets go of the previous one (the expiry of
-    # stale holds already counts as a change of the data).
-    Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD).update(
-        status=BookingStatus.EXPIRED
-    )
+    # One time at a time: choosing another time lets go of the previous one (update() sends no
+    # signal: the change is counted for the helpers whose time is free again).
+    previous = Booking.objects.filter(hold_key=hold_key, status=BookingStatus.HELD)
+    for helper_id in set(previous.values_list("helper_id", flat=True)):
+        if previous.filter(helper_id=helper_id).update(status=BookingStatus.EXPIRED):
+            pagecache.bump(pagecache.AVAILABILITY, key=helper_id)
     if (
         client
         and Booking.objects.filter(hold_client=client).live_holds(now).count()
@@ -152,7 +157,13 @@ def _create_hold(
         hold_client=client,
         hold_expires_at=now + HOLD_DURATION,
         mode=modes.default_mode(offer),
+        language=_visitor_language(),
     )
+
+
+def _visitor_language() -> str:
+    """The language she books in: her e-mails and calendar file are in it (support/outbox.py)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def booking_hold(
@@ -232,6 +243,30 @@ def booking_hold_first_free(
         ) from error
 
 
+def booking_extend_hold(
+    *, booking: Booking, hold_key: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Keep her time another HOLD_DURATION, once, while the hold still runs (WCAG 2.2.1)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        lock_helper(booking.helper_id)
+        current = held_booking(booking.pk, hold_key)
+        if (
+            current is None
+            or current.status != BookingStatus.HELD
+            or current.hold_expires_at is None
+            or current.hold_expires_at <= now
+        ):
+            raise BookingRefused(_("Je tijd wordt niet meer vastgehouden. Kies hem opnieuw."))
+        if current.hold_extended:
+            raise BookingRefused(_("Je kunt je tijd maar één keer langer vasthouden."))
+        current.hold_expires_at = now + HOLD_DURATION
+        current.hold_extended = True
+        current.save(update_fields=["hold_expires_at", "hold_extended"])
+    booking.hold_expires_at, booking.hold_extended = current.hold_expires_at, True
+    return current
+
+
 def apply_answers(
     target: IntakeAnswers, answers: dict[str, object], *, mirror: IntakeAnswers
 ) -> None:
@@ -258,6 +293,7 @@ def booking_save_intake(*, booking: Booking, hold_key: str, answers: dict[str, o
         current = held_booking(booking.pk, hold_key)
         if current is None:
             raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
+        current.language = booking.language = _visitor_language()
         apply_answers(current, answers, mirror=booking)
 
 
@@ -419,7 +455,9 @@ def booking_reschedule(
                 # Her helper, and a partner invited by e-mail, learn the new time.
                 notify_helper(current, kind="helper_booking_moved")
                 partner = PartnerIntake.objects.filter(booking=current).exclude(invite_email="")
-                if intake := partner.first():
+                intake = partner.first()
+                # One who asked for every change has her copy already (support/outbox.py).
+                if intake is not None and not (intake.wants_updates and intake.email):
                     email_queue(kind="partner_rescheduled", partner=intake)
             if current.status == BookingStatus.CONFIRMED:
                 queue_reminder(current)

@@ -25,9 +25,10 @@ from support import links
 from support.booking import journey, modes, selectors
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
+from support.booking.calendar import booking_ics
 from support.booking.errors import BookingError, BookingRefused, NotYours
 from support.forms import BookingCodeForm, HelperMessageForm, PartnerInviteForm
-from support.models import Booking, PartnerIntake
+from support.models import Booking, BookingStatus, PartnerIntake
 from support.outbox import email_queue, seal
 
 
@@ -119,6 +120,22 @@ def _booking_page(request: HttpRequest, booking: Booking) -> HttpResponse:
     return page()
 
 
+@never_cache
+@require_GET
+def booking_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Zet in mijn agenda": her confirmed session as a calendar file, whenever she wants it, in
+    the browser that may manage it. The address holds no token: on its own it grants nothing."""
+    try:
+        booking = journey.managed_booking(request, pk)
+    except NotYours:
+        raise Http404 from None
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Http404
+    response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="afspraak.ics"'
+    return response
+
+
 def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
     booking_services.booking_cancel(booking=booking, by_visitor=True)
     return render(request, "support/booking/cancelled.html", {"booking": booking})
@@ -127,15 +144,22 @@ def _cancel(request: HttpRequest, booking: Booking) -> HttpResponse:
 def _manage_context(booking: Booking) -> dict[str, object]:
     # Where and how, for how long, the price and the cancellation rule (support/booking/modes.py).
     place = modes.booking_place(booking, modes.offer_of(booking))
+    invitation = PartnerIntake.objects.filter(booking=booking).first()
     return {
         "booking": booking,
         "place": place,
         "can_change": not place.late,
+        "calendar_url": reverse("support:booking_calendar", kwargs={"pk": booking.pk})
+        if booking.status == BookingStatus.CONFIRMED
+        else "",
         "partner_form": PartnerInviteForm(),
         "message_form": HelperMessageForm(),
-        "partner_done": PartnerIntake.objects.filter(
-            booking=booking, submitted_at__isnull=False
-        ).exists(),
+        "partner_done": invitation is not None and invitation.submitted_at is not None,
+        # Said at the top; sending again makes the first link stop working.
+        "partner_invitation": invitation,
+        "partner_invited_to": partner_services.masked_address(invitation.invite_email)
+        if invitation
+        else "",
     }
 
 
@@ -172,7 +196,8 @@ def _invite_partner(
                 form.add_error("email", _("Vul het e-mailadres van je partner in."))
             raise BookingRefused(_("Vul het e-mailadres van je partner in."))
         email = form.cleaned_data["email"] if by_email else ""
-        intake = partner_services.partner_invite(booking=booking, email=email)
+        note = form.cleaned_data["note"] if by_email else ""
+        intake = partner_services.partner_invite(booking=booking, email=email, note=note)
         if by_email:
             return page(partner_invited=True)
         return page(partner_link=request.build_absolute_uri(links.partner_url(intake)))

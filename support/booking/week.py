@@ -1,8 +1,9 @@
 """The week page: free times to choose from, for one helper's offer or ("Eerst beschikbare
 hulpverlener") every helper of one conversation type; holding a time; moving a booking.
 
-For a visitor without cookies the whole page is the same for everyone and comes from the shared
-page cache with her own CSRF token put in; otherwise only the free times come from it.
+For a visitor without a session the whole page is the same for everyone: each app server keeps
+it (portal/pagecache.py) under the versions of its helpers' free times, with her own CSRF token
+put in.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from support.booking.limits import monday_of
 from support.models import Booking, ConversationType, Offer
 
 # The week page shows the offer and its helper (directory) and the free times (availability).
-MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
 WEEK_DOMAINS = (pagecache.DIRECTORY, pagecache.AVAILABILITY)
 
 
@@ -73,12 +73,9 @@ class WeekSource:
     def horizon_days(self) -> int:
         return max(offer.setting("horizon_days") for offer in self.offers)
 
-    def cache_parts(self, monday: datetime.date) -> tuple[object, ...]:
-        """The key of a week in the shared page cache: validated values only (the URL's
-        language, the offer or conversation type, a Monday within the horizon)."""
-        if self.first_free:
-            return (get_language(), "first", self.conversation_type.pk, monday.isoformat())
-        return (get_language(), self.offer.pk, monday.isoformat())
+    @property
+    def helper_ids(self) -> list[int]:
+        return [offer.helper_id for offer in self.offers]
 
     def free_times(
         self, first_day: datetime.date, last_day: datetime.date, exclude: int | None
@@ -106,7 +103,7 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     last = monday_of(today + datetime.timedelta(days=source.horizon_days))
     value = request.GET.get("week")
     if value is None:
-        return first
+        return _first_week_with_times(source, first)
     try:
         wanted = datetime.date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
@@ -119,27 +116,30 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     return monday
 
 
+def _first_week_with_times(source: WeekSource, first: datetime.date) -> datetime.date:
+    """No week asked for: the page opens on the first week with a free time (within the
+    search for the nearest one), else on this week."""
+    sunday = first + datetime.timedelta(days=6)
+    has_times, _days_html, nearest = _render_week(source, first, sunday, None)
+    return monday_of(nearest.date()) if not has_times and nearest else first
+
+
 def _week_context(
     request: HttpRequest,
     source: WeekSource,
     *,
     exclude: int | None = None,
-    shared: bool = True,
     monday: datetime.date | None = None,
 ) -> dict[str, object]:
-    """The week page's context. `shared`: take the free times from the shared page cache (the
-    whole page may be cached instead, see _shared_week_page). `monday`: a week from
-    WeekOutOfRange, shown instead of the one asked for."""
+    """The week page's context. `monday`: a week from WeekOutOfRange, shown instead of the one
+    asked for."""
     zone = source.zone
     if monday is None:
         monday = _week_start(request, source)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
     last = monday_of(today + datetime.timedelta(days=source.horizon_days))
-    if exclude is None and shared:
-        has_times, days_html, nearest = _cached_week(source, monday)
-    else:
-        has_times, days_html, nearest = _render_week(source, monday, sunday, exclude)
+    has_times, days_html, nearest = _render_week(source, monday, sunday, exclude)
     return {
         "offer": source.offer,
         "first_free": source.conversation_type if source.first_free else None,
@@ -152,26 +152,6 @@ def _week_context(
         "nearest": nearest,
         "nearest_week": monday_of(nearest.date()) if nearest else None,
     }
-
-
-def _cached_week(
-    source: WeekSource, monday: datetime.date
-) -> tuple[bool, str, datetime.datetime | None]:
-    """The free times of one week, the same for every visitor: kept in the shared page cache
-    until the offer or its free times change or a minute passes. Shown times may be that old;
-    the locked check when a time is chosen decides.
-
-    The fragment is rendered without any request: no visitor's messages, user or token can be
-    in it.
-    """
-    sunday = monday + datetime.timedelta(days=6)
-    return pagecache.fragment(
-        "week",
-        source.cache_parts(monday),
-        domains=WEEK_DOMAINS,
-        per_minute=True,
-        render=lambda: _render_week(source, monday, sunday, None),
-    )
 
 
 class WeekDay(TypedDict):
@@ -202,6 +182,10 @@ def _render_week(
     return bool(this_week), str(days_html), nearest
 
 
+# The furthest any clock on earth is from UTC (Kiribati, +14:00); Python reads up to ±23:59.
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
+
+
 def parse_start(value: str, horizon_days: int) -> datetime.datetime:
     """A start time from a form: an ISO time with its offset, between now and the horizon;
     NoSuchTime for anything else."""
@@ -211,11 +195,13 @@ def parse_start(value: str, horizon_days: int) -> datetime.datetime:
         start = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise NoSuchTime from None
-    if start.tzinfo is None:
-        raise NoSuchTime
+    offset = start.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise NoSuchTime  # no zone, or one no place on earth keeps (PostgreSQL cannot store it)
     now = timezone.now()
     horizon = datetime.timedelta(days=horizon_days + 1)
     try:
+        start = start.astimezone(datetime.UTC)
         in_range = now - datetime.timedelta(days=1) <= start <= now + horizon
     except OverflowError:  # an offset that takes the time past year 1 or 9999
         raise NoSuchTime from None
@@ -226,14 +212,6 @@ def parse_start(value: str, horizon_days: int) -> datetime.datetime:
 
 def _week_redirect(request: HttpRequest, monday: datetime.date) -> HttpResponse:
     return redirect(f"{request.path}?week={monday.isoformat()}")
-
-
-def _without_session(request: HttpRequest) -> bool:
-    """No session and no messages: nothing on the page can be hers (but the token)."""
-    return (
-        settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and MESSAGES_COOKIE not in request.COOKIES
-    )
 
 
 def _anonymous_copy(request: HttpRequest) -> HttpRequest:
@@ -249,29 +227,12 @@ def _anonymous_copy(request: HttpRequest) -> HttpRequest:
 
 
 def _shared_week_page(request: HttpRequest, source: WeekSource) -> str:
-    """The whole week page for visitors without a session, from the shared page cache.
-
-    The key holds only validated values; the page is rendered for an anonymous copy of the
-    request, with a placeholder where each visitor's CSRF token goes.
-    """
-    monday = _week_start(request, source)
-
-    def render_page() -> str:
-        context = _week_context(request, source, shared=False)
-        context.update(
-            {"error": None, "taken_nearest": [], "csrf_token": pagecache.CSRF_PLACEHOLDER}
-        )
-        return render_to_string(
-            "support/booking/week.html", context, request=_anonymous_copy(request)
-        )
-
-    return pagecache.fragment(
-        "week-page",
-        source.cache_parts(monday),
-        domains=WEEK_DOMAINS,
-        per_minute=True,
-        render=render_page,
-    )
+    """The whole week page for visitors without a session, to be kept for every visitor like
+    her: rendered for an anonymous copy of the request, with a placeholder where each
+    visitor's CSRF token goes."""
+    context = _week_context(request, source)
+    context.update({"error": None, "taken_nearest": [], "csrf_token": pagecache.CSRF_PLACEHOLDER})
+    return render_to_string("support/booking/week.html", context, request=_anonymous_copy(request))
 
 
 def _hold(request: HttpRequest, source: WeekSource) -> HttpResponse:
@@ -294,7 +255,8 @@ def _hold(request: HttpRequest, source: WeekSource) -> HttpResponse:
 
 def _week_page(request: HttpRequest, source: WeekSource) -> HttpResponse:
     """The week page of one offer or of "first available helper": free times, and a hold."""
-    if request.method == "GET" and _without_session(request):
+    # Read before the free times: a change meanwhile makes the kept page look older, not newer.
+    if request.method == "GET" and pagecache.page_keys(request, source.helper_ids):
         try:
             page = _shared_week_page(request, source)
         except WeekOutOfRange as out_of_range:
@@ -324,7 +286,7 @@ def _week_response(
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
+@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True, keyed=True)
 def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = get_object_or_404(selectors.bookable_offers(), pk=offer_id)
     return _week_page(request, WeekSource.of(offer))
@@ -332,7 +294,7 @@ def booking_week(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True)
+@reading_page(domains=WEEK_DOMAINS, params=("week",), per_minute=True, csrf=True, keyed=True)
 def booking_week_first_free(request: HttpRequest, type_slug: str) -> HttpResponse:
     """ "Eerst beschikbare hulpverlener": the free times of every helper who offers this
     conversation type, merged; a time held goes to one of them (the service decides)."""

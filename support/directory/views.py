@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,12 +20,13 @@ from support import links
 from support.booking import selectors
 from support.directory import services as directory_services
 from support.forms import DirectoryFilterForm, SignupForm
-from support.models import Entry, Kind, PeerGroup
+from support.models import Entry, Kind, PeerGroup, SignupStatus
 
 # A phone screen of cards at a time; the filters narrow a long list.
 ENTRIES_PER_PAGE = 40
 KIND_ORDER = {kind: number for number, kind in enumerate(Kind)}
 GROUP_KINDS = (Kind.PEER_GROUP, Kind.GROUP_PROVIDER)
+PROVE_FIELD = "bevestigen"  # the button on a pending sign-up's page
 
 
 @require_GET
@@ -137,9 +139,24 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup_manage(request: HttpRequest, token: str) -> HttpResponse:
+    """A sign-up's private link: first to prove the address (a button, so a mail scanner that
+    opens links proves nothing), then to see or cancel the place."""
     signup_ = links.signup_from_token(token)
     if signup_ is None:
         raise Http404
+    proving = request.method == "POST" and PROVE_FIELD in request.POST
+    if signup_.status == SignupStatus.PENDING:
+        if proving and directory_services.signup_prove(signup=signup_) is not None:
+            return redirect(request.path)
+        lapsed = signup_.proof_deadline <= timezone.now()
+        return render(
+            request,
+            "support/signup_confirm.html",
+            {"signup": signup_, "group": signup_.group, "lapsed": lapsed},
+            status=HTTPStatus.GONE if lapsed else HTTPStatus.OK,
+        )
+    if proving:  # a second click on the button: nothing changes
+        return redirect(request.path)
     if request.method == "POST":
         directory_services.group_signup_cancel(signup=signup_)
         return render(request, "support/signup_cancelled.html", {"group": signup_.group})

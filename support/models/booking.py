@@ -322,6 +322,8 @@ class Booking(IntakeAnswers):
     # A keyed hash of the holding client's address, for the cap on live holds; cleared on submit.
     hold_client = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     hold_expires_at = models.DateTimeField(_("vastgehouden tot"), null=True, blank=True)
+    # She may keep her time longer once, before the hold lapses (WCAG 2.2.1).
+    hold_extended = models.BooleanField(default=False, editable=False)
     token_version = models.PositiveIntegerField(default=1)
     # Changes a calendar must take over that keep the private link (a new video link): with
     # token_version, the .ics SEQUENCE (support/booking/calendar.py).
@@ -337,6 +339,8 @@ class Booking(IntakeAnswers):
     )
     # The helper knows this booking lies outside her hours and keeps it (no conflict mark).
     outside_hours_ok = models.BooleanField(_("buiten de tijden, bewust"), default=False)
+    # The language she booked in: her e-mails and calendar file are in it (support/outbox.py).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
     requested_at = models.DateTimeField(_("aangevraagd op"), null=True, blank=True)
     erased_at = models.DateTimeField(_("intake gewist op"), null=True, blank=True)
@@ -364,6 +368,15 @@ class Booking(IntakeAnswers):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def hold_running(self) -> bool:
+        """Whether her time is still kept for her (until `hold_expires_at`)."""
+        return (
+            self.status == BookingStatus.HELD
+            and self.hold_expires_at is not None
+            and self.hold_expires_at > timezone.now()
+        )
 
     @property
     def duration_minutes(self) -> int:
@@ -406,6 +419,12 @@ class PartnerIntake(IntakeAnswers):
     invite_email = EncryptedTextField(_("uitgenodigd op e-mailadres"), blank=True)
     invite_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     invited_at = models.DateTimeField(_("uitgenodigd op"), default=timezone.now)
+    # A short note from the booker, shown in the invitation.
+    invite_note = EncryptedTextField(_("bericht bij de uitnodiging"), blank=True)
+    # She chose, on her first step, to get the confirmation and any change too (at `email`).
+    wants_updates = models.BooleanField(_("wil bevestiging en wijzigingen"), default=False)
+    # The language she answered in: her e-mails are in it (support/outbox.py).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     claim_key = models.CharField(max_length=64, blank=True)
     token_version = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField(_("ingevuld op"), null=True, blank=True)

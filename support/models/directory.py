@@ -301,6 +301,10 @@ class Helper(Entry):
     )
     languages = models.CharField(_("talen"), max_length=120, default="Nederlands")
     in_person = models.BooleanField(_("gesprekken op locatie"), default=True)
+    # The language of her own e-mails (support/outbox.py), whichever language she reads the site in.
+    language = models.CharField(
+        _("taal van je e-mails"), max_length=8, choices=settings.LANGUAGES, default="nl"
+    )
     takes_bookings = models.BooleanField(_("neemt afspraken aan via deze site"), default=False)
     time_zone = models.CharField(
         _("tijdzone"), max_length=50, default="Europe/Amsterdam", validators=[validate_time_zone]
@@ -422,10 +426,15 @@ class Meeting(models.Model):
 
 
 class SignupStatus(models.TextChoices):
+    # Double opt-in: a sign-up holds nothing until its e-mailed link is opened and confirmed.
+    PENDING = "onbevestigd", _("Adres nog niet bevestigd")
     CONFIRMED = "bevestigd", _("Plaats")
     WAITING = "wachtlijst", _("Wachtlijst")
     CANCELLED = "geannuleerd", _("Geannuleerd")
 
+
+# How long a sign-up may wait for its address to be proved; then it lapses (and is purged).
+SIGNUP_PROOF_HOURS = 24
 
 # A place that counts: a seat or one on the waiting list.
 ACTIVE_SIGNUP_STATUSES = [SignupStatus.CONFIRMED, SignupStatus.WAITING]
@@ -436,12 +445,24 @@ class SignupQuerySet(models.QuerySet["Signup"]):
     def active(self) -> SignupQuerySet:
         return self.filter(ACTIVE_SIGNUP)
 
+    def proved(self) -> SignupQuerySet:
+        """What a coordinator sees: sign-ups whose address was proved."""
+        return self.exclude(status=SignupStatus.PENDING)
+
+    def lapsed(self, now: datetime.datetime | None = None) -> SignupQuerySet:
+        """Sign-ups whose address was not proved in time: they held nothing."""
+        cutoff = (now or timezone.now()) - datetime.timedelta(hours=SIGNUP_PROOF_HOURS)
+        return self.filter(status=SignupStatus.PENDING, created_at__lt=cutoff)
+
     def past_retention(self, now: datetime.datetime | None = None) -> SignupQuerySet:
-        """Sign-ups cancelled more than the retention period ago, and those of groups whose last
-        meeting ended that long ago."""
+        """Sign-ups cancelled more than the retention period ago, those of groups whose last
+        meeting ended that long ago, and lapsed ones."""
         cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.INTAKE_RETENTION_DAYS)
+        lapsed = self.lapsed(now).values("pk")
         return self.annotate(group_end=models.Max("group__meetings__ends_at")).filter(
-            Q(status=SignupStatus.CANCELLED, changed_at__lt=cutoff) | Q(group_end__lt=cutoff)
+            Q(status=SignupStatus.CANCELLED, changed_at__lt=cutoff)
+            | Q(group_end__lt=cutoff)
+            | Q(pk__in=lapsed)
         )
 
 
@@ -457,6 +478,8 @@ class Signup(models.Model):
     message = EncryptedTextField(_("bericht"), blank=True)
     email_digest = models.CharField(max_length=64, db_index=True, editable=False, default="")
     status = models.CharField(_("status"), max_length=12, choices=SignupStatus.choices)
+    # The language she signed up in: her e-mails are in it (support/outbox.py).
+    language = models.CharField(_("taal"), max_length=8, default="nl")
     consent_at = models.DateTimeField(_("toestemming gegeven op"))
     created_at = models.DateTimeField(_("aangemeld op"), default=timezone.now, db_index=True)
     changed_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
@@ -488,6 +511,10 @@ class Signup(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_SIGNUP_STATUSES
+
+    @property
+    def proof_deadline(self) -> datetime.datetime:
+        return self.created_at + datetime.timedelta(hours=SIGNUP_PROOF_HOURS)
 
     @property
     def erase_after(self) -> datetime.datetime | None:

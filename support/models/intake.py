@@ -11,6 +11,7 @@ from support.fields import EncryptedTextField, email_digest
 INTAKE_FIELDS = (
     "name", "email", "phone", "contact_preference", "role", "what_happened", "disclosure",
     "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer", "feels_safe",
+    "wants_calendar",
 )  # fmt: skip
 
 
@@ -65,6 +66,8 @@ class IntakeAnswers(models.Model):
     feels_safe = EncryptedTextField(
         _("voelt zich thuis veilig"), choices=YesNoUnsure.choices, blank=True
     )
+    # A calendar file only when she asks for it (a calendar may be shared with others).
+    wants_calendar = models.BooleanField(_("wil een agendabestand"), default=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), null=True, blank=True)
     # A keyed hash of `email` (support/fields.py): finds a person's rows without decrypting all.
     email_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)

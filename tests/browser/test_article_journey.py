@@ -62,12 +62,15 @@ def test_from_the_home_page_to_an_article_section_and_search(
     assert heading_box["y"] >= bar["y"] + bar["height"] - 1
     assert_no_axe_violations(page)
 
-    search = page.locator(".site-header").get_by_role("searchbox")
+    page.locator(".site-header").get_by_role("link", name="Zoeken").click()
+    search = page.get_by_role("searchbox", name="Waar zoek je naar?")
     search.fill("grens")
     search.press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/zoeken/\?q=grens$"))
+    # The results come into the page: the search word is in neither the address nor the title.
     expect(page.locator(".card-list").get_by_role("link", name="Grenzen stellen")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/zoeken/$"))
+    expect(page).to_have_title(re.compile(r"^Zoeken"))
     assert_no_axe_violations(page)
 
 

@@ -17,7 +17,7 @@ from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, Meeting, PartnerIntake, Signup, SignupStatus
-from tests.support_fixtures import booking_page, owner
+from tests.support_fixtures import booking_page, owner, proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_submitting_is_rate_limited_and_keeps_the_answers(make_offer) -> None:
     start = free_starts(client, offer.pk)[0]
     client.post(f"/afspraak/tijden/{offer.pk}/", {"start": start})
     client.post(
-        "/afspraak/intake/1/",
+        "/afspraak/stap/1/",
         {
             "name": "Saskia",
             "email": "saskia@example.org",
@@ -90,11 +90,11 @@ def test_a_new_partner_invitation_ends_the_old_link_and_invitations_are_limited(
     manage = booking_page(booking)
     client = owner(booking)
     first = client.post(manage, {"partner": "link"})
-    old_link = re.search(r"/afspraak/partner/[^\"<\s]+/", first.content.decode())[0]
+    old_link = re.search(r"/afspraak/uitnodiging/[^\"<\s]+/", first.content.decode())[0]
     stranger = Client()
     assert stranger.post(old_link).status_code == HTTPStatus.FOUND  # claimed by a stranger
     second = client.post(manage, {"partner": "link"})
-    new_link = re.search(r"/afspraak/partner/[^\"<\s]+/", second.content.decode())[0]
+    new_link = re.search(r"/afspraak/uitnodiging/[^\"<\s]+/", second.content.decode())[0]
     assert new_link != old_link
     assert stranger.get(old_link).status_code == HTTPStatus.NOT_FOUND
     assert stranger.get(old_link + "stap/1/").status_code == HTTPStatus.NOT_FOUND
@@ -159,8 +159,8 @@ def test_sign_ups_are_erased_after_the_group_ends_or_they_are_cancelled(make_gro
     last = now - datetime.timedelta(days=10)
     Meeting.objects.filter(group=group).delete()
     Meeting.objects.create(group=group, starts_at=last - datetime.timedelta(hours=2), ends_at=last)
-    kept = directory_services.group_signup(group=group, name="A", email="a@example.org").signup
-    gone = directory_services.group_signup(group=group, name="B", email="b@example.org").signup
+    kept = proved_signup(group=group, name="A", email="a@example.org").signup
+    gone = proved_signup(group=group, name="B", email="b@example.org").signup
     directory_services.group_signup_cancel(signup=gone)
     gone.refresh_from_db()
     assert gone.status == SignupStatus.CANCELLED

@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from support import retention
-from support.directory import services as directory_services
 from support.models import Booking, BookingStatus, Signup, SignupStatus
 from tests.staff_fixtures import give_totp
+from tests.support_fixtures import proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,8 @@ def admin_client_(client: Client) -> Client:
 
 def test_coordinator_moves_sign_ups_and_exports_a_group(admin_client_: Client, make_group) -> None:
     group = make_group("groep", capacity=1)
-    first = directory_services.group_signup(
-        group=group, name="Eerste", email="a@example.org"
-    ).signup
-    second = directory_services.group_signup(
-        group=group, name="Tweede", email="b@example.org"
-    ).signup
+    first = proved_signup(group=group, name="Eerste", email="a@example.org").signup
+    second = proved_signup(group=group, name="Tweede", email="b@example.org").signup
     changelist = "/beheer/support/signup/"
     admin_client_.post(
         changelist, {"action": "move_to_waiting_list", "_selected_action": [first.pk]}

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support import links, outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
 from support.models import (
     Booking,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from support import links
 from support.booking import helper as helper_actions
+from support.booking import limits
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
 
@@ -35,13 +36,13 @@ def free_starts(client: Client, offer_id: int, week: str = "") -> list[str]:
 def hold(client: Client, offer) -> str:
     start = free_starts(client, offer.pk)[0]
     response = client.post(f"/afspraak/tijden/{offer.pk}/", {"start": start})
-    assert response["Location"] == "/afspraak/intake/1/"
+    assert response["Location"] == "/afspraak/stap/1/"
     return start
 
 
 def complete_intake(client: Client, safety: dict = SAFETY) -> None:
     for step, data in enumerate((CONTACT, SITUATION, WISHES, safety), start=1):
-        response = client.post(f"/afspraak/intake/{step}/", data)
+        response = client.post(f"/afspraak/stap/{step}/", data)
         assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
 
 
@@ -49,7 +50,7 @@ def test_every_page_of_the_journey_sends_no_store(client: Client, make_offer) ->
     offer = make_offer()
     urls = ["/afspraak/", "/afspraak/kiezen/", f"/afspraak/tijden/{offer.pk}/"]
     hold(client, offer)
-    urls += [f"/afspraak/intake/{n}/" for n in range(1, 5)] + ["/afspraak/controleren/"]
+    urls += [f"/afspraak/stap/{n}/" for n in range(1, 5)] + ["/afspraak/controleren/"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == HTTPStatus.OK, url
@@ -121,8 +122,8 @@ def test_back_keeps_every_answer(client: Client, make_offer) -> None:
     offer = make_offer()
     hold(client, offer)
     complete_intake(client)
-    assert 'value="saskia@example.org"' in client.get("/afspraak/intake/1/").content.decode()
-    step2 = client.get("/afspraak/intake/2/").content.decode()
+    assert 'value="saskia@example.org"' in client.get("/afspraak/stap/1/").content.decode()
+    step2 = client.get("/afspraak/stap/2/").content.decode()
     assert "Berichten.</textarea>" in step2
     assert re.search(r'<input type="radio" name="disclosure" value="ontdekt"[^>]* checked>', step2)
 
@@ -144,7 +145,7 @@ def test_a_no_to_safety_shows_help_flags_and_offers_an_individual_conversation(
     offer = make_offer()
     make_offer("individueel-gesprek", helper=offer.helper)
     hold(client, offer)
-    step4 = client.get("/afspraak/intake/4/").content.decode()
+    step4 = client.get("/afspraak/stap/4/").content.decode()
     assert "data-safety-help hidden" in step4  # shown at once by JavaScript on "nee"
     complete_intake(client, {"feels_safe": "nee"})
     summary = client.get("/afspraak/controleren/").content.decode()
@@ -160,16 +161,16 @@ def test_a_no_to_safety_shows_help_flags_and_offers_an_individual_conversation(
 @pytest.mark.parametrize(
     ("step", "data", "message"),
     [
-        (1, {**CONTACT, "name": ""}, "Dit veld is verplicht."),
-        (1, {**CONTACT, "name": "x" * 81}, "niet meer dan 80 tekens"),
-        (1, {**CONTACT, "email": "geen-adres"}, "Voer een geldig e-mailadres in."),
+        (1, {**CONTACT, "name": ""}, "Vul je naam of een schuilnaam in."),
+        (1, {**CONTACT, "name": "x" * 81}, "hoogstens 80 tekens"),
+        (1, {**CONTACT, "email": "geen-adres"}, "Vul een e-mailadres in zoals naam@voorbeeld.nl."),
         (1, {**CONTACT, "contact_preference": "bellen"}, "Vul een telefoonnummer in"),
         (1, {**CONTACT, "contact_preference": "duif"}, "Selecteer een geldige keuze"),
-        (2, {**SITUATION, "what_happened": "x" * 3001}, "niet meer dan 3000 tekens"),
-        (2, {**SITUATION, "role": ""}, "Dit veld is verplicht."),
+        (2, {**SITUATION, "what_happened": "x" * 3001}, "hoogstens 3000 tekens"),
+        (2, {**SITUATION, "role": ""}, "Kies wie jij bent in dit verhaal."),
         (3, {**WISHES, "partner_knows": "misschien"}, "Selecteer een geldige keuze"),
         (1, {k: v for k, v in CONTACT.items() if k != "consent"}, "Zonder je toestemming"),
-        (4, {}, "Dit veld is verplicht."),
+        (4, {}, "Kies of je je thuis veilig voelt."),
     ],
 )
 def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
@@ -177,7 +178,7 @@ def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
 ) -> None:
     offer = make_offer()
     hold(client, offer)
-    response = client.post(f"/afspraak/intake/{step}/", data)
+    response = client.post(f"/afspraak/stap/{step}/", data)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     html = response.content.decode()
     assert message in html
@@ -271,7 +272,7 @@ def test_an_expired_hold_that_was_taken_explains_and_keeps_the_answers(
 
 
 def test_intake_without_a_held_time_starts_over_calmly(client: Client) -> None:
-    response = client.get("/afspraak/intake/2/")
+    response = client.get("/afspraak/stap/2/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "Begin opnieuw" in response.content.decode()
 
@@ -394,3 +395,15 @@ def test_cached_week_page_carries_each_visitors_own_csrf_token(make_offer) -> No
         )
         assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.CONFLICT)
     assert tokens[0] != tokens[1]
+
+
+def test_the_week_page_opens_on_the_first_week_with_a_free_time(client: Client, make_offer):
+    offer = make_offer(min_notice_hours=24 * 16)  # nothing free in the coming two weeks
+    html = client.get(f"/afspraak/tijden/{offer.pk}/").content.decode()
+    first = datetime.datetime.fromisoformat(re.findall(r'name="start" value="([^"]+)"', html)[0])
+    assert first - timezone.now() >= datetime.timedelta(days=16)
+    assert first - timezone.now() < datetime.timedelta(days=16 + 7)
+    # Asked for this week, it is still this week: empty, with the way to the first free time.
+    this_week = limits.monday_of(timezone.localdate()).isoformat()
+    html = client.get(f"/afspraak/tijden/{offer.pk}/?week={this_week}").content.decode()
+    assert 'name="start"' not in html

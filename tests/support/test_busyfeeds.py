@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from portal import pagecache
+from portal.worker import ensure_schedule, plan_next
 from practice.forms import BusyFeedForm
 from support import tasks
 from support.booking import busyfeeds, selectors
@@ -399,9 +400,9 @@ def test_nothing_but_start_and_end_is_stored() -> None:
     }
 
 
-def test_the_refresh_task_plans_itself_once() -> None:
-    assert tasks.schedule_busy_feeds_refresh()
-    assert not tasks.schedule_busy_feeds_refresh()
+def test_the_refresh_task_is_planned_once() -> None:
+    assert "support.tasks.busy_feeds_refresh" in ensure_schedule()
+    assert "support.tasks.busy_feeds_refresh" not in ensure_schedule()
 
 
 @pytest.fixture
@@ -537,4 +538,4 @@ def test_the_refresh_task_fetches_every_linked_feed_and_plans_the_next_run(
     assert queued.args_kwargs["args"] == [offer.helper.pk]
     tasks.busy_feeds_refresh_helper.call(*queued.args_kwargs["args"])
     assert feed.ranges.count() == 1
-    assert not tasks.schedule_busy_feeds_refresh()  # the next run is already planned
+    assert not plan_next(tasks.busy_feeds_refresh)  # the next run is already planned

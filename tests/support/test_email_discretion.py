@@ -23,8 +23,8 @@ from practice import services as practice_services
 from support import outbox
 from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
-from support.directory import services as directory_services
 from support.models import Booking, OutgoingEmail, SignupStatus
+from tests.support_fixtures import proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -117,12 +117,8 @@ def topic_laden(discreet_name, make_group, make_helper, make_offer, make_booking
     booking = make_booking(offer)
     helper_actions.booking_confirm(booking=booking)
     intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
-    seat = directory_services.group_signup(
-        group=group, name="Saskia", email="saskia@example.org"
-    ).signup
-    waiting = directory_services.group_signup(
-        group=group, name="Saskia", email="s2@example.org"
-    ).signup
+    seat = proved_signup(group=group, name="Saskia", email="saskia@example.org").signup
+    waiting = proved_signup(group=group, name="Saskia", email="s2@example.org").signup
     assert (seat.status, waiting.status) == (SignupStatus.CONFIRMED, SignupStatus.WAITING)
     return {"booking": booking, "partner": intake, "signups": [seat, waiting]}
 
@@ -185,6 +181,7 @@ def test_account_emails_are_discreet(topic_laden, template_prefix: str, language
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_calendar_file_speaks_the_visitors_language(topic_laden, language: str) -> None:
+    Booking.objects.filter(pk=topic_laden["booking"].pk).update(wants_calendar=True)
     message = compose("booking_confirmed", language, booking=topic_laden["booking"])
     ((_name, content, _mimetype),) = message.attachments
     event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]

@@ -162,6 +162,7 @@ def test_a_refused_address_fails_for_good_and_shows_in_the_admin(
 def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_booking, work_queue) -> None:
     smtp.start()
     booking = book(make_booking)
+    Booking.objects.filter(pk=booking.pk).update(wants_calendar=True)  # she asked for one
     work_queue()
     helper_actions.booking_confirm(booking=booking)
     work_queue()
@@ -191,9 +192,13 @@ def test_booking_mails_are_discreet_and_hold_no_intake(smtp, make_booking, work_
     assert len(uids) == 1
     sequences = [int(c.walk("VEVENT")[0]["SEQUENCE"]) for c in events]
     assert sequences[0] < sequences[1] < sequences[2]
-    assert [str(c["METHOD"]) for c in events] == ["REQUEST", "REQUEST", "CANCEL"]
+    # An event she keeps, not an invitation to answer; no price in it.
+    assert [str(c["METHOD"]) for c in events] == ["PUBLISH", "PUBLISH", "PUBLISH"]
+    statuses = [str(c.walk("VEVENT")[0]["STATUS"]) for c in events]
+    assert statuses == ["CONFIRMED", "CONFIRMED", "CANCELLED"]
     for calendar in events:
         assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == "Afspraak"
+        assert "€" not in calendar.to_ical().decode()
     moved = events[1].walk("VEVENT")[0].decoded("DTSTART")
     assert moved == booking.starts_at + datetime.timedelta(hours=3)
 

@@ -37,7 +37,7 @@ def booked(make_booking) -> tuple:
 
 def partner_link(booker: Client, manage_url: str) -> str:
     html = booker.post(manage_url, {"partner": "link"}).content.decode()
-    return re.search(r"<code>http://testserver(/afspraak/partner/[^<]+)</code>", html).group(1)
+    return re.search(r"<code>http://testserver(/afspraak/uitnodiging/[^<]+)</code>", html).group(1)
 
 
 def fill_in(partner: Client, link: str) -> None:
@@ -92,7 +92,7 @@ def test_neither_partner_reaches_the_others_intake(booked) -> None:
     # Tokens do not cross over, and a tampered one leads nowhere.
     booker_token = links.booking_url(booking).rstrip("/").rsplit("/", 1)[-1]
     partner_token = link.rstrip("/").rsplit("/", 1)[-1]
-    assert booker.get(f"/afspraak/partner/{booker_token}/").status_code == HTTPStatus.NOT_FOUND
+    assert booker.get(f"/afspraak/uitnodiging/{booker_token}/").status_code == HTTPStatus.NOT_FOUND
     assert booker.get(f"/afspraak/beheer/{partner_token}/").status_code == HTTPStatus.NOT_FOUND
     tampered = link.replace(partner_token, partner_token[:-2] + "xx")
     assert booker.get(tampered).status_code == HTTPStatus.NOT_FOUND
@@ -106,7 +106,7 @@ def test_invitation_by_email_carries_the_link_and_no_answers(booked, work_queue)
     assert "De uitnodiging is verstuurd." in page.content.decode()
     work_queue()
     invitation = next(m for m in mail.outbox if m.to == ["mark@example.org"])
-    assert "/afspraak/partner/" in invitation.body
+    assert "/afspraak/uitnodiging/" in invitation.body
     for message in mail.outbox:
         assert BOOKER_SECRET not in message.body
         assert PARTNER_SECRET not in message.body
@@ -118,7 +118,7 @@ def test_email_invitation_needs_an_address_and_keeps_the_page(booked) -> None:
     booking, manage_url = booked
     response = owner(booking).post(manage_url, {"partner": "email", "email": "geen-adres"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "Voer een geldig e-mailadres in." in response.content.decode()
+    assert "Vul een e-mailadres in zoals naam@voorbeeld.nl." in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -175,7 +175,9 @@ def test_the_partner_summary_lists_everything_she_answered_in_her_four_steps(boo
         for name, field in form.fields.items():
             if name == "consent":
                 continue
-            if name == "wants_longer":
+            if name in ("wants_calendar", "wants_updates"):
+                shown.append("nee")
+            elif name == "wants_longer":
                 shown.append("graag")
             elif choices := dict(getattr(field, "choices", ())):
                 shown.append(str(choices[data[name]]))

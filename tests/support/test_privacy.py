@@ -16,9 +16,9 @@ from practice.models import AccessAction, AccessLogEntry
 from support import privacy
 from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
-from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, PartnerIntake, Signup
+from tests.support_fixtures import proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +35,9 @@ def person(
     a session; and someone else with data of their own."""
     booking = booking_with_partner(name=NAME, email=EMAIL, what_happened=STORY)
     group = make_group("groep")
-    directory_services.group_signup(group=group, name=NAME, email=EMAIL, phone="0612345678")
+    proved_signup(group=group, name=NAME, email=EMAIL, phone="0612345678")
     other = make_booking(days=6, name="Bob Anders", email="bob@example.org", hopes="Rust.")
-    directory_services.group_signup(group=group, name="Bob Anders", email="bob@example.org")
+    proved_signup(group=group, name="Bob Anders", email="bob@example.org")
     # An account from before visitors had none, and a session waiting for her login code.
     make_account("visitor", EMAIL)
     client.post("/mijn-afspraken/inloggen/", {"email": EMAIL})

@@ -11,10 +11,11 @@ from django.db import connection
 from support import links
 from support.directory import services as directory_services
 from support.models import PeerGroup, Signup, SignupStatus
+from tests.support_fixtures import proved_signup
 
 
 def sign_up(group: PeerGroup, email: str, name: str = "Iemand") -> directory_services.SignupResult:
-    return directory_services.group_signup(group=group, name=name, email=email)
+    return proved_signup(group=group, name=name, email=email)
 
 
 @pytest.mark.django_db(transaction=True)

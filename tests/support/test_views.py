@@ -8,9 +8,9 @@ from django.core import mail
 from django.test import Client
 
 from support import links
-from support.directory import services as directory_services
 from support.fields import email_digest
 from support.models import Cost, Signup, SignupStatus
+from tests.support_fixtures import proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_group_page_shows_meetings_seats_and_sign_up(
 
 def test_full_and_closed_groups_say_so(client: Client, make_group) -> None:
     full = make_group("vol", capacity=1)
-    directory_services.group_signup(group=full, name="A", email="a@example.org")
+    proved_signup(group=full, name="A", email="a@example.org")
     assert ">Wachtlijst</a>" in client.get("/steun/vol/").content.decode()
     make_group("dicht", is_open=False)
     html = client.get("/steun/dicht/").content.decode()
@@ -182,6 +182,14 @@ def _link_in(message) -> str:
     return re.search(r"https?://[^/\s]+(/steun/aanmelding/\S+/)", message.body).group(1)
 
 
+def _prove(client: Client, manage_url: str) -> str:
+    """Open the e-mailed link and confirm: the page that follows."""
+    assert "Ja, ik meld me aan" in client.get(manage_url).content.decode()
+    response = client.post(manage_url, {"bevestigen": "1"})
+    assert response.status_code == HTTPStatus.FOUND
+    return client.get(manage_url).content.decode()
+
+
 def test_sign_up_and_cancel_through_the_private_link(
     client: Client, make_group, work_queue
 ) -> None:
@@ -197,10 +205,11 @@ def test_sign_up_and_cancel_through_the_private_link(
     manage_url = _link_in(message)
     page = client.get(manage_url)
     assert "no-store" in page["Cache-Control"]
-    assert "Je hebt een plek in Groep" in page.content.decode()
+    assert "Je hebt een plek in Groep" in _prove(client, manage_url)
 
     client.post("/steun/groep/aanmelden/", {**VALID, "email": "tweede@example.org"})
     work_queue()
+    assert "Je staat op de wachtlijst van Groep" in _prove(client, _link_in(mail.outbox[-1]))
     mail.outbox.clear()
     cancelled = client.post(manage_url)
     work_queue()
@@ -220,6 +229,7 @@ def test_someone_typing_an_address_that_has_a_place_gets_no_link(
     make_group("groep")
     first = client.post("/steun/groep/aanmelden/", VALID)
     work_queue()
+    _prove(client, _link_in(mail.outbox[0]))
     stranger = Client()
     again = stranger.post(
         "/steun/groep/aanmelden/", {**VALID, "name": "Kwaadwillige", "email": "SASKIA@example.org"}
@@ -236,19 +246,24 @@ def test_someone_typing_an_address_that_has_a_place_gets_no_link(
     first_link, second_link = (_link_in(m).split("/")[-2] for m in mail.outbox)
     assert links.signup_from_token(first_link) == links.signup_from_token(second_link)
     assert "Kwaadwillige" not in mail.outbox[1].body
+    # Typed again the same day: the reminder goes at most once a day.
+    for _ in range(3):
+        stranger.post("/steun/groep/aanmelden/", {**VALID, "email": "saskia@example.org"})
+    work_queue()
+    assert len(mail.outbox) == 2
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({**VALID, "name": "x" * 81}, "niet meer dan 80 tekens"),
-        ({**VALID, "email": "geen-adres"}, "Voer een geldig e-mailadres in."),
+        ({**VALID, "name": "x" * 81}, "hoogstens 80 tekens"),
+        ({**VALID, "email": "geen-adres"}, "Vul een e-mailadres in zoals naam@voorbeeld.nl."),
         ({**VALID, "email": "a@" + "b" * 260 + ".nl"}, "e-mailadres"),
         ({k: v for k, v in VALID.items() if k != "consent"}, "Zonder je toestemming"),
         ({**VALID, "website": "http://spam.example"}, "automatisch ingevuld"),
         ({**VALID, "phone": "bel me maar"}, "alleen cijfers"),
-        ({**VALID, "message": "m" * 1001}, "niet meer dan 1000 tekens"),
-        ({}, "Dit veld is verplicht."),
+        ({**VALID, "message": "m" * 1001}, "hoogstens 1000 tekens"),
+        ({}, "Vul je naam of een schuilnaam in."),
     ],
 )
 def test_bad_input_gets_a_dutch_message_and_keeps_what_was_typed(
@@ -287,10 +302,10 @@ def test_closed_group_refuses_a_direct_post(client: Client, make_group) -> None:
 
 def test_waiting_list_result_is_shown(client: Client, make_group, work_queue) -> None:
     group = make_group("groep", capacity=1)
-    directory_services.group_signup(group=group, name="A", email="a@example.org")
+    proved_signup(group=group, name="A", email="a@example.org")
     client.post("/steun/groep/aanmelden/", VALID)
     work_queue()
-    html = client.get(_link_in(mail.outbox[-1])).content.decode()
+    html = _prove(client, _link_in(mail.outbox[-1]))
     assert "Je staat op de wachtlijst van Groep" in html
     signup = Signup.objects.get(email_digest=email_digest(VALID["email"]))
     assert signup.status == SignupStatus.WAITING

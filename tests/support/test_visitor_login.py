@@ -132,5 +132,5 @@ def test_asking_for_codes_is_limited_per_address_and_keeps_what_was_typed(make_b
 def test_a_bad_address_gets_a_dutch_message(client: Client) -> None:
     response = client.post(LOGIN, {"email": "geen adres"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "Voer een geldig e-mailadres in." in response.content.decode()
+    assert "Vul een e-mailadres in zoals naam@voorbeeld.nl." in response.content.decode()
     assert 'value="geen adres"' in response.content.decode()

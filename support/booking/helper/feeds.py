@@ -69,5 +69,5 @@ def busy_feed_remove(*, helper: Helper, feed_id: int) -> bool:
         if feed is None:
             return False
         feed.delete()
-        pagecache.bump(pagecache.AVAILABILITY)
+        pagecache.bump(pagecache.AVAILABILITY, key=helper.pk)
     return True

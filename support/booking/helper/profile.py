@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,9 +27,11 @@ def helper_modes_set(
     video_link: str,
     client_phone: str = "",
     client_email: str = "",
+    language: str | None = None,
 ) -> Helper:
     """Her modes, her practice's address with a route and accessibility note, her own link, and
-    how her clients reach her when a change is too late to make on their booking's page."""
+    how her clients reach her when a change is too late to make on their booking's page; and
+    the language of her own e-mails, whatever language she works on the site in."""
     chosen = parse_modes(",".join(modes))
     if not chosen:
         raise BookingRefused(_("Kies minstens één manier."))
@@ -39,6 +42,8 @@ def helper_modes_set(
     helper.practice_route = route.strip()
     helper.practice_access = access.strip()
     helper.video_link = check_video_link(video_link)
+    if language in dict(settings.LANGUAGES):
+        helper.language = language
     helper.client_phone = client_phone.strip()
     helper.client_email = client_email.strip()
     # Saving a helper counts as a change of the directory's pages (support/apps.py).
@@ -49,6 +54,7 @@ def helper_modes_set(
             "practice_route",
             "practice_access",
             "video_link",
+            "language",
             "client_phone",
             "client_email",
             "changed_at",

@@ -104,7 +104,7 @@ def helper_limits_set(*, helper: Helper, per_day: int | None, per_week: int | No
             max_sessions_per_day=per_day, max_sessions_per_week=per_week
         )
         # update() sends no signal: the week pages show free times that depend on this.
-        pagecache.bump(pagecache.AVAILABILITY)
+        pagecache.bump(pagecache.AVAILABILITY, key=helper.pk)
     helper.max_sessions_per_day = per_day
     helper.max_sessions_per_week = per_week
     return helper

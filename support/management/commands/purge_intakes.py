@@ -1,11 +1,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
+from portal.worker import ensure_schedule
 from support import retention
-from support.tasks import (
-    schedule_busy_feeds_refresh,
-    schedule_retention_purge,
-    schedule_worker_heartbeat,
-)
 
 
 class Command(BaseCommand):
@@ -16,17 +12,14 @@ class Command(BaseCommand):
             "--schedule",
             action="store_true",
             help=(
-                "also make sure the purge, the worker's heartbeat and the refresh of helpers'"
-                " external calendars are queued for the worker"
+                "also queue every periodic job (settings.PERIODIC_TASKS) that is not planned,"
+                " as the worker does when it starts"
             ),
         )
 
     def handle(self, *args: object, **options: object) -> None:
         erased = retention.retention_purge()
         self.stdout.write(f"Erased the intakes of {erased} booking(s).")
-        if options["schedule"] and schedule_retention_purge():
-            self.stdout.write("The daily purge is queued.")
-        if options["schedule"] and schedule_worker_heartbeat():
-            self.stdout.write("The worker's heartbeat is queued.")
-        if options["schedule"] and schedule_busy_feeds_refresh():
-            self.stdout.write("The refresh of external calendars is queued.")
+        if options["schedule"]:
+            for path in ensure_schedule():
+                self.stdout.write(f"Queued {path}.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0026_merge_journey_site'),
+        ('support', '0028_merge_secb'),
     ]
 
     operations = [
