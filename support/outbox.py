@@ -49,16 +49,15 @@ HELPER_KIND_PREFIX = "helper_"
 # A staff member's own e-mails (templates/practice/emails/<kind without the prefix>).
 STAFF_KIND_PREFIX = "staff_"
 # E-mails that carry a calendar file, for whoever asked for one: the booking was (or still is)
-# confirmed.
+# confirmed. (The helper has her own feed of her sessions, support/booking/subscription.py.)
 CALENDAR_KINDS = {
     "booking_confirmed",
     "booking_rescheduled",
     "booking_cancelled",
     "booking_way_changed",
-    "helper_way_changed",
 }
 # Of those, the ones about a change that carry the file only once the booking is confirmed.
-CHANGE_KINDS = {"booking_rescheduled", "booking_way_changed", "helper_way_changed"}
+CHANGE_KINDS = {"booking_rescheduled", "booking_way_changed"}
 # The invited partner's copies of the booker's e-mails (templates partner_update*.txt), sent when
 # she chose to get them.
 PARTNER_PREFIX = "partner_"

@@ -247,6 +247,7 @@ def test_a_video_proposal_changes_nothing_until_the_visitor_accepts(
     modes.booking_choose_mode(
         booking=booking, hold_key=booking.hold_key, offer=anita, mode=SessionMode.PRACTICE
     )
+    Booking.objects.filter(pk=booking.pk).update(wants_calendar=True)  # she asked for a file
     booking = helper_side.booking_confirm(
         booking=services.booking_submit(booking=booking, hold_key=booking.hold_key)
     )
@@ -267,12 +268,12 @@ def test_a_video_proposal_changes_nothing_until_the_visitor_accepts(
     work_queue()
     to = [m["To"] for m in smtp.messages]
     assert to == ["saskia@example.org"] * 2 + ["anita@example.org"], to
-    proposal, *changed = smtp.messages
+    proposal, changed, to_helper = smtp.messages
     assert "via video in plaats van in de praktijk" in text_of(proposal)
-    for message in changed:
-        event = calendar_of(message).walk("VEVENT")[0]
-        assert int(event["SEQUENCE"]) == 2
-        assert str(event["LOCATION"]) == LINK
+    event = calendar_of(changed).walk("VEVENT")[0]
+    assert int(event["SEQUENCE"]) == 2
+    assert str(event["LOCATION"]) == LINK
+    assert calendar_of(to_helper) is None  # her own feed shows the change
     # Her page no longer asks; it says the answer went to her helper.
     html = visitor.get(answered["Location"]).content.decode()
     assert "Je antwoord is doorgegeven aan je hulpverlener." in html

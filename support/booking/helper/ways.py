@@ -52,7 +52,8 @@ def booking_propose_way(
 
 def booking_answer_way(*, booking: Booking, accept: bool) -> Booking:
     """The visitor's answer to a proposed way. Accepted: the booking takes it, and both are
-    told with a new calendar file; declined: the helper is told and nothing changes."""
+    told (she, and the partner who asked for the changes, with a new calendar file when they
+    asked for one); declined: the helper is told and nothing changes."""
     with transaction.atomic():
         current = locked_booking(booking)
         if not current.proposed_mode or not current.is_open:
