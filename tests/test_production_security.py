@@ -93,7 +93,7 @@ def log_in(browser: Browser) -> None:
 def upload(browser: Browser, path: str, field: str, data: bytes, form: dict) -> tuple[int, str]:
     """A multipart POST with one file, as a browser sends it."""
     boundary = uuid.uuid4().hex
-    token = next(c.value for c in browser.jar if "csrftoken" in c.name)
+    token = browser.token  # of the form page fetched before; no cookie holds it
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in {**form, "csrfmiddlewaretoken": token}.items()
