@@ -27,8 +27,8 @@ EMAILS = 50
 ADD_FEEDS = """
 import json
 from support import tasks
-from support.booking import busyfeeds, feedfetch
-from support.models import Helper
+from support.booking import feedfetch
+from support.models import BusyFeed, Helper
 helpers = list(Helper.objects.order_by("pk")[:{feeds}])
 for number in range(len(helpers), {feeds}):  # more helpers, copies of the first
     copy = Helper.objects.get(pk=helpers[0].pk)
@@ -36,8 +36,8 @@ for number in range(len(helpers), {feeds}):  # more helpers, copies of the first
     copy.slug = f"drill-helper-{{number}}"
     copy.save()
     helpers.append(copy)
-for helper in helpers:
-    busyfeeds.busy_feed_add(helper=helper, url="{url}")
+for helper in helpers:  # saved as links: adding one reads it at once, and this host drips
+    BusyFeed.objects.create(helper=helper, url="{url}", host="{host}")
 tasks.busy_feeds_refresh.using(priority=tasks.BUSY_FEEDS_PRIORITY).enqueue()
 print(json.dumps({{"feeds": len(helpers), "deadline": feedfetch.FETCH_TIMEOUT}}))
 """
@@ -119,7 +119,9 @@ def drill_calendar_host(
     host = DripHost()
     try:
         added = json.loads(
-            stack.manage_shell(ADD_FEEDS.format(feeds=FEEDS, url=host.url)).strip().splitlines()[-1]
+            stack.manage_shell(ADD_FEEDS.format(feeds=FEEDS, url=host.url, host=HOST))
+            .strip()
+            .splitlines()[-1]
         )
         deadline = float(added["deadline"])
         began = time.monotonic()

@@ -10,7 +10,7 @@ A backup is two files side by side in the backup folder:
   size and SHA-256. Never a key.
 
 What is left out: the rows of live sessions (`django_session`, allauth's
-`usersessions_usersession`) and of the cache tables. Their tables are in the backup, empty: a
+`usersessions_usersession`) and of the cache table. Their tables are in the backup, empty: a
 session key from a backup would open a staff member's account with password and second factor
 already passed, so a restored site starts with nobody logged in. Staff second factors (TOTP
 seeds, recovery codes) are in it, encrypted with FIELD_ENCRYPTION_KEYS (practice/mfa.py).
@@ -66,7 +66,6 @@ def left_out_tables() -> tuple[str, ...]:
         "django_session",
         "usersessions_usersession",
         settings.RATE_LIMIT_CACHE_TABLE,
-        settings.PAGE_CACHE_TABLE,
     )
 
 

@@ -258,6 +258,10 @@ MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is a second factor here, not a wa
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TRUST_ENABLED = False  # every login asks for the second factor
 MFA_TOTP_ISSUER = SITE_NAME
+# One period of clock drift or network delay either way (RFC 6238, section 5.2): a code typed in
+# the last second of its period still works when it arrives in the next. Each code works once
+# (practice/accounts.py keeps it marked used for its whole window).
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Activity tracking would write to the database on every request of a logged-in user.
 USERSESSIONS_TRACK_ACTIVITY = False

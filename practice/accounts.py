@@ -15,9 +15,12 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import get_authentication_records
 from allauth.core import context
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -82,3 +85,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_staff:
             return reverse("admin:index")
         return reverse("support:my_bookings")
+
+
+def keep_used_codes_for_their_window() -> None:
+    """allauth marks a used authenticator code for one period; with MFA_TOTP_TOLERANCE a code is
+    valid for 2 × tolerance + 1 periods, so it stays marked that long: each code works once."""
+
+    def mark_code_used(self: TOTP, code: str) -> bool:
+        window = mfa_settings.TOTP_PERIOD * (2 * mfa_settings.TOTP_TOLERANCE + 1)
+        return bool(cache.add(self._get_used_cache_key(code), "y", timeout=window))
+
+    TOTP._mark_code_used = mark_code_used

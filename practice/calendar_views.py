@@ -9,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from practice.forms import FeedNamesForm
 from practice.models import AccessAction
 from practice.services import access_log
 from practice.views import helper_required
-from support.booking import calendar, subscription
+from support.booking import helper as helper_side
+from support.booking import subscription
 from support.models import Helper
 
 
@@ -27,7 +29,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if helper is None:
         raise Http404
     response = HttpResponse(
-        calendar.helper_feed_ics(subscription.feed_bookings(helper)),
+        subscription.helper_feed_ics(helper, subscription.feed_bookings(helper)),
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'inline; filename="afspraken.ics"'
@@ -40,7 +42,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def calendar_link(request: HttpRequest, helper: Helper) -> HttpResponse:
     if request.method == "POST":
         renewed = bool(helper.calendar_token)
-        subscription.helper_calendar_token_renew(helper=helper)
+        helper_side.helper_calendar_token_renew(helper=helper)
         access_log(
             request=request,
             action=AccessAction.CALENDAR_LINK_RENEWED,
@@ -58,4 +60,28 @@ def calendar_link(request: HttpRequest, helper: Helper) -> HttpResponse:
         feed_url = request.build_absolute_uri(
             reverse("practice:calendar_feed", kwargs={"token": helper.calendar_token})
         )
-    return render(request, "practice/calendar_link.html", {"helper": helper, "feed_url": feed_url})
+    return render(
+        request,
+        "practice/calendar_link.html",
+        {
+            "helper": helper,
+            "feed_url": feed_url,
+            "names_form": FeedNamesForm(initial={"show": helper.feed_shows_name}),
+        },
+    )
+
+
+@require_POST
+@helper_required
+def feed_names(request: HttpRequest, helper: Helper) -> HttpResponse:
+    """Whether her feed's titles carry the visitor's first name (or the name she gave)."""
+    form = FeedNamesForm(request.POST)
+    show = form.is_valid() and form.cleaned_data["show"]
+    helper_side.helper_feed_names_set(helper=helper, show=show)
+    messages.success(
+        request,
+        _("Je agenda toont nu de voornaam bij elke afspraak.")
+        if show
+        else _("Je agenda toont geen namen."),
+    )
+    return redirect("practice:calendar_link")

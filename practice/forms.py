@@ -72,6 +72,43 @@ class ExceptionForm(forms.Form):
         return data
 
 
+class SeenForm(forms.Form):
+    """The removal of a weekly time or an exception; `seen`: she saw what it leaves outside."""
+
+    seen = forms.BooleanField(required=False)
+
+
+class ExceptionSeenForm(ExceptionForm):
+    seen = forms.BooleanField(required=False)
+
+
+class OfferRulesForm(forms.Form):
+    """Her own booking rules for one conversation type; the bounds are checked by the service."""
+
+    notice_hours = forms.IntegerField(
+        label=_("Minimaal vooraf (uren)"),
+        help_text=_("0: bezoekers kunnen ook vandaag nog een latere tijd kiezen."),
+        min_value=0,
+        max_value=24 * 60,
+    )
+    buffer_before = forms.IntegerField(
+        label=_("Vrije tijd ervoor (minuten)"), min_value=0, max_value=24 * 60
+    )
+    buffer_after = forms.IntegerField(
+        label=_("Vrije tijd erna (minuten)"), min_value=0, max_value=24 * 60
+    )
+    horizon_days = forms.IntegerField(
+        label=_("Hoe ver vooruit bezoekers kunnen boeken (dagen)"), min_value=1, max_value=3660
+    )
+    step_minutes = forms.TypedChoiceField(label=_("Starttijden om de"), coerce=int)
+
+    def __init__(self, *args: Any, steps: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        step = self.fields["step_minutes"]
+        assert isinstance(step, forms.TypedChoiceField)
+        step.choices = [(m, _("%(minutes)s minuten") % {"minutes": m}) for m in steps]
+
+
 class LimitsForm(forms.Form):
     per_day = forms.IntegerField(
         label=_("Hoeveel afspraken per dag (hoogstens)"),
@@ -233,6 +270,33 @@ class ConfirmForm(forms.Form):
         required=False,
         max_length=session_modes.MAX_VIDEO_LINK_LENGTH,
     )
+    outside_hours_ok = forms.BooleanField(
+        label=_("Ik weet dat deze afspraak buiten mijn tijden valt en bevestig toch"),
+        required=False,
+    )
 
     def clean_video_link(self) -> str:
         return _clean_video_link(self.cleaned_data["video_link"])
+
+
+class ModeProposalForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Andere manier"))
+    message = forms.CharField(
+        label=_("Bericht aan de aanvrager (mag leeg blijven)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, modes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mode = self.fields["mode"]
+        assert isinstance(mode, forms.ChoiceField)
+        mode.choices = [(m, SessionMode(m).label) for m in modes]
+
+
+class FeedNamesForm(forms.Form):
+    show = forms.BooleanField(
+        label=_("Zet de voornaam van de aanvrager in de titel van de afspraak"),
+        required=False,
+    )

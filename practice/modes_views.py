@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from practice.forms import ModesForm
 from practice.views import helper_required
-from support.booking import modes
+from support.booking import helper as helper_side
 from support.booking.errors import BookingRefused
 from support.models import Helper
 from support.models.booking import parse_modes
@@ -30,7 +30,7 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                modes.helper_modes_set(
+                helper_side.helper_modes_set(
                     helper=helper,
                     modes=data["modes"],
                     address=data["address"],

@@ -17,7 +17,17 @@ def _calendar(helper: Helper) -> BookingQuerySet:
     # read, for the helper's own safety badge.
     return (
         Booking.objects.filter(helper=helper)
-        .only("status", "starts_at", "ends_at", "feels_safe", "conversation_type__name")
+        .only(
+            "status",
+            "starts_at",
+            "ends_at",
+            "feels_safe",
+            "requested_at",
+            "token_version",
+            "outside_hours_ok",
+            "proposed_mode",
+            "conversation_type__name",
+        )
         .with_partner_intake()
         .select_related("conversation_type")
     )

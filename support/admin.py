@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from support import outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import services as booking_services
 from support.directory import services as directory_services
 from support.models import (
@@ -31,6 +31,8 @@ from support.models import (
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+    from support.models import SignupQuerySet
 
 ENTRY_FIELDS = (
     "name", "slug", "summary", "description", "website", "phone",
@@ -94,7 +96,7 @@ class SignupInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Signup]:
-        return super().get_queryset(request).proved()
+        return cast("SignupQuerySet", super().get_queryset(request)).proved()
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -156,7 +158,7 @@ class SignupAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Signup]:
         # Proved sign-ups only (double opt-in): the group shows how many wait for proof.
-        return super().get_queryset(request).proved()
+        return cast("SignupQuerySet", super().get_queryset(request)).proved()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sign-ups come through the public form and its checks

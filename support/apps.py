@@ -26,6 +26,8 @@ PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
     # (support/booking/busyfeeds.py) instead of one per range.
     "BusyRange": (),
     "OutgoingEmail": (),
+    # A visitor's message to her helper shows only on staff pages, which are never cached.
+    "BookingMessage": (),
     "PartnerIntake": (),
     "OpsMarker": (),
 }

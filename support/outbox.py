@@ -49,8 +49,15 @@ HELPER_KIND_PREFIX = "helper_"
 # A staff member's own e-mails (templates/practice/emails/<kind without the prefix>).
 STAFF_KIND_PREFIX = "staff_"
 # E-mails that carry a calendar file, for whoever asked for one: the booking was (or still is)
-# confirmed.
-CALENDAR_KINDS = {"booking_confirmed", "booking_rescheduled", "booking_cancelled"}
+# confirmed. (The helper has her own feed of her sessions, support/booking/subscription.py.)
+CALENDAR_KINDS = {
+    "booking_confirmed",
+    "booking_rescheduled",
+    "booking_cancelled",
+    "booking_way_changed",
+}
+# Of those, the ones about a change that carry the file only once the booking is confirmed.
+CHANGE_KINDS = {"booking_rescheduled", "booking_way_changed"}
 # The invited partner's copies of the booker's e-mails (templates partner_update*.txt), sent when
 # she chose to get them.
 PARTNER_PREFIX = "partner_"
@@ -61,6 +68,7 @@ PARTNER_COPIES = {
     "booking_cancelled",
     "booking_declined",
     "booking_proposed",
+    "booking_way_changed",
 }
 EMAIL_RETRY_FIRST = datetime.timedelta(minutes=1)
 EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
@@ -326,7 +334,7 @@ def _compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         if (
             wants_calendar
             and kind in CALENDAR_KINDS
-            and (kind != "booking_rescheduled" or booking.status == BookingStatus.CONFIRMED)
+            and (kind not in CHANGE_KINDS or booking.status == BookingStatus.CONFIRMED)
         ):
             # Only for whoever asked for it, in the e-mail's language, like the text.
             message.attach(

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from support import visitor
-from support.booking import intake, week
+from support.booking import intake, way_views, week
 from support.booking import views as booking
 from support.directory import views as directory
 from support.models import ConversationType
@@ -75,6 +75,11 @@ urlpatterns = [
     path("afspraak/<int:pk>/code/", booking.booking_code, name="booking_code"),
     path("afspraak/<int:pk>/agenda/", booking.booking_calendar, name="booking_calendar"),
     path("afspraak/<int:pk>/andere-tijd/", week.booking_reschedule, name="booking_reschedule"),
+    path(
+        "afspraak/<int:pk>/manier/",
+        way_views.booking_way_answer,
+        name="booking_way_answer",
+    ),
     path(
         "afspraak/<int:pk>/andere-tijd/bevestigen/",
         week.booking_reschedule_confirm,

@@ -16,14 +16,7 @@ PASSWORD = "een-lang-wachtwoord-voor-tests-42"
 
 
 def totp_code(secret: str = TOTP_SECRET, *, offset: int = 0) -> str:
-    """The code an authenticator app shows now (or `offset` periods from now).
-
-    A person does not type a code that is about to change: neither does this. A code taken in
-    the last seconds of its 30 could reach the server in the next period and be refused, which
-    made browser logins fail now and then.
-    """
-    if offset == 0 and (left := 30 - time.time() % 30) < 3:
-        time.sleep(left + 0.1)
+    """The code an authenticator app shows now (or `offset` periods from now)."""
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
 
 

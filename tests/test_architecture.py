@@ -163,6 +163,63 @@ def test_no_module_outgrows_what_a_reader_takes_in() -> None:
     assert not too_long, too_long
 
 
+HELPER_PACKAGE = ROOT / "support" / "booking" / "helper"
+# Modules of support.booking whose functions write: the helper's pages take only their errors.
+WRITING_MODULES = {"services", "limits", "busyfeeds"}
+
+
+def test_every_write_of_the_helper_lives_in_her_own_package() -> None:
+    """A reader finds all a helper can do in support/booking/helper/: no function it offers is
+    defined anywhere else in support/, and the helper's pages (practice/) take no function
+    from a module of support.booking that writes."""
+    from support.booking import helper
+
+    offered = {name for name in helper.__all__ if name[0].islower()}
+    elsewhere = [
+        f"{path.relative_to(ROOT)}: {node.name}"
+        for path in app_modules()
+        if path.relative_to(ROOT).parts[0] == "support" and HELPER_PACKAGE not in path.parents
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name in offered
+    ]
+    assert not elsewhere, elsewhere
+    outside = []
+    for path in sorted((ROOT / "practice").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            names = {alias.name for alias in node.names}
+            if node.module == "support.booking":
+                outside += [
+                    f"{path.name}: {name}" for name in names & (WRITING_MODULES - {"busyfeeds"})
+                ]
+            elif node.module.removeprefix("support.booking.") in WRITING_MODULES:
+                outside += [f"{path.name}: {node.module}.{n}" for n in names if n[0].islower()]
+    assert not outside, outside
+    # Of busyfeeds, the helper's pages read only the address check and the size limit.
+    for path in sorted((ROOT / "practice").rglob("*.py")):
+        used = {
+            node.attr
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "busyfeeds"
+        }
+        assert used <= {"check_url", "FeedError", "MAX_FEED_BYTES"}, (path.name, used)
+
+
+def test_no_helper_view_dispatches_on_a_form_or_action_name() -> None:
+    """One view per thing she does: no view reads which form or action was meant."""
+    dispatching = []
+    for path in sorted((ROOT / "practice").glob("*views*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.arg) and node.arg in {"action", "what"}:
+                dispatching.append(f"{path.name}: parameter {node.arg}")
+            if isinstance(node, ast.Constant) and node.value in {"what", "action"}:
+                dispatching.append(f"{path.name}: reads {node.value!r}")
+    assert not dispatching, dispatching
+
+
 # -- the booking journey's web layer -------------------------------------------------------------
 
 BOOKING = ROOT / "support" / "booking"

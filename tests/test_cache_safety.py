@@ -11,6 +11,7 @@ import random
 import re
 import string
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -18,9 +19,10 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
-from support import links
+from tests.support_fixtures import owner
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +50,8 @@ def test_the_week_page_never_carries_one_visitors_messages_to_the_next(
     server = Client()  # one middleware stack, as one app server process
     server.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
     saved = server.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "rule", "rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
+        "/praktijk/beschikbaarheid/tijden/",
+        {"rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
     )
     assert saved.status_code == HTTPStatus.FOUND  # a message now waits for her
     url = f"/afspraak/tijden/{offer.pk}/"
@@ -70,8 +72,8 @@ def test_a_reading_page_after_a_visitor_with_a_session_shows_nothing_of_hers(
     first = Client()
     first.force_login(make_account("helper", "anita.helper@example.org", helper=offer.helper))
     first.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "rule", "rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
+        "/praktijk/beschikbaarheid/tijden/",
+        {"rule-weekday": "0", "rule-start": "08:00", "rule-end": "09:00"},
     )
     assert "Je beschikbaarheid is opgeslagen." in first.get("/").content.decode()
     for url in ("/", "/steun/", "/artikelen/"):
@@ -153,10 +155,19 @@ def test_edge_start_times_are_a_dutch_400_never_a_500(
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Kies een tijd uit de lijst." in response.content.decode()
     booking = make_booking()
-    url = links.booking_url(booking) + "verzetten/"
-    response = client.post(url, {"start": start})
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert "Kies een andere tijd" in response.content.decode()
+    before = booking.starts_at
+    browser = owner(booking, client)
+    week = reverse("support:booking_reschedule", kwargs={"pk": booking.pk})
+    response = browser.post(week, {"start": start})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Kies een tijd uit de lijst." in response.content.decode()
+    # The confirmation step sends her back to the week to choose a time of the list.
+    confirm = reverse("support:booking_reschedule_confirm", kwargs={"pk": booking.pk})
+    response = browser.post(f"{confirm}?{urlencode({'start': start})}", {"start": start})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == week
+    booking.refresh_from_db()
+    assert booking.starts_at == before
 
 
 @pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "0001-01-03", "nonsense"])

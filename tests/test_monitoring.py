@@ -112,7 +112,8 @@ def test_metrics_name_views_never_urls_and_show_the_outbox_and_bookings(
     booking = make_booking()
     url = links.booking_url(booking)
     token = url.rstrip("/").rsplit("/", 1)[1]
-    assert client.get(url).status_code == 200
+    # The link is exchanged for the session and a page without the token.
+    assert client.get(url, follow=True).redirect_chain == [(f"/afspraak/{booking.pk}/", 302)]
     client.get("/zoeken/?q=mijn+geheim")
 
     # A request that waits for a helper's answer for three days, a live hold, a failed e-mail
@@ -132,8 +133,11 @@ def test_metrics_name_views_never_urls_and_show_the_outbox_and_bookings(
     text = scrape(client)
     assert token not in text
     assert "geheim" not in text
-    requests = 'method="GET",status="200",view="support:booking_manage"'
+    requests = 'method="GET",status="302",view="support:booking_manage"'
     assert sample(text, "houvast_http_requests_total", requests) >= 1
+    page = 'view="support:booking_page"'  # the page that asks for the code, a 403
+    assert sample(text, "houvast_http_request_duration_seconds_count", page) >= 1
+    assert f"/afspraak/{booking.pk}/" not in text
     search = 'view="articles:search"'
     assert sample(text, "houvast_http_request_duration_seconds_count", search) >= 1
     assert sample(text, "houvast_emails", 'status="failed"') >= 1

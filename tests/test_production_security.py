@@ -93,7 +93,7 @@ def log_in(browser: Browser) -> None:
 def upload(browser: Browser, path: str, field: str, data: bytes, form: dict) -> tuple[int, str]:
     """A multipart POST with one file, as a browser sends it."""
     boundary = uuid.uuid4().hex
-    token = next(c.value for c in browser.jar if "csrftoken" in c.name)
+    token = browser.token  # of the form page fetched before; no cookie holds it
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in {**form, "csrfmiddlewaretoken": token}.items()
@@ -126,7 +126,7 @@ def test_a_secondly_calendar_is_refused_at_once_and_the_mail_goes_on(production,
     browser.get("/praktijk/beschikbaarheid/")
     began = time.monotonic()
     status, html = upload(
-        browser, "/praktijk/beschikbaarheid/", "upload-file", SECONDLY, {"what": "upload"}
+        browser, "/praktijk/beschikbaarheid/agenda/bestand/", "upload-file", SECONDLY, {}
     )
     took = time.monotonic() - began
     assert status == 400, html[:2000]

@@ -21,8 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from articles.content import get_library
 from support import links, operations
+from support.booking import helper as helper_side
 from support.booking import partner as partner_services
-from support.booking import subscription
 from support.models import Offer
 from tests.staff_fixtures import PASSWORD, totp_code
 from tests.support_fixtures import proved_signup
@@ -51,6 +51,7 @@ class Entry:
 BOOKING_TOKEN = lambda ctx: {"token": ctx["booking_token"]}  # noqa: E731
 PARTNER_TOKEN = lambda ctx: {"token": ctx["partner_token"]}  # noqa: E731
 OWN_BOOKING = lambda ctx: {"pk": ctx["booking"].pk}  # noqa: E731
+ITEM = lambda ctx: {"item": 999}  # noqa: E731  (one she does not have: nothing happens)
 INTAKE_FIELDS = (
     "name", "email", "phone", "contact_preference", "consent", "role", "what_happened",
     "disclosure", "disclosure_when", "partner_knows", "partner_joins", "hopes", "wants_longer",
@@ -123,6 +124,9 @@ URLS: dict[str, Entry] = {
     "support:booking_reschedule_confirm": Entry(
         role="visitor", kwargs=OWN_BOOKING, fields=("start",), status=FOUND, location="/afspraak/"
     ),
+    "support:booking_way_answer": Entry(
+        role="visitor", kwargs=OWN_BOOKING, fields=("accept",), status=NOT_ALLOWED
+    ),
     "support:booking_calendar": Entry(
         role="visitor",
         kwargs=OWN_BOOKING,
@@ -141,33 +145,63 @@ URLS: dict[str, Entry] = {
     "support:partner_summary": Entry(role="partner", kwargs=PARTNER_TOKEN),
     "practice:dashboard": Entry(role="helper", fields=("week",), post=False),
     "practice:booking": Entry(role="helper", kwargs=OWN_BOOKING, post=False),
-    "practice:booking_action": Entry(
+    "practice:booking_confirm": Entry(
         role="helper",
-        kwargs=lambda ctx: {**OWN_BOOKING(ctx), "action": "voorstellen"},
-        fields=("start", "message"),
+        kwargs=OWN_BOOKING,
+        fields=("video_link", "outside_hours_ok"),
         status=NOT_ALLOWED,
+    ),
+    "practice:booking_video_link": Entry(
+        role="helper", kwargs=OWN_BOOKING, fields=("video_link",), status=NOT_ALLOWED
+    ),
+    "practice:booking_decline": Entry(
+        role="helper", kwargs=OWN_BOOKING, fields=("message",), status=NOT_ALLOWED
+    ),
+    "practice:booking_propose": Entry(
+        role="helper", kwargs=OWN_BOOKING, fields=("start", "message"), status=NOT_ALLOWED
+    ),
+    "practice:booking_propose_way": Entry(
+        role="helper", kwargs=OWN_BOOKING, fields=("mode", "message"), status=NOT_ALLOWED
+    ),
+    "practice:booking_extend": Entry(role="helper", kwargs=OWN_BOOKING, status=NOT_ALLOWED),
+    "practice:booking_cancel": Entry(role="helper", kwargs=OWN_BOOKING, status=NOT_ALLOWED),
+    "practice:booking_keep": Entry(role="helper", kwargs=OWN_BOOKING, status=NOT_ALLOWED),
+    "practice:booking_completed": Entry(role="helper", kwargs=OWN_BOOKING, status=NOT_ALLOWED),
+    "practice:booking_no_show": Entry(role="helper", kwargs=OWN_BOOKING, status=NOT_ALLOWED),
+    "practice:intakes": Entry(
+        role="helper", kwargs=lambda ctx: {"pk": ctx["partnered"].pk}, post=False
     ),
     "practice:intake": Entry(role="helper", kwargs=OWN_BOOKING, post=False),
     "practice:partner_intake": Entry(
         role="helper", kwargs=lambda ctx: {"pk": ctx["partnered"].pk}, post=False
     ),
-    "practice:availability": Entry(
-        role="helper",
-        fields=(
-            "what",
-            "id",
-            "rule-weekday",
-            "rule-start",
-            "rule-end",
-            "exception-date",
-            "exception-start",
-            "exception-end",
-            "limits-per_day",
-            "limits-per_week",
-            "feed-url",
-            "upload-file",
-        ),
+    "practice:availability": Entry(role="helper", post=False),
+    "practice:availability_rule_add": Entry(
+        role="helper", fields=("rule-weekday", "rule-start", "rule-end"), status=NOT_ALLOWED
     ),
+    "practice:availability_rule_remove": Entry(
+        role="helper", kwargs=ITEM, fields=("seen",), status=NOT_ALLOWED
+    ),
+    "practice:availability_exception_add": Entry(
+        role="helper",
+        fields=("exception-date", "exception-start", "exception-end", "exception-seen"),
+        status=NOT_ALLOWED,
+    ),
+    "practice:availability_exception_remove": Entry(
+        role="helper", kwargs=ITEM, fields=("seen",), status=NOT_ALLOWED
+    ),
+    "practice:availability_limits": Entry(
+        role="helper", fields=("limits-per_day", "limits-per_week"), status=NOT_ALLOWED
+    ),
+    "practice:availability_offer_rules": Entry(
+        role="helper",
+        kwargs=lambda ctx: {"offer_id": ctx["offer"].pk},
+        fields=("notice_hours", "buffer_before", "buffer_after", "horizon_days", "step_minutes"),
+        status=NOT_ALLOWED,
+    ),
+    "practice:busy_feed_add": Entry(role="helper", fields=("feed-url",), status=NOT_ALLOWED),
+    "practice:busy_feed_upload": Entry(role="helper", fields=("upload-file",), status=NOT_ALLOWED),
+    "practice:busy_feed_remove": Entry(role="helper", kwargs=ITEM, status=NOT_ALLOWED),
     "practice:modes": Entry(
         role="helper",
         fields=(
@@ -181,6 +215,7 @@ URLS: dict[str, Entry] = {
         ),
     ),
     "practice:calendar_link": Entry(role="helper"),
+    "practice:calendar_feed_names": Entry(role="helper", fields=("show",), status=NOT_ALLOWED),
     "practice:calendar_feed": Entry(
         kwargs=lambda ctx: {"token": ctx["calendar_token"]},
         post=False,
@@ -304,7 +339,7 @@ def context(
         "signup_token": links.signup_token(signup),
         "article": get_library().all_published()[0].slug,
         "partnered": partnered,
-        "calendar_token": subscription.helper_calendar_token_renew(helper=booking.helper),
+        "calendar_token": helper_side.helper_calendar_token_renew(helper=booking.helper),
         "helper": helper,
         "officer": make_account("privacy_officer", "privacy@example.org"),
         "superuser": make_account("superuser", "beheer@example.org"),

@@ -173,3 +173,21 @@ def is_free(
         last_day=day,
         now=now,
     )
+
+
+def within_hours(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    zone: ZoneInfo,
+    rules: Iterable[WeeklyRule],
+    exceptions: Sequence[DateException],
+) -> bool:
+    """Whether a session from `start` to `end` (UTC) lies inside one of the helper's intervals
+    on its local day."""
+    day = start.astimezone(zone).date()
+    for interval in day_intervals(day, list(rules), exceptions):
+        begins = datetime.datetime.combine(day, interval.start, tzinfo=zone).astimezone(UTC)
+        if begins <= start and end <= _interval_end(day, interval.end, zone):
+            return True
+    return False

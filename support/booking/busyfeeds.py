@@ -43,10 +43,7 @@ __all__ = [
     "FETCH_TIMEOUT",
     "MAX_FEED_BYTES",
     "FeedError",
-    "busy_feed_add",
     "busy_feed_refresh",
-    "busy_feed_remove",
-    "busy_feed_upload",
     "busy_ranges",
     "check_url",
     "fetch",
@@ -181,39 +178,6 @@ def _replace_ranges(
         for start, end in ranges
     )
     pagecache.bump(pagecache.AVAILABILITY, key=feed.helper_id)
-
-
-def busy_feed_add(*, helper: Helper, url: str) -> BusyFeed:
-    """A new feed for her; its busy times count from its first successful fetch."""
-    _scheme, host, _port = check_url(url)
-    with transaction.atomic():
-        return BusyFeed.objects.create(helper=helper, url=url.strip(), host=host.lower())
-
-
-def busy_feed_upload(
-    *, helper: Helper, data: bytes, now: datetime.datetime | None = None
-) -> BusyFeed:
-    """A feed read once from an uploaded file; FeedError (nothing saved) when it is no use."""
-    now = now or timezone.now()
-    if len(data) > MAX_FEED_BYTES:
-        raise FeedError(_("De agenda is te groot (meer dan 2 MB)."))
-    start, end = horizon(helper, now)
-    ranges = busy_ranges(data, zone=helper.zone, start=start, end=end)
-    with transaction.atomic():
-        feed = BusyFeed.objects.create(helper=helper, fetched_at=now)
-        _replace_ranges(feed=feed, ranges=ranges, now=now)
-    return feed
-
-
-def busy_feed_remove(*, helper: Helper, feed_id: int) -> bool:
-    """Remove one of her feeds and its busy times; False when she has no such feed."""
-    with transaction.atomic():
-        feed = BusyFeed.objects.filter(helper=helper, pk=feed_id).first()
-        if feed is None:
-            return False
-        feed.delete()
-        pagecache.bump(pagecache.AVAILABILITY, key=helper.pk)
-    return True
 
 
 def busy_feed_refresh(*, feed_id: int, now: datetime.datetime | None = None) -> bool:

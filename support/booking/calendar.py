@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from support.booking import modes
-from support.models import Booking, BookingStatus, SessionMode
+from support.models import Booking, SessionMode
 
 
 def booking_uid(booking: Booking) -> str:
@@ -71,37 +71,3 @@ def place_description(place: modes.Place) -> str:
         % {"hours": place.cancel_hours}
     )
     return "\n".join(lines)
-
-
-def helper_feed_ics(bookings: list[Booking], *, now: datetime.datetime | None = None) -> bytes:
-    """Her sessions as a calendar to subscribe to, in UTC: no names, contact details or answers,
-    only when, and which kind of conversation."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{settings.SITE_NAME}//NL")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _("Afspraken via %(site)s") % {"site": settings.SITE_NAME})
-    # A hint to clients how often to look again (most choose their own interval anyway).
-    calendar.add(
-        "refresh-interval", datetime.timedelta(minutes=15), parameters={"VALUE": "DURATION"}
-    )
-    calendar.add("x-published-ttl", "PT15M")
-    stamp = now or datetime.datetime.now(datetime.UTC)
-    for booking in bookings:
-        event = icalendar.Event()
-        event.add("uid", booking_uid(booking))
-        event.add("sequence", booking.token_version)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", booking.starts_at.astimezone(datetime.UTC))
-        event.add("dtend", booking.ends_at.astimezone(datetime.UTC))
-        event.add(
-            "summary",
-            _("Afspraak – %(type)s") % {"type": booking.conversation_type.name},
-        )
-        # A request she has not confirmed yet is tentative in her calendar.
-        requested = booking.status == BookingStatus.REQUESTED
-        event.add("status", "TENTATIVE" if requested else "CONFIRMED")
-        event.add("transp", "OPAQUE")
-        calendar.add_component(event)
-    return calendar.to_ical()

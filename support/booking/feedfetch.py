@@ -124,7 +124,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         self.sock.settimeout(self.deadline.left())
         return self.sock.recv_into(buffer, min(len(buffer), READ_SIZE))
 

@@ -39,7 +39,7 @@ class Refused(Exception):
 
 
 def _frequencies(calendar: Any) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for component in calendar.walk("VEVENT"):
         for name in ("RRULE", "EXRULE"):
             rules = component.get(name)

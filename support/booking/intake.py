@@ -5,7 +5,7 @@ browser that starts it). One step view serves both; one partial lists the answer
 
 import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -40,7 +40,9 @@ def initial_answers(form_class: type[forms.Form], answers: IntakeAnswers) -> dic
     return initial
 
 
-def intake_complete(answers: IntakeAnswers, steps: list[type[forms.Form]] = INTAKE_STEPS) -> bool:
+def intake_complete(
+    answers: IntakeAnswers, steps: Sequence[type[forms.Form]] = INTAKE_STEPS
+) -> bool:
     return all(form_class(initial_answers(form_class, answers)).is_valid() for form_class in steps)
 
 

@@ -17,11 +17,9 @@ import datetime
 from collections import Counter
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import pagecache
 from support.models import Booking, Helper
 
 
@@ -118,18 +116,3 @@ def limit_refusal(
     ):
         return _("In deze week kan er geen afspraak meer bij. Kies een dag in een andere week.")
     return None
-
-
-def helper_limits_set(*, helper: Helper, per_day: int | None, per_week: int | None) -> Helper:
-    """Set (or, with None, lift) her daily and weekly limits. Bookings already made stay."""
-    if (per_day is not None and per_day < 1) or (per_week is not None and per_week < 1):
-        raise ValueError("a limit is at least 1")
-    with transaction.atomic():
-        Helper.objects.filter(pk=helper.pk).update(
-            max_sessions_per_day=per_day, max_sessions_per_week=per_week
-        )
-        # update() sends no signal: the week pages show free times that depend on this.
-        pagecache.bump(pagecache.AVAILABILITY, key=helper.pk)
-    helper.max_sessions_per_day = per_day
-    helper.max_sessions_per_week = per_week
-    return helper

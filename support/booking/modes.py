@@ -13,15 +13,13 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from support.booking.errors import BookingRefused
 from support.booking.selectors import held_booking
-from support.models import Booking, BookingStatus, Helper, Offer, SessionMode
-from support.models.booking import parse_modes
+from support.models import Booking, BookingStatus, Offer, SessionMode
 
 VIDEO_LINK_BEFORE = datetime.timedelta(hours=24)
 MAX_VIDEO_LINK_LENGTH = 500
@@ -85,55 +83,6 @@ def mode_refusal(booking: Booking, offer: Offer) -> str:
     if booking.mode == SessionMode.PHONE and not booking.phone:
         return _("Vul je telefoonnummer in: je hulpverlener belt je op dat nummer.")
     return ""
-
-
-# -- the helper's settings -----------------------------------------------------------------------
-
-
-def helper_modes_set(
-    *,
-    helper: Helper,
-    modes: list[str],
-    address: str,
-    route: str,
-    access: str,
-    video_link: str,
-    client_phone: str = "",
-    client_email: str = "",
-    language: str | None = None,
-) -> Helper:
-    """Her modes, her practice's address with a route and accessibility note, her own link, and
-    how her clients reach her when a change is too late to make on their booking's page; and
-    the language of her own e-mails, whatever language she works on the site in."""
-    chosen = parse_modes(",".join(modes))
-    if not chosen:
-        raise BookingRefused(_("Kies minstens één manier."))
-    if SessionMode.PRACTICE in chosen and not address.strip():
-        raise BookingRefused(_("Vul het adres van je praktijk in, of zet ‘In de praktijk’ uit."))
-    helper.session_modes = ",".join(chosen)
-    helper.practice_address = address.strip()
-    helper.practice_route = route.strip()
-    helper.practice_access = access.strip()
-    helper.video_link = check_video_link(video_link)
-    if language in dict(settings.LANGUAGES):
-        helper.language = language
-    helper.client_phone = client_phone.strip()
-    helper.client_email = client_email.strip()
-    # Saving a helper counts as a change of the directory's pages (support/apps.py).
-    helper.save(
-        update_fields=[
-            "session_modes",
-            "practice_address",
-            "practice_route",
-            "practice_access",
-            "video_link",
-            "language",
-            "client_phone",
-            "client_email",
-            "changed_at",
-        ]
-    )
-    return helper
 
 
 # -- what the booking's pages, e-mails and calendar file say -------------------------------------

@@ -50,7 +50,7 @@ def slot_rules(offer: Offer, *, minutes: int | None = None) -> availability.Slot
         duration=datetime.timedelta(minutes=minutes or offer.setting("duration_minutes")),
         buffer_before=datetime.timedelta(minutes=offer.setting("buffer_before_minutes")),
         buffer_after=datetime.timedelta(minutes=offer.setting("buffer_after_minutes")),
-        step=datetime.timedelta(minutes=offer.conversation_type.slot_step_minutes),
+        step=datetime.timedelta(minutes=offer.setting("slot_step_minutes")),
         min_notice=datetime.timedelta(hours=offer.setting("min_notice_hours")),
         horizon=datetime.timedelta(days=offer.setting("horizon_days")),
     )

@@ -443,6 +443,8 @@ def booking_reschedule(
             current.ends_at = start + rules.duration
             current.blocked_from, current.blocked_until = availability.blocked_range(start, rules)
             current.token_version += 1
+            # A new time inside her hours: a conflict she accepted for the old one is gone.
+            current.outside_hours_ok = False
             moved_confirmed = by_visitor and current.status == BookingStatus.CONFIRMED
             if moved_confirmed:
                 current.status = BookingStatus.REQUESTED

@@ -1,5 +1,6 @@
 """The support app's models, one module per job, re-exported here (the app label stays
-`support`): the directory and sign-ups, the intake, bookings, the outbox, and operations."""
+`support`): the directory, peer groups and sign-ups, the intake, bookings, the outbox, and
+operations."""
 
 from support.models.booking import (
     ABANDONED_HOLD_GRACE,
@@ -22,33 +23,35 @@ from support.models.booking import (
 )
 from support.models.busyfeeds import BusyFeed, BusyFeedQuerySet, BusyRange
 from support.models.directory import (
-    ACTIVE_SIGNUP,
-    ACTIVE_SIGNUP_STATUSES,
     AUDIENCE_FIELDS,
     AUDIENCE_LABELS,
     ORGANISATION_KINDS,
     PROVINCE_NAMES,
     PROVINCES,
-    SIGNUP_PROOF_HOURS,
     TOPIC_WORDS,
     Cost,
     Entry,
     EntryQuerySet,
     Forum,
-    GroupFor,
     Helper,
     Kind,
-    Meeting,
-    MeetingQuerySet,
     Organisation,
-    PeerGroup,
     SessionMode,
-    Signup,
-    SignupQuerySet,
-    SignupStatus,
     validate_discreet,
     validate_session_modes,
     validate_time_zone,
+)
+from support.models.groups import (
+    ACTIVE_SIGNUP,
+    ACTIVE_SIGNUP_STATUSES,
+    SIGNUP_PROOF_HOURS,
+    GroupFor,
+    Meeting,
+    MeetingQuerySet,
+    PeerGroup,
+    Signup,
+    SignupQuerySet,
+    SignupStatus,
 )
 from support.models.intake import (
     INTAKE_FIELDS,

@@ -47,6 +47,19 @@ class ConversationType(models.Model):
     cancellation_window_hours = models.PositiveIntegerField(
         _("kosteloos annuleren tot (uren vooraf)"), default=48
     )
+    # The bounds within which a helper sets her own booking rules (support/booking/helper/).
+    notice_floor_hours = models.PositiveIntegerField(
+        _("minimaal vooraf: laagste keuze van een hulpverlener (uren)"), default=0
+    )
+    horizon_ceiling_days = models.PositiveIntegerField(
+        _("maximaal vooruit: hoogste keuze van een hulpverlener (dagen)"), default=365
+    )
+    buffer_ceiling_minutes = models.PositiveIntegerField(
+        _("vrije tijd ervoor of erna: hoogste keuze van een hulpverlener (minuten)"), default=120
+    )
+    step_floor_minutes = models.PositiveIntegerField(
+        _("starttijden: kleinste stap van een hulpverlener (minuten)"), default=15
+    )
     price = models.CharField(_("prijs"), max_length=100, blank=True)
     insurance_note = models.CharField(
         _("vergoeding"),
@@ -96,6 +109,9 @@ class Offer(models.Model):
     buffer_after_minutes = models.PositiveIntegerField(_("eigen tijd erna"), null=True, blank=True)
     min_notice_hours = models.PositiveIntegerField(_("eigen minimum vooraf"), null=True, blank=True)
     horizon_days = models.PositiveIntegerField(_("eigen maximum vooruit"), null=True, blank=True)
+    slot_step_minutes = models.PositiveIntegerField(
+        _("eigen stap tussen starttijden"), null=True, blank=True
+    )
     cancellation_window_hours = models.PositiveIntegerField(
         _("eigen annuleringstermijn"), null=True, blank=True
     )
@@ -317,6 +333,12 @@ class Booking(IntakeAnswers):
     mode = models.CharField(_("manier"), max_length=10, choices=SessionMode.choices, blank=True)
     # A link for this session only, given by the helper when she confirms (else her own link).
     video_link = EncryptedTextField(_("videolink voor dit gesprek"), blank=True)
+    # Another way of meeting the helper proposed; nothing changes until the visitor accepts.
+    proposed_mode = models.CharField(
+        _("voorgestelde manier"), max_length=10, choices=SessionMode.choices, blank=True
+    )
+    # The helper knows this booking lies outside her hours and keeps it (no conflict mark).
+    outside_hours_ok = models.BooleanField(_("buiten de tijden, bewust"), default=False)
     # The language she booked in: her e-mails and calendar file are in it (support/outbox.py).
     language = models.CharField(_("taal"), max_length=8, default="nl")
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from support.fields import EncryptedTextField
 from support.models.booking import Booking
-from support.models.directory import Signup
+from support.models.groups import Signup
 
 
 class EmailStatus(models.TextChoices):

@@ -25,7 +25,7 @@ except ImportError as error:  # reported by the `browser` fixture: skip, or fail
     PLAYWRIGHT_IMPORT_ERROR = str(error)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = "Chromium not found at /usr/bin/chromium; install Debian's chromium"
@@ -81,17 +81,24 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per test process: its sync API runs an event loop, and a second one
+    started while the first runs is refused."""
     if PLAYWRIGHT_IMPORT_ERROR:
         _unavailable(f"{CHROMIUM_MISSING} (and Playwright: {PLAYWRIGHT_IMPORT_ERROR})")
     if not CHROMIUM.exists():
         _unavailable(CHROMIUM_MISSING)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield chromium
+    chromium.close()
 
 
 def same_origin(url: str, origin: str) -> bool:

@@ -11,23 +11,24 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from support.demo import load_demo
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PLAYWRIGHT_IMPORT_ERROR
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.left_behind_words import PAGE_MARKERS, SEARCH_WORD, TOPIC_WORDS, TYPED
 from tests.browser.test_booking_journey import walk_the_journey
 
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # skipped (or failed in CI) below, saying why
-    expect = sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # skipped (or failed in CI) by the `playwright` fixture, saying why
+    expect = None
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, Playwright
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +40,7 @@ def read_table(database: Path, query: str) -> list[tuple[Any, ...]]:
     """Rows of a closed profile's SQLite file, read from a copy (Chromium locks its own)."""
     copy = database.with_name(database.name + ".read")
     shutil.copyfile(database, copy)
-    with sqlite3.connect(copy) as connection:
+    with closing(sqlite3.connect(copy)) as connection:  # `with` on its own leaves it open
         return connection.execute(query).fetchall()
 
 
@@ -88,26 +89,23 @@ def walk(page: Page) -> None:
 
 
 def test_a_phone_keeps_nothing_of_reading_looking_and_booking(
-    live_server: Any, tmp_path: Path, settings: Any
+    live_server: Any, tmp_path: Path, settings: Any, playwright: Playwright
 ) -> None:
-    if PLAYWRIGHT_IMPORT_ERROR or not CHROMIUM.exists():
-        pytest.skip("needs Playwright and Chromium at /usr/bin/chromium")
     settings.CONTENT_DIR = settings.BASE_DIR / "content"
     load_demo()
     profile = tmp_path / "profile"
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            base_url=live_server.url,
-            viewport=PHONE_390,
-        )
-        page = context.pages[0] if context.pages else context.new_page()
-        page.set_default_timeout(10_000)
-        walk(page)
-        context.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        base_url=live_server.url,
+        viewport=PHONE_390,
+    )
+    page = context.pages[0] if context.pages else context.new_page()
+    page.set_default_timeout(10_000)
+    walk(page)
+    context.close()
 
     default = profile / "Default"
     # No lasting cookie: at most the booking's session cookie, which ends with the browser.

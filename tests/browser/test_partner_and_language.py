@@ -101,7 +101,7 @@ def test_the_invited_partner_opts_in_and_gets_the_confirmation_with_the_video_li
     (invitation,) = [m for m in mail.outbox if m.to == ["mark@example.org"]]
     assert invitation.subject == "Saskia nodigt je uit voor een gesprek"
     assert "Zullen we dit samen doen?" in invitation.body
-    link = re.search(r"http://[^/\s]+(/afspraak/partner/\S+)", invitation.body).group(1)
+    link = re.search(r"http://[^/\s]+(/afspraak/uitnodiging/\S+)", invitation.body).group(1)
 
     # Her own browser: her own questions, and the choice to get the confirmation herself.
     partner = open_page(viewport=PHONE)

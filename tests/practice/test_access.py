@@ -33,14 +33,53 @@ MATRIX = {
     "calendar_link": ("get", False, HELPER_ONLY | {"other_helper"}),
     "modes": ("get", False, HELPER_ONLY | {"other_helper"}),
     "booking": ("get", True, HELPER_ONLY),
-    "booking_action": ("post", True, HELPER_ONLY),
     "intake": ("get", True, HELPER_ONLY),
     "partner_intake": ("get", True, HELPER_ONLY),
+    "intakes": ("get", True, HELPER_ONLY),
+    **dict.fromkeys(
+        (
+            "booking_confirm",
+            "booking_video_link",
+            "booking_decline",
+            "booking_propose",
+            "booking_propose_way",
+            "booking_extend",
+            "booking_cancel",
+            "booking_keep",
+            "booking_completed",
+            "booking_no_show",
+        ),
+        ("post", True, HELPER_ONLY),
+    ),
+    **{
+        name: ("post", False, HELPER_ONLY | {"other_helper"})
+        for name in (
+            "availability_rule_add",
+            "availability_rule_remove",
+            "availability_exception_add",
+            "availability_exception_remove",
+            "availability_limits",
+            "availability_offer_rules",
+            "busy_feed_add",
+            "busy_feed_upload",
+            "busy_feed_remove",
+            "calendar_feed_names",
+        )
+    },
     "person": ("post", False, PERSONAL_DATA),
     "person_export": ("post", False, PERSONAL_DATA),
     "person_erase": ("post", False, PERSONAL_DATA),
 }
-INTAKE_URLS = {"intake", "partner_intake"}
+INTAKE_URLS = {"intake": 1, "partner_intake": 1, "intakes": 2}
+# What a helper's own POST may answer besides a redirect: her form back with a mistake (400),
+# a refusal (409), or one of her own items that is not there (404: another helper's offer).
+ANSWERED = (HTTPStatus.OK, HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT)
+# URL arguments besides a booking: an item of hers (none with this id) or one of her offers.
+ITEM_URLS = {
+    "availability_rule_remove",
+    "availability_exception_remove",
+    "busy_feed_remove",
+}
 # Opened with a token in the URL, not a login: the helper's calendar feed.
 TOKEN_URLS = {"calendar_feed"}
 
@@ -73,9 +112,11 @@ def setup(make_account, make_helper, booking_with_partner):
 def test_access(client: Client, setup, role: str, name: str) -> None:
     booking, users = setup
     method, per_booking, allowed = MATRIX[name]
-    kwargs = {"pk": booking.pk} if per_booking else {}
-    if name == "booking_action":
-        kwargs["action"] = "bevestigen"
+    kwargs: dict[str, int] = {"pk": booking.pk} if per_booking else {}
+    if name in ITEM_URLS:
+        kwargs["item"] = 999
+    if name == "availability_offer_rules":
+        kwargs["offer_id"] = booking.helper.offers.get().pk
     url = reverse(f"practice:{name}", kwargs=kwargs)
     if role != "anonymous":
         client.force_login(users[role])
@@ -84,8 +125,11 @@ def test_access(client: Client, setup, role: str, name: str) -> None:
 
     response = client.post(url, data) if method == "post" else client.get(url)
 
-    if role in allowed:
-        assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND), response.status_code
+    if role in allowed and name == "availability_offer_rules" and role == "other_helper":
+        # Another helper's offer: her own page, saying nothing of it.
+        assert response.status_code == HTTPStatus.NOT_FOUND
+    elif role in allowed:
+        assert response.status_code in ANSWERED, response.status_code
         if response.status_code == HTTPStatus.FOUND:
             assert "/account/" not in response["Location"]
         if role == "other_helper":
@@ -102,7 +146,7 @@ def test_access(client: Client, setup, role: str, name: str) -> None:
         assert "Ik vond berichten" not in response.content.decode()
         assert "Mark" not in response.content.decode()
     if name in INTAKE_URLS:
-        expected = 1 if role in allowed else 0
+        expected = INTAKE_URLS[name] if role in allowed else 0
         assert AccessLogEntry.objects.count() == logged_before + expected
 
 

@@ -82,6 +82,20 @@ def test_a_used_totp_code_does_not_work_twice(client: Client, helper_user) -> No
     assert other.get("/praktijk/").status_code == HTTPStatus.FOUND
 
 
+def test_a_code_of_the_period_just_past_still_works_once(client: Client, helper_user) -> None:
+    """A code typed in the last second of its period arrives in the next: it still works, once.
+    A code two periods old does not."""
+    log_in(client, "anita@example.org")
+    old = client.post("/account/2fa/authenticate/", {"code": totp_code(offset=-2)})
+    assert old.status_code == HTTPStatus.OK
+    late = totp_code(offset=-1)
+    assert client.post("/account/2fa/authenticate/", {"code": late})["Location"] == "/praktijk/"
+    other = Client()
+    log_in(other, "anita@example.org")
+    assert other.post("/account/2fa/authenticate/", {"code": late}).status_code == HTTPStatus.OK
+    assert other.get("/praktijk/").status_code == HTTPStatus.FOUND
+
+
 def test_recovery_codes_work_once_each(client: Client, helper_user) -> None:
     codes = RecoveryCodes.activate(helper_user).get_unused_codes()
     assert len(codes) == 10

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from practice.models import AccessAction, AccessLogEntry
-from support.booking import calendar, helper_actions, subscription
+from support.booking import calendar, subscription
+from support.booking import helper as helper_actions
 from support.booking import services as booking_services
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +56,8 @@ def test_the_feed_lists_exactly_her_live_sessions_and_nothing_personal(
     held = make_booking(anita, days=7, submit=False)
     bram = make_offer(helper=make_helper("bram-voorbeeld", takes_bookings=True))
     other = make_booking(bram, days=3, hour=11)
-    subscription.helper_calendar_token_renew(helper=bram.helper)
-    token = subscription.helper_calendar_token_renew(helper=anita.helper)
+    helper_actions.helper_calendar_token_renew(helper=bram.helper)
+    token = helper_actions.helper_calendar_token_renew(helper=anita.helper)
 
     response = fetch(token)
     found = events(token)
@@ -87,7 +88,7 @@ def test_a_reschedule_keeps_the_uid_and_a_cancellation_drops_the_session(
     anita, make_booking
 ) -> None:
     booking = helper_actions.booking_confirm(booking=make_booking(anita, days=3))
-    token = subscription.helper_calendar_token_renew(helper=anita.helper)
+    token = helper_actions.helper_calendar_token_renew(helper=anita.helper)
     uid = calendar.booking_uid(booking)
     before = events(token)[uid]
     later = booking.starts_at + datetime.timedelta(days=2, hours=3)
@@ -133,7 +134,7 @@ def link_on_page(html: str) -> str:
 
 
 def test_unknown_or_odd_tokens_are_not_found(anita) -> None:
-    subscription.helper_calendar_token_renew(helper=anita.helper)
+    helper_actions.helper_calendar_token_renew(helper=anita.helper)
     for token in ("x", "a" * 43, "a" * 200):
         assert fetch(token).status_code == HTTPStatus.NOT_FOUND
     # A helper without a link has none to guess: an empty token never matches.
@@ -149,19 +150,19 @@ def test_only_a_helper_has_a_link_page() -> None:
 
 def test_she_sets_and_lifts_her_limits_on_the_availability_page(client: Client, anita) -> None:
     response = client.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "limits", "limits-per_day": "2", "limits-per_week": "6"},
+        "/praktijk/beschikbaarheid/grenzen/",
+        {"limits-per_day": "2", "limits-per_week": "6"},
     )
     assert response["Location"] == "/praktijk/beschikbaarheid/"
     anita.helper.refresh_from_db()
     assert (anita.helper.max_sessions_per_day, anita.helper.max_sessions_per_week) == (2, 6)
     assert 'value="2"' in client.get("/praktijk/beschikbaarheid/").content.decode()
 
-    refused = client.post("/praktijk/beschikbaarheid/", {"what": "limits", "limits-per_day": "0"})
+    refused = client.post("/praktijk/beschikbaarheid/grenzen/", {"limits-per_day": "0"})
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="0"' in refused.content.decode()
 
-    client.post("/praktijk/beschikbaarheid/", {"what": "limits", "limits-per_day": ""})
+    client.post("/praktijk/beschikbaarheid/grenzen/", {"limits-per_day": ""})
     anita.helper.refresh_from_db()
     assert anita.helper.max_sessions_per_day is None
     assert anita.helper.max_sessions_per_week is None

@@ -244,10 +244,14 @@ def cases(draw: st.DrawFn) -> dict:
         duration=draw(st.integers(1, 4 * 2).map(lambda q: q * GRAIN)),
         buffer_before=draw(minutes),
         buffer_after=draw(minutes),
-        step=draw(st.sampled_from([15, 30, 45, 60, 90])) * datetime.timedelta(minutes=1),
-        # Mostly short enough to leave the change itself bookable, sometimes reaching past it.
+        # The steps a helper may choose on her own (support/booking/helper/schedule.py) that keep
+        # to the oracle's 15-minute grain.
+        step=draw(st.sampled_from([15, 30, 45, 60, 90, 120])) * datetime.timedelta(minutes=1),
+        # Mostly short enough to leave the change itself bookable, sometimes reaching past it;
+        # often none at all, as a helper may set (bookable from this very minute).
         min_notice=draw(
             st.one_of(
+                st.just(0),
                 st.integers(0, max(0, before_change // GRAIN - 8)),
                 st.integers(0, before_change // GRAIN + 8),
             ).map(lambda q: q * GRAIN)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support import links, outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
 from support.models import (
     Booking,
@@ -152,15 +152,19 @@ def test_messages_are_limited_per_booking(make_booking) -> None:
 
 def test_no_past_deadline_in_the_emails_or_the_calendar_file(make_booking) -> None:
     booking = helper_actions.booking_confirm(booking=make_booking(days=6))
+    Booking.objects.filter(pk=booking.pk).update(wants_calendar=True)  # she asked for the file
     move_to(booking, timezone.now() + datetime.timedelta(hours=20))
     email = OutgoingEmail.objects.create(kind="booking_confirmed", booking=booking, language="nl")
     message = outbox._compose(email)
     assert "Die tijd is voorbij" in message.body
     assert "Kosteloos annuleren of verzetten kan tot 48 uur van tevoren." in message.body
-    (_name, content, _type) = message.attachments[0]
-    description = str(icalendar.Calendar.from_ical(content).walk("VEVENT")[0]["DESCRIPTION"])
-    assert "tot 48 uur van tevoren" in description
-    assert not re.search(r"\d\d:\d\d", description)
+    (_name, attached, _type) = message.attachments[0]
+    # The same from "Zet in mijn agenda" on her page.
+    download = owner(booking).get(reverse("support:booking_calendar", kwargs={"pk": booking.pk}))
+    for content in (attached, download.content):
+        description = str(icalendar.Calendar.from_ical(content).walk("VEVENT")[0]["DESCRIPTION"])
+        assert "tot 48 uur van tevoren" in description
+        assert not re.search(r"\d\d:\d\d", description)
 
 
 def test_a_move_tells_the_helper_and_the_invited_partner_and_raises_the_sequence(

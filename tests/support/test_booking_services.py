@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from support import links
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Offer, OutgoingEmail
 

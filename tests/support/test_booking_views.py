@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from support import links
+from support.booking import helper as helper_actions
 from support.booking import limits
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
@@ -242,7 +243,7 @@ def test_a_time_on_a_day_her_limit_filled_meanwhile_is_refused_in_words(
         for b in starts
         if a.date() == b.date() and b - a >= datetime.timedelta(hours=1)
     )
-    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     booking_services.booking_hold(
         offer=offer, start=datetime.datetime.fromisoformat(first), hold_key="someone-else"
     )

@@ -123,7 +123,7 @@ def test_an_upload_of_the_secondly_file_gets_a_clear_dutch_answer(
     client.force_login(make_account("helper", "anita@example.org", helper=offer.helper))
     upload = SimpleUploadedFile("agenda.ics", SECONDLY, content_type="text/calendar")
     began = time.monotonic()
-    response = client.post("/praktijk/beschikbaarheid/", {"what": "upload", "upload-file": upload})
+    response = client.post("/praktijk/beschikbaarheid/agenda/bestand/", {"upload-file": upload})
     assert time.monotonic() - began < 5
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "elke seconde of elke minuut" in response.content.decode()
@@ -194,7 +194,8 @@ def test_each_helpers_feeds_are_fetched_in_a_task_of_their_own_after_the_mail(
     offer = make_offer()
     first, second = offer.helper, make_helper("bram")
     for helper in (first, second):
-        busyfeeds.busy_feed_add(helper=helper, url=drip.url)
+        # Saved as a link that once answered; the drip host now answers too slowly.
+        BusyFeed.objects.create(helper=helper, url=drip.url, host="127.0.0.1")
     tasks.busy_feeds_refresh.call()
     per_helper = DBTaskResult.objects.filter(task_path=tasks.busy_feeds_refresh_helper.module_path)
     assert sorted(r.args_kwargs["args"][0] for r in per_helper) == sorted([first.pk, second.pk])
@@ -220,7 +221,10 @@ def test_a_failing_feed_tells_the_helper_nothing_about_the_host(
 ) -> None:
     offer = make_offer()
     settings.BUSY_FEEDS_ALLOW_PRIVATE = False
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url="https://127.0.0.1/agenda.ics")
+    # A feed saved earlier whose address is now refused (adding it would be refused at once).
+    feed = BusyFeed.objects.create(
+        helper=offer.helper, url="https://127.0.0.1/agenda.ics", host="127.0.0.1"
+    )
     with caplog.at_level(logging.WARNING, logger="support.booking.busyfeeds"):
         assert not busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     feed.refresh_from_db()

@@ -4,11 +4,13 @@ refuses what production must never fetch."""
 
 import datetime
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from portal import pagecache
 from portal.worker import ensure_schedule, plan_next
+from practice.forms import BusyFeedForm
 from support import tasks
 from support.booking import busyfeeds, selectors
 from support.models import BusyFeed, BusyRange
@@ -85,6 +88,11 @@ def feed_server() -> Iterator[FeedServer]:
     yield server
     if server.thread.is_alive():
         server.stop()
+
+
+def linked(helper, url: str) -> BusyFeed:
+    """A linked feed as the worker finds it, before its next refresh."""
+    return BusyFeed.objects.create(helper=helper, url=url, host=urlsplit(url).hostname)
 
 
 def calendar(*events: str) -> bytes:
@@ -157,7 +165,7 @@ def test_busy_times_block_exactly_the_right_free_times(make_offer, feed_server) 
     offer = make_offer()
     assert offer.helper.time_zone == "Europe/Amsterdam"
     feed_server.pages["/agenda.ics"] = ACCEPTANCE_FEED
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = linked(offer.helper, feed_server.url("/agenda.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
 
     # Monday 22 March (UTC+1): busy 09:00-10:00 UTC.
@@ -231,7 +239,7 @@ def test_a_transparent_event_blocks_nothing(make_offer, feed_server) -> None:
             "TRANSP:TRANSPARENT",
         )
     )
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/vrij.ics"))
+    feed = linked(offer.helper, feed_server.url("/vrij.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     assert not feed.ranges.exists()
     assert free_on(offer, datetime.date(2027, 3, 22)) == quarters(
@@ -253,7 +261,7 @@ def test_an_unreachable_feed_keeps_its_last_good_busy_times(
             f"DTEND:{busy_from + datetime.timedelta(hours=2):%Y%m%dT%H%M%SZ}",
         )
     )
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = linked(offer.helper, feed_server.url("/agenda.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk)
     good = list(BusyRange.objects.values_list("starts_at", "ends_at"))
     assert good == [(busy_from, busy_from + datetime.timedelta(hours=2))]
@@ -291,7 +299,7 @@ def test_a_fetch_that_works_again_replaces_the_ranges_and_clears_the_warning(
 ) -> None:
     offer = make_offer()
     feed_server.pages["/agenda.ics"] = ACCEPTANCE_FEED
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = linked(offer.helper, feed_server.url("/agenda.ics"))
     assert busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     feed_server.pages["/agenda.ics"] = b"dit is geen agenda"
     assert not busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
@@ -311,7 +319,7 @@ def test_a_fetch_that_works_again_replaces_the_ranges_and_clears_the_warning(
 def test_an_oversized_feed_is_refused(make_offer, feed_server) -> None:
     offer = make_offer()
     feed_server.pages["/groot.ics"] = ACCEPTANCE_FEED + b" " * busyfeeds.MAX_FEED_BYTES
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/groot.ics"))
+    feed = linked(offer.helper, feed_server.url("/groot.ics"))
     assert not busyfeeds.busy_feed_refresh(feed_id=feed.pk, now=NOW)
     feed.refresh_from_db()
     assert feed.failure.startswith("Je agenda kon niet worden opgehaald.")
@@ -373,7 +381,7 @@ def test_the_local_server_is_refused_when_the_check_is_not_relaxed(settings, fee
 def test_the_address_is_encrypted_at_rest_and_only_the_host_is_kept_readable(make_offer) -> None:
     offer = make_offer()
     url = "https://agenda.example.org/private/geheim-token-123/basic.ics"
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=url)
+    feed = linked(offer.helper, url)
     assert BusyFeed.objects.get(pk=feed.pk).url == url
     with connection.cursor() as cursor:
         cursor.execute("SELECT url, host FROM support_busyfeed WHERE id = %s", [feed.pk])
@@ -404,37 +412,87 @@ def anita(client: Client, make_account, make_offer):
     return offer
 
 
-def test_she_adds_and_removes_a_feed_and_sees_only_its_host(client: Client, anita) -> None:
-    url = "https://agenda.example.org/private/geheim-token-123/basic.ics"
-    response = client.post("/praktijk/beschikbaarheid/", {"what": "feed", "feed-url": url})
-    assert response.status_code == HTTPStatus.FOUND
+def test_she_adds_a_feed_it_is_read_at_once_and_she_is_told_how_many_busy_times(
+    client: Client, anita, feed_server
+) -> None:
+    start = timezone.now() + datetime.timedelta(days=3)
+    feed_server.pages["/private/geheim-token-123/basic.ics"] = calendar(
+        *(
+            event(
+                f"busy-{n}",
+                f"DTSTART:{start + datetime.timedelta(days=n):%Y%m%dT%H%M%SZ}",
+                f"DTEND:{start + datetime.timedelta(days=n, hours=1):%Y%m%dT%H%M%SZ}",
+            )
+            for n in range(3)
+        )
+    )
+    url = feed_server.url("/private/geheim-token-123/basic.ics")
+    response = client.post("/praktijk/beschikbaarheid/agenda/", {"feed-url": url}, follow=True)
+    html = response.content.decode()
+    assert "We hebben je agenda gelezen: 3 bezette tijden in de komende" in html
     feed = BusyFeed.objects.get(helper=anita.helper)
     assert feed.url == url
-    html = client.get("/praktijk/beschikbaarheid/").content.decode()
-    assert "agenda.example.org" in html
+    assert feed.fetched_at is not None
+    assert BusyRange.objects.filter(feed=feed).count() == 3
+    assert "127.0.0.1" in html
     assert "geheim-token" not in html
-    client.post("/praktijk/beschikbaarheid/", {"what": "remove-feed", "id": feed.pk})
+    client.post(f"/praktijk/beschikbaarheid/agenda/{feed.pk}/verwijderen/")
     assert not BusyFeed.objects.exists()
 
 
-def test_a_webcal_link_is_taken_as_the_same_address_over_https(
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        # What the host answered is not told (feedfetch.py): one message for any failed fetch.
+        ("/niet-er.ics", "Je agenda kon niet worden opgehaald. Klopt de link nog?"),
+        # What is wrong with the calendar itself is.
+        ("/geen-agenda.ics", "Dit is geen agenda die we kunnen lezen"),
+    ],
+)
+def test_a_feed_that_cannot_be_read_is_refused_with_one_plain_reason(
+    client: Client, anita, feed_server, path: str, reason: str
+) -> None:
+    feed_server.pages["/geen-agenda.ics"] = b"<html>Inloggen</html>"
+    url = feed_server.url(path)
+    response = client.post("/praktijk/beschikbaarheid/agenda/", {"feed-url": url})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "We konden je agenda niet lezen:" in html
+    assert reason in html
+    assert url in html, "what she typed stays in the field"
+    assert not BusyFeed.objects.exists()
+
+
+def test_a_private_or_unreachable_address_is_refused_in_the_same_request(
     client: Client, anita, settings
 ) -> None:
     settings.BUSY_FEEDS_ALLOW_PRIVATE = False
+    for url in ("https://127.0.0.1/agenda.ics", "https://10.1.2.3/agenda.ics"):
+        response = client.post("/praktijk/beschikbaarheid/agenda/", {"feed-url": url})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "Je agenda kon niet worden opgehaald." in response.content.decode()
+    settings.BUSY_FEEDS_ALLOW_PRIVATE = True
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
     response = client.post(
-        "/praktijk/beschikbaarheid/",
-        {"what": "feed", "feed-url": "webcal://agenda.example.org/geheim/basic.ics"},
+        "/praktijk/beschikbaarheid/agenda/", {"feed-url": f"http://127.0.0.1:{port}/a.ics"}
     )
-    assert response.status_code == HTTPStatus.FOUND
-    feed = BusyFeed.objects.get()
-    assert feed.url == "https://agenda.example.org/geheim/basic.ics"
-    assert feed.host == "agenda.example.org"
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Je agenda kon niet worden opgehaald." in response.content.decode()
+    assert not BusyFeed.objects.exists()
+
+
+def test_a_webcal_link_is_taken_as_the_same_address_over_https() -> None:
+    form = BusyFeedForm({"url": "webcal://agenda.example.org/geheim/basic.ics"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["url"] == "https://agenda.example.org/geheim/basic.ics"
 
 
 def test_an_address_that_is_not_https_is_refused_in_dutch(client: Client, anita, settings) -> None:
     settings.BUSY_FEEDS_ALLOW_PRIVATE = False
     response = client.post(
-        "/praktijk/beschikbaarheid/", {"what": "feed", "feed-url": "http://agenda.example.org/a"}
+        "/praktijk/beschikbaarheid/agenda/", {"feed-url": "http://agenda.example.org/a"}
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Het adres moet beginnen met https://." in response.content.decode()
@@ -451,11 +509,11 @@ def test_she_uploads_a_file(client: Client, anita) -> None:
         )
     )
     upload = SimpleUploadedFile("agenda.ics", data, content_type="text/calendar")
-    response = client.post("/praktijk/beschikbaarheid/", {"what": "upload", "upload-file": upload})
+    response = client.post("/praktijk/beschikbaarheid/agenda/bestand/", {"upload-file": upload})
     assert response.status_code == HTTPStatus.FOUND
     assert BusyRange.objects.filter(helper=anita.helper).count() == 1
     bad = SimpleUploadedFile("agenda.ics", b"geen agenda", content_type="text/calendar")
-    response = client.post("/praktijk/beschikbaarheid/", {"what": "upload", "upload-file": bad})
+    response = client.post("/praktijk/beschikbaarheid/agenda/bestand/", {"upload-file": bad})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Dit is geen agenda die we kunnen lezen" in response.content.decode()
     assert BusyFeed.objects.count() == 1
@@ -473,7 +531,7 @@ def test_the_refresh_task_fetches_every_linked_feed_and_plans_the_next_run(
             f"DTEND:{start + datetime.timedelta(hours=1):%Y%m%dT%H%M%SZ}",
         )
     )
-    feed = busyfeeds.busy_feed_add(helper=offer.helper, url=feed_server.url("/agenda.ics"))
+    feed = linked(offer.helper, feed_server.url("/agenda.ics"))
     tasks.busy_feeds_refresh.call()
     # It queues a task of her own, which the worker runs.
     queued = DBTaskResult.objects.get(task_path=tasks.busy_feeds_refresh_helper.module_path)

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from practice import services as practice_services
 from support import outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
 from support.models import Booking, OutgoingEmail, SignupStatus
 from tests.support_fixtures import proved_signup

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from support import outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, EmailStatus, OutgoingEmail
 from tests.staff_fixtures import give_totp

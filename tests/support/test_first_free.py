@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from support.booking import helper_actions, limits
+from support.booking import helper as helper_actions
+from support.booking import limits
 from support.booking import services as booking_services
 from support.models import AvailabilityRule, Booking, BookingStatus, Offer, OutgoingEmail
 from tests.support.test_booking_services import request, run_concurrently
@@ -120,7 +121,7 @@ def many_holds_on_a_day_with_a_limit_of_one(offers: tuple[Offer, Offer]) -> None
         helper_actions.availability_exception_add(
             helper=offer.helper, date=day, start=datetime.time(0), end=datetime.time(23, 59)
         )
-        limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+        helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     starts = [local(day, hour) for hour in range(1, 21)]  # twenty times that do not overlap
 
     results, errors = run_concurrently(
@@ -190,13 +191,13 @@ def test_only_a_helper_free_then_is_assigned_and_none_free_is_taken(two_offers) 
 def test_a_helper_at_her_daily_limit_is_skipped(two_offers) -> None:
     anita, bea = two_offers
     monday = monday_ahead()
-    limits.helper_limits_set(helper=anita.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=anita.helper, per_day=1, per_week=None)
     request(anita, local(monday, 9))
 
     held = hold_first_free(two_offers, local(monday, 14))
     assert held.helper_id == bea.helper_id
 
-    limits.helper_limits_set(helper=bea.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=bea.helper, per_day=1, per_week=None)
     with pytest.raises(booking_services.SlotTaken) as taken:
         hold_first_free(two_offers, local(monday, 16), key="other")
     assert taken.value.reason == DAY_FULL  # full for both: said in words
@@ -262,7 +263,7 @@ def test_times_only_a_helper_at_her_daily_limit_has_are_hidden(client: Client, t
     _anita, bea = two_schedules
     monday = monday_ahead()
     request(bea, local(monday, 16))  # her Monday's only session
-    limits.helper_limits_set(helper=bea.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=bea.helper, per_day=1, per_week=None)
 
     html = client.get(url(), {"week": monday.isoformat()}).content.decode()
 
@@ -302,7 +303,7 @@ def test_merged_week_page_query_budget(client: Client, make_offer, make_helper) 
     offers = [make_offer(TYPE, helper=helper) for helper in helpers]
     monday = monday_ahead()
     for number, offer in enumerate(offers):
-        limits.helper_limits_set(helper=offer.helper, per_day=3, per_week=10)
+        helper_actions.helper_limits_set(helper=offer.helper, per_day=3, per_week=10)
         for hour in (9, 12, 15):
             start = local(monday + datetime.timedelta(days=number), hour)
             booking_services.booking_hold(offer=offer, start=start, hold_key=f"k{number}{hour}")

@@ -80,7 +80,7 @@ def test_a_visitor_on_en_gets_the_dutch_helpers_confirmation_and_calendar_in_eng
     email, message = composed("helper_new_request", booking=booking)
     assert email.language == "nl"
     # The helper confirms from a Dutch page: the visitor's confirmation is in English.
-    action = url("practice:booking_action", "nl", pk=booking.pk, action="bevestigen")
+    action = url("practice:booking_confirm", "nl", pk=booking.pk)
     assert helper.post(action, {"video_link": ""}).status_code == HTTPStatus.FOUND
     email, message = composed("booking_confirmed", booking=booking)
     assert email.language == "en"
@@ -98,7 +98,7 @@ def test_a_helper_working_in_english_sends_a_dutch_visitor_dutch_mail(
     helper, offer = helper_client
     booking = make_booking(offer)  # booked in Dutch
     assert booking.language == "nl"
-    action = url("practice:booking_action", "en", pk=booking.pk, action="bevestigen")
+    action = url("practice:booking_confirm", "en", pk=booking.pk)
     assert helper.post(action, {"video_link": ""}).status_code == HTTPStatus.FOUND
     email, message = composed("booking_confirmed", booking=booking)
     assert email.language == "nl"

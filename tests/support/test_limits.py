@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from support.booking import helper_actions, limits, selectors
+from support.booking import helper as helper_actions
+from support.booking import limits, selectors
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
 from tests.support.test_booking_services import at, request, run_concurrently
@@ -34,7 +35,7 @@ def hold(offer, start: datetime.datetime, now: datetime.datetime | None = None) 
 
 def test_the_nth_session_of_a_day_is_allowed_and_the_next_refused_in_words(make_offer) -> None:
     offer = make_offer()
-    limits.helper_limits_set(helper=offer.helper, per_day=2, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=2, per_week=None)
     request(offer, at(3, 10))
     request(offer, at(3, 12))  # the second: still allowed
 
@@ -55,7 +56,7 @@ def test_visitors_are_not_offered_times_on_a_full_day(make_offer) -> None:
     day = timezone.localtime(at(3, 10), AMS).date()
     before = selectors.free_times(offer=offer, first_day=day, last_day=day)
     assert before
-    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     booking = request(offer, at(3, 10))
 
     assert selectors.free_times(offer=offer, first_day=day, last_day=day) == []
@@ -67,7 +68,7 @@ def test_visitors_are_not_offered_times_on_a_full_day(make_offer) -> None:
 
 def test_a_cancelled_or_expired_session_does_not_count(make_offer) -> None:
     offer = make_offer()
-    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     booking = request(offer, at(3, 10))
     booking_services.booking_cancel(booking=booking, by_visitor=False)
     held = hold(offer, at(3, 11))
@@ -80,7 +81,7 @@ def test_a_cancelled_or_expired_session_does_not_count(make_offer) -> None:
 
 def test_the_mth_session_of_a_week_is_allowed_and_the_next_refused(make_offer) -> None:
     offer = make_offer()
-    limits.helper_limits_set(helper=offer.helper, per_day=None, per_week=3)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=None, per_week=3)
     today = timezone.localdate()
     monday = limits.monday_of(today) + datetime.timedelta(days=14)
     for offset in range(3):  # Monday, Tuesday, Wednesday
@@ -106,7 +107,7 @@ def test_a_session_just_after_local_midnight_counts_for_the_next_day(make_offer)
     helper_actions.availability_exception_add(
         helper=helper, date=next_day, start=datetime.time(0), end=datetime.time(6)
     )
-    limits.helper_limits_set(helper=helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=helper, per_day=1, per_week=None)
     hold(offer, local(day, 22))
     # 00:15 her time is still the evening before in UTC: it counts for her next day.
     after_midnight = local(next_day, 0, 15)
@@ -131,7 +132,7 @@ def test_days_are_her_local_days_across_the_spring_clock_change(make_offer) -> N
         (monday, datetime.time(0), datetime.time(6)),
     ):
         helper_actions.availability_exception_add(helper=helper, date=date, start=start, end=end)
-    limits.helper_limits_set(helper=helper, per_day=2, per_week=3)
+    helper_actions.helper_limits_set(helper=helper, per_day=2, per_week=3)
     hold(offer, local(saturday, 22), now=now)
     hold(offer, local(sunday, 0, 30), now=now)  # 23:30 UTC on Saturday: Sunday's first
     hold(offer, local(sunday, 3, 30), now=now)  # after the jump: Sunday's second
@@ -153,7 +154,7 @@ def test_days_are_her_local_days_across_the_spring_clock_change(make_offer) -> N
 
 def test_a_reschedule_onto_a_full_day_is_refused_and_within_its_day_allowed(make_offer) -> None:
     offer = make_offer()
-    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     first = request(offer, at(3, 10))
     second = request(offer, at(4, 10))
 
@@ -179,7 +180,7 @@ def test_an_expired_hold_is_not_sent_onto_a_day_filled_meanwhile(make_offer) -> 
         answers={"name": "Saskia", "email": "s@example.org", "consent": True},
     )
     Booking.objects.filter(pk=late.pk).update(hold_expires_at=timezone.now())
-    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     request(offer, at(3, 10))
 
     with pytest.raises(booking_services.SlotTaken) as refused:
@@ -190,10 +191,10 @@ def test_an_expired_hold_is_not_sent_onto_a_day_filled_meanwhile(make_offer) -> 
 def test_limits_are_optional_and_at_least_one(make_offer) -> None:
     offer = make_offer()
     with pytest.raises(ValueError, match="at least 1"):
-        limits.helper_limits_set(helper=offer.helper, per_day=0, per_week=None)
-    limits.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
+        helper_actions.helper_limits_set(helper=offer.helper, per_day=0, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=1, per_week=None)
     request(offer, at(3, 10))
-    limits.helper_limits_set(helper=offer.helper, per_day=None, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=None, per_week=None)
     hold(offer, at(3, 14))  # lifted: no limit at all
     offer.helper.refresh_from_db()
     assert offer.helper.max_sessions_per_day is None
@@ -208,7 +209,7 @@ def test_twenty_concurrent_holds_on_one_day_with_a_limit_of_three_give_three(
     helper_actions.availability_exception_add(
         helper=offer.helper, date=day, start=datetime.time(0), end=datetime.time(23, 59)
     )
-    limits.helper_limits_set(helper=offer.helper, per_day=3, per_week=None)
+    helper_actions.helper_limits_set(helper=offer.helper, per_day=3, per_week=None)
     starts = [local(day, hour) for hour in range(1, 21)]  # twenty times that do not overlap
 
     results, errors = run_concurrently(

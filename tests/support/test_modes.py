@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support import links, outbox, retention
-from support.booking import helper_actions, modes
+from support.booking import helper as helper_actions
+from support.booking import modes
 from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus, Helper, OutgoingEmail
@@ -412,7 +413,7 @@ def test_the_helper_adds_a_link_when_she_confirms_a_video_session(
     offer.helper.session_modes = "video"
     booking = make_booking(offer)
     assert booking.mode == "video"
-    url = reverse("practice:booking_action", kwargs={"pk": booking.pk, "action": "bevestigen"})
+    url = reverse("practice:booking_confirm", kwargs={"pk": booking.pk})
     response = client.post(url, {"video_link": "http://video.example.org/kamer"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Een videolink begint met https://" in response.content.decode()
@@ -443,7 +444,7 @@ def test_the_helper_changes_the_link_of_a_confirmed_video_session(
     Helper.objects.filter(pk=offer.helper_id).update(session_modes="video")
     offer.helper.session_modes = "video"
     booking = make_booking(offer)
-    change = reverse("practice:booking_action", kwargs={"pk": booking.pk, "action": "videolink"})
+    change = reverse("practice:booking_video_link", kwargs={"pk": booking.pk})
     page_url = reverse("practice:booking", kwargs={"pk": booking.pk})
 
     # Not yet confirmed: nothing to change, and no form for it.
@@ -452,7 +453,7 @@ def test_the_helper_changes_the_link_of_a_confirmed_video_session(
     assert response.status_code == HTTPStatus.CONFLICT
     assert "Alleen bij een bevestigd videogesprek" in response.content.decode()
 
-    confirm = reverse("practice:booking_action", kwargs={"pk": booking.pk, "action": "bevestigen"})
+    confirm = reverse("practice:booking_confirm", kwargs={"pk": booking.pk})
     assert client.post(confirm, {"video_link": OWN_LINK}).status_code == HTTPStatus.FOUND
     assert "Videolink wijzigen" in client.get(page_url).content.decode()
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from support import links, outbox
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
 from support.models import Booking, OutgoingEmail, PartnerIntake
 from tests.support_fixtures import booking_page, owner
@@ -283,3 +283,23 @@ def test_a_move_by_the_booker_reaches_the_partner_once(booked) -> None:
     message = outbox._compose(OutgoingEmail.objects.get(kind="partner_booking_rescheduled"))
     assert message.to == ["mark@example.org"]
     assert "Het gesprek heeft een nieuwe tijd" in message.body
+
+
+def test_another_way_of_meeting_reaches_the_partner_with_the_new_place(booked) -> None:
+    booking, _booker, _url = booked
+    helper = booking.helper
+    helper.session_modes, helper.practice_address = "video,praktijk", "Oudegracht 12, Utrecht"
+    helper.save()
+    intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
+    answer(Client(), intake, "nl", {**STEP_ONE, "wants_updates": "on", "wants_calendar": "on"})
+    helper_actions.booking_confirm(booking=booking)
+    booking.refresh_from_db()
+    helper_actions.booking_propose_way(booking=booking, mode="praktijk")
+    helper_actions.booking_answer_way(booking=booking, accept=True)
+    message = outbox._compose(OutgoingEmail.objects.get(kind="partner_booking_way_changed"))
+    assert message.to == ["mark@example.org"]
+    assert "Het gesprek gaat nu zo: in de praktijk." in message.body
+    assert "Oudegracht 12" in message.body and ROOM not in message.body
+    ((_name, content, _mimetype),) = message.attachments
+    event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+    assert "Oudegracht 12" in str(event["LOCATION"])

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from practice.models import AccessAction, AccessLogEntry
 from support import privacy
-from support.booking import helper_actions
+from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
 from support.fields import email_digest
 from support.models import Booking, BookingStatus, PartnerIntake, Signup

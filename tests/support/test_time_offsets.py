@@ -6,12 +6,14 @@ Python reads offsets up to ±23:59; PostgreSQL cannot store beyond ±15:59 (a Da
 import datetime
 import re
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
-from support import links
 from support.models import Booking
+from tests.support_fixtures import owner
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +55,15 @@ def test_moving_a_booking_to_a_far_offset_is_refused_in_words(client: Client, ma
     booking = make_booking()
     first = booking.starts_at
     later = first + datetime.timedelta(hours=3)
-    url = f"/afspraak/beheer/{links.booking_token(booking)}/verzetten/"
+    owner(booking, client)
+    week = reverse("support:booking_reschedule", kwargs={"pk": booking.pk})
+    confirm = reverse("support:booking_reschedule_confirm", kwargs={"pk": booking.pk})
+    confirm += "?" + urlencode({"start": later.isoformat()})
     for value in far_offsets(later):
-        response = client.post(url, {"start": value})
-        assert response.status_code == HTTPStatus.CONFLICT, value
-        assert "Kies een andere tijd" in response.content.decode()
+        # Choosing the time, and confirming it (the form's value changed on the way).
+        for url in (week, confirm):
+            response = client.post(url, {"start": value})
+            assert response.status_code == HTTPStatus.BAD_REQUEST, (url, value)
+            assert "Kies een tijd uit de lijst." in response.content.decode()
     booking.refresh_from_db()
     assert booking.starts_at == first

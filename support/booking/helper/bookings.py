@@ -1,5 +1,5 @@
-"""What a helper does with a booking and with her schedule: confirm, decline, propose another
-time, record the outcome, extend to the longer session; her weekly hours and exceptions.
+"""What a helper does with a booking: confirm, decline, propose another time, cancel, keep one
+outside her hours, record the outcome, extend to the longer session.
 
 Typed, keyword-only and atomic, like the visitor's side in services.py.
 """
@@ -12,34 +12,40 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from support.booking import availability, modes
+from support.booking import availability, modes, services
 from support.booking.errors import BookingRefused
+from support.booking.helper.conflicts import is_outside_hours
 from support.booking.selectors import busy, offer_for, slot_rules
 from support.booking.services import SlotTaken, booking_reschedule, locked_booking
-from support.models import (
-    OUTCOME_STATUSES,
-    AvailabilityException,
-    AvailabilityRule,
-    Booking,
-    BookingStatus,
-    Helper,
-    SessionMode,
-)
+from support.models import OUTCOME_STATUSES, Booking, BookingStatus, SessionMode
 from support.outbox import email_queue, queue_reminder
 
 
-def booking_confirm(*, booking: Booking, video_link: str = "") -> Booking:
+def booking_confirm(
+    *, booking: Booking, video_link: str = "", outside_hours_ok: bool = False
+) -> Booking:
     """Confirm a request. `video_link`: a link for this session only (video sessions), which
-    takes the place of her standing link; without either a video session is not confirmed."""
+    takes the place of her standing link; without either a video session is not confirmed.
+    A request outside her hours is confirmed only when she says she knows
+    (`outside_hours_ok`)."""
     link = modes.check_video_link(video_link)
     with transaction.atomic():
         current = locked_booking(booking)
         if current.status != BookingStatus.REQUESTED:
             raise BookingRefused(_("Alleen een aanvraag kan worden bevestigd."))
+        if not current.outside_hours_ok and is_outside_hours(current):
+            if not outside_hours_ok:
+                raise BookingRefused(
+                    _(
+                        "Deze aanvraag valt buiten je tijden. Vink aan dat je dat weet, of "
+                        "stel een andere tijd voor."
+                    )
+                )
+            current.outside_hours_ok = True
         if current.mode == SessionMode.VIDEO:
             current.video_link = _session_link(current, link)
         current.status = BookingStatus.CONFIRMED
-        current.save(update_fields=["status", "video_link"])
+        current.save(update_fields=["status", "video_link", "outside_hours_ok"])
         email_queue(kind="booking_confirmed", booking=current)
         queue_reminder(current)
     return current
@@ -101,15 +107,35 @@ def booking_propose(
     now: datetime.datetime | None = None,
 ) -> Booking:
     """Helper: move a request to another free time and say so; it stays a request until she
-    confirms, so the visitor can still choose another time or cancel with her link."""
+    confirms, so the visitor can still choose another time or cancel with her link. A confirmed
+    session moves at once (a day off over it, say): the visitor gets the new time and file."""
     with transaction.atomic():
-        # Checked under the lock: a request confirmed meanwhile is not moved.
-        if locked_booking(booking).status != BookingStatus.REQUESTED:
-            raise BookingRefused(_("Alleen voor een aanvraag kun je een andere tijd voorstellen."))
-        current = booking_reschedule(booking=booking, start=start, now=now, notify=False)
+        # Checked under the lock: a request confirmed meanwhile is moved as a session.
+        status = locked_booking(booking).status
+        if status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+            raise BookingRefused(_("Deze afspraak kan niet meer worden verzet."))
+        requested = status == BookingStatus.REQUESTED
+        current = booking_reschedule(booking=booking, start=start, now=now, notify=not requested)
         current.helper_message = message
         current.save(update_fields=["helper_message"])
-        email_queue(kind="booking_proposed", booking=current)
+        if requested:
+            email_queue(kind="booking_proposed", booking=current)
+    return current
+
+
+def booking_call_off(*, booking: Booking) -> Booking:
+    """Call off a request or a session still to come; the visitor is told by e-mail."""
+    return services.booking_cancel(booking=booking, by_visitor=False)
+
+
+def booking_keep_outside_hours(*, booking: Booking) -> Booking:
+    """She keeps a session that lies outside her hours: its conflict mark goes."""
+    with transaction.atomic():
+        current = locked_booking(booking)
+        if not current.is_open:
+            raise BookingRefused(_("Deze afspraak gaat niet meer door."))
+        current.outside_hours_ok = True
+        current.save(update_fields=["outside_hours_ok"])
     return current
 
 
@@ -155,36 +181,3 @@ def booking_extend(*, booking: Booking, now: datetime.datetime | None = None) ->
             return current
     except (SlotTaken, IntegrityError) as error:
         raise BookingRefused(_("De tijd na dit gesprek is niet meer vrij.")) from error
-
-
-def availability_rule_add(
-    *, helper: Helper, weekday: int, start: datetime.time, end: datetime.time
-) -> AvailabilityRule:
-    if end <= start:
-        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
-    return AvailabilityRule.objects.create(helper=helper, weekday=weekday, start=start, end=end)
-
-
-def availability_rule_remove(*, helper: Helper, rule_id: int) -> bool:
-    deleted, _rows = AvailabilityRule.objects.filter(helper=helper, pk=rule_id).delete()
-    return bool(deleted)
-
-
-def availability_exception_add(
-    *,
-    helper: Helper,
-    date: datetime.date,
-    start: datetime.time | None = None,
-    end: datetime.time | None = None,
-) -> AvailabilityException:
-    """Replace the weekly times on one date; without times she is not available that day."""
-    if (start is None) != (end is None):
-        raise BookingRefused(_("Vul een begintijd en een eindtijd in, of geen van beide."))
-    if start is not None and end is not None and end <= start:
-        raise BookingRefused(_("De eindtijd moet na de begintijd liggen."))
-    return AvailabilityException.objects.create(helper=helper, date=date, start=start, end=end)
-
-
-def availability_exception_remove(*, helper: Helper, exception_id: int) -> bool:
-    deleted, _rows = AvailabilityException.objects.filter(helper=helper, pk=exception_id).delete()
-    return bool(deleted)
