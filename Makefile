@@ -65,7 +65,7 @@ lock: $(VENV)/.test
 clean:
 	rm -rf $(VENV) var
 
-# Throughput, latency and memory of a production-like instance (see README.md).
+# Throughput, latency and memory of a production-like instance (see docs/benchmark.md).
 bench: $(VENV)/.runtime nginx
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) bench/run.py

@@ -48,7 +48,7 @@ from support.models import (  # noqa: E402
 from support.organisations import article_organisations  # noqa: E402
 
 SCALE = int(os.environ.get("BENCH_SCALE", "1"))
-# A curated library stays in the hundreds: a thousand at every scale (README, *Caches*).
+# A curated library stays in the hundreds: a thousand at every scale (docs/operations.md, *Caches*).
 SYNTHETIC_ARTICLES = 1000
 DIRECTORY_ENTRIES = 200 * SCALE
 HELPERS = 5 * SCALE

@@ -22,7 +22,7 @@ read transaction whose snapshot `pg_dump --snapshot` reuses; on SQLite they are 
 copy itself.
 
 The encryption keys of the data (FIELD_ENCRYPTION_KEYS, EMAIL_DIGEST_KEY) are never in a backup:
-an operator keeps them elsewhere (README.md, "Backups"). BACKUP_KEY is a separate Fernet key.
+an operator keeps them elsewhere (docs/operations.md, Backups). BACKUP_KEY is a separate Fernet key.
 """
 
 from __future__ import annotations

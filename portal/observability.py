@@ -9,7 +9,7 @@ are logged without their path.
 Metrics (Prometheus, `prometheus-client`): requests and latency per view name, counted in the
 process that served them. Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR to an
 empty folder, the same for every worker (and emptied at each start): each process then writes its
-counters to files there and /metrics adds them up (README.md, "Monitoring"). Without it, each
+counters to files there and /metrics adds them up (docs/operations.md, Monitoring). Without it, each
 worker counts only its own requests and a scrape sees one worker's numbers. The gauges (e-mail,
 tasks, heartbeat, holds, waiting bookings) are read from the database at each scrape, so they are
 right with any number of processes.

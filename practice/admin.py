@@ -207,7 +207,7 @@ def _helper_account(user: User | None) -> bool:
 # would then go to the new one) or removes or reads its authenticator: otherwise an administrator
 # could log in as a helper and read her intakes. A staff member who forgot her password asks for
 # a reset link by e-mail; a lost authenticator is reset by two staff members together with
-# `manage.py reset_second_factor` (README.md).
+# `manage.py reset_second_factor` (docs/staff.md).
 
 
 @admin.register(User)
