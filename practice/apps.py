@@ -12,4 +12,5 @@ class PracticeConfig(AppConfig):
         # The receivers need the models, which cannot be imported while the app registry
         # loads this module: their module is imported now that the registry is ready.
         import_module("practice.signals")
+        import_module("practice.emails")  # the staff e-mails, registered with the outbox
         import_module("practice.accounts").keep_used_codes_for_their_window()

@@ -53,3 +53,6 @@ class SupportConfig(AppConfig):
         # The receivers need the models, which cannot be imported while the app registry
         # loads this module: their module is imported now that the registry is ready.
         import_module("support.signals")
+        # Each job registers its e-mails with the outbox (support/outbox.py) when imported.
+        for module in ("support.booking.emails", "support.directory.emails", "support.visitor"):
+            import_module(module)

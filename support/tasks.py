@@ -1,7 +1,8 @@
 """Operations' background tasks, worked by `manage.py task_worker`: the retention purge, the
 worker's heartbeat and the refresh of helpers' external calendars. How often each runs is in
 the one table of periodic jobs, settings.PERIODIC_TASKS; each plans its next run as it ends
-(portal/worker.py). The e-mail tasks live with the outbox (support/outbox.py). Arguments carry
+(portal/worker.py). The e-mail tasks live with the outbox (support/outbox.py) and the visitor's
+login (support/visitor.py). Arguments carry
 ids only: task rows are stored in plain text."""
 
 import datetime
@@ -14,8 +15,9 @@ from portal.worker import plan_next, recover_orphaned_tasks
 from support import operations, retention
 from support.booking import busyfeeds
 
-# Rows queued before the e-mail tasks moved to support/outbox.py name them by these paths.
-from support.outbox import send_email, send_visitor_code
+# Rows queued before the e-mail tasks moved out of this module name them by these paths.
+from support.outbox import send_email
+from support.visitor import send_visitor_code
 
 __all__ = [
     "busy_feeds_refresh",

@@ -15,12 +15,15 @@ import hmac
 import secrets
 import time
 from http import HTTPStatus
+from typing import Required, TypedDict
 
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.tasks import task
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,8 +34,8 @@ from portal import ratelimit
 from support import links
 from support.fields import email_digest
 from support.forms import NotRemembered
-from support.models import Booking, Signup
-from support.outbox import seal, send_visitor_code
+from support.models import Booking, OutgoingEmail, PartnerIntake, Signup
+from support.outbox import Draft, composer, email_queue, seal, unseal
 
 SESSION_PENDING = "visitor-login"
 SESSION_VISITOR = "visitor"
@@ -103,6 +106,76 @@ def visitor_digest(request: HttpRequest) -> str | None:
     """The digest of the address this session has proved, if any."""
     visitor = request.session.get(SESSION_VISITOR) or {}
     return visitor.get("digest") or None
+
+
+# -- the e-mail with the code (support/outbox.py queues and sends it) ----------------------------
+
+
+class Recipient(TypedDict, total=False):
+    """The address a login code goes to, and the one row it hangs on."""
+
+    to: Required[str]
+    booking: Booking
+    signup: Signup
+    partner: PartnerIntake
+
+
+def recipient_for(digest: str) -> Recipient | None:
+    """Where a code for this digest goes: the address and a row to hang the e-mail on."""
+    booking = Booking.objects.submitted().filter(email_digest=digest).order_by("-pk").first()
+    if booking is not None:
+        return {"booking": booking, "to": booking.email}
+    signup = Signup.objects.filter(email_digest=digest).order_by("-pk").first()
+    if signup is not None:
+        return {"signup": signup, "to": signup.email}
+    intake = (
+        PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    if intake is not None:
+        return {"partner": intake, "to": intake.email}
+    return None
+
+
+def email_login_code(*, digest: str, sealed_code: str) -> bool:
+    """Queue a visitor's login code for the address behind `digest`, if it has records here."""
+    found = recipient_for(digest)
+    if found is None:
+        return False
+    code = unseal(sealed_code)["code"]
+    with transaction.atomic():
+        email_queue(
+            kind="visitor_code",
+            booking=found.get("booking"),
+            signup=found.get("signup"),
+            partner=found.get("partner"),
+            sealed=seal(to=found["to"], code=code),
+        )
+    return True
+
+
+def _request_language(**rows: object) -> str:
+    """A login code, asked for in the request that queues it, goes in that request's language."""
+    return get_language() or settings.LANGUAGE_CODE
+
+
+@composer("visitor_code", language=_request_language)
+def _code_email(email: OutgoingEmail) -> Draft:
+    sealed = unseal(email.sealed)
+    return Draft(
+        to=sealed["to"], template="support/emails/visitor_code", context={"code": sealed["code"]}
+    )
+
+
+@task
+def send_visitor_code(digest: str, sealed_code: str, language: str) -> None:
+    """A login code asked for on the site: sent only where the digest has bookings or sign-ups.
+
+    The arguments hold no address: a keyed digest and the code encrypted.
+    """
+    with translation.override(language):
+        email_login_code(digest=digest, sealed_code=sealed_code)
 
 
 # -- views ---------------------------------------------------------------------------------------

@@ -377,3 +377,106 @@ def test_only_the_article_store_touches_the_render_cache_files(
     finally:
         _watched.clear()
     assert {module for _event, module in touched} == {"articles/store.py"}, touched
+
+
+OUTBOX = ROOT / "support" / "outbox.py"
+# The jobs that write e-mails: they register their composers with the outbox, never the reverse.
+JOBS = ("support.booking", "support.directory", "support.visitor", "practice")
+
+
+def job_imports(tree: ast.Module) -> set[str]:
+    """The job modules a module imports, anywhere in it (`from support import booking` too)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {
+        name for name in found if any(name == job or name.startswith(job + ".") for job in JOBS)
+    }
+
+
+def test_the_outbox_imports_no_job() -> None:
+    """support/outbox.py queues, sends, retries and looks composers up by kind; what an e-mail
+    says lives with its job (support/booking/emails.py, support/directory/emails.py, ...)."""
+    assert not job_imports(ast.parse(OUTBOX.read_text(), filename=str(OUTBOX)))
+
+
+def test_the_job_import_check_finds_a_job_import() -> None:
+    source = (
+        "from support import booking, fields\n"
+        "from support.directory.emails import x\n"
+        "def f():\n    import practice.services\n"
+    )
+    assert job_imports(ast.parse(source)) == {
+        "support.booking",
+        "support.directory.emails",
+        "support.directory.emails.x",
+        "practice.services",
+    }
+    assert not job_imports(ast.parse("from support.models import Booking\nimport portal\n"))
+
+
+# Functions that queue an e-mail, by the keyword that names its kind.
+QUEUERS = {"email_queue", "email_booker", "notify_helper"}
+
+
+def queued_kinds(tree: ast.Module) -> set[str]:
+    """Every kind of e-mail a module queues: the strings passed as `kind=` to a queuing call,
+    and those assigned to a variable `kind` (passed on as `kind=kind`)."""
+    found = set()
+    for node in ast.walk(tree):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in QUEUERS:
+                values = [kw.value for kw in node.keywords if kw.arg == "kind"]
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "kind" for target in node.targets
+        ):
+            values = [node.value]
+        found.update(kind for value in values for kind in literal_strings(value))
+    return found
+
+
+def literal_strings(value: ast.expr) -> set[str]:
+    """The strings an expression may be: a literal, or either side of `a if c else b`."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return {value.value}
+    if isinstance(value, ast.IfExp):
+        return literal_strings(value.body) | literal_strings(value.orelse)
+    return set()
+
+
+def test_every_kind_of_e_mail_queued_has_a_composer() -> None:
+    """An e-mail queued without a composer would fail only in the worker, after its retries."""
+    from support import outbox
+    from support.booking.emails import PARTNER_COPIES, PARTNER_PREFIX
+
+    queued = set().union(*(queued_kinds(ast.parse(path.read_text())) for path in app_modules()))
+    # The partner's copies are queued by kind of the booker's e-mail (email_booker).
+    queued |= {PARTNER_PREFIX + kind for kind in PARTNER_COPIES}
+    assert {
+        "booking_confirmed",
+        "booking_reminder",
+        "booking_code",
+        "helper_new_request",
+        "partner_invite",
+        "signup_reminder",
+        "visitor_code",
+        "staff_invitation",
+    } <= queued
+    assert queued - outbox.composed_kinds() == set()
+
+
+def test_the_kind_finder_reads_keywords_and_assignments() -> None:
+    source = (
+        'kind = "a_reminder" if again else "a_received"\n'
+        'email_queue(kind="b", booking=x)\n'
+        'services.notify_helper(booking, kind="c")\n'
+        'other(kind="not_mail")\n'
+        'kind = _("een afspraak")\n'
+    )
+    assert queued_kinds(ast.parse(source)) == {"a_reminder", "a_received", "b", "c"}

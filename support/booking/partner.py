@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from support.booking.services import BookingRefused, apply_answers, locked_booking, notify_helper
 from support.fields import own_field
 from support.models import INTAKE_FIELDS, Booking, BookingStatus, PartnerIntake
-from support.outbox import PARTNER_PREFIX, email_queue
+from support.outbox import email_queue
 
 # What only the partner's own intake stores, besides the answers both partners give.
 PARTNER_ANSWERS = ("wants_updates",)
@@ -99,5 +99,5 @@ def partner_submit(*, intake: PartnerIntake, claim_key: str) -> PartnerIntake:
         notify_helper(current.booking, kind="helper_partner_intake")
         if current.wants_updates and current.booking.status == BookingStatus.CONFIRMED:
             # Confirmed before she answered: she gets the confirmation now, from then on changes.
-            email_queue(kind=PARTNER_PREFIX + "booking_confirmed", partner=current)
+            email_queue(kind="partner_booking_confirmed", partner=current)
     return current

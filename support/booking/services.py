@@ -14,6 +14,7 @@ from portal import pagecache
 from support.booking import availability, limits, modes
 
 # Re-exported for callers that know only the services.
+from support.booking.emails import email_booker, queue_reminder
 from support.booking.errors import BookingRefused as BookingRefused
 from support.booking.errors import SlotTaken as SlotTaken
 from support.booking.errors import TooManyHolds as TooManyHolds
@@ -39,7 +40,7 @@ from support.models import (
     Offer,
     PartnerIntake,
 )
-from support.outbox import email_queue, queue_reminder
+from support.outbox import email_queue
 
 # -- booking a conversation ---------------------------------------------------------------------
 #
@@ -355,7 +356,7 @@ def booking_submit(*, booking: Booking, hold_key: str) -> Booking:
             current.hold_expires_at = None
             current.hold_client = ""
             current.save()
-            email_queue(kind="booking_received", booking=current)
+            email_booker(kind="booking_received", booking=current)
             notify_helper(current, kind="helper_new_request")
             return current
     except (SlotTaken, IntegrityError) as error:
@@ -397,7 +398,7 @@ def booking_cancel(
         current.status = BookingStatus.CANCELLED
         current.token_version += 1
         current.save(update_fields=["status", "token_version"])
-        email_queue(kind="booking_cancelled", booking=current)
+        email_booker(kind="booking_cancelled", booking=current)
     return current
 
 
@@ -450,13 +451,13 @@ def booking_reschedule(
                 current.status = BookingStatus.REQUESTED
             current.save()
             if notify:
-                email_queue(kind="booking_rescheduled", booking=current)
+                email_booker(kind="booking_rescheduled", booking=current)
             if by_visitor:
                 # Her helper, and a partner invited by e-mail, learn the new time.
                 notify_helper(current, kind="helper_booking_moved")
                 partner = PartnerIntake.objects.filter(booking=current).exclude(invite_email="")
                 intake = partner.first()
-                # One who asked for every change has her copy already (support/outbox.py).
+                # One who asked for every change has her copy already (support/booking/emails.py).
                 if intake is not None and not (intake.wants_updates and intake.email):
                     email_queue(kind="partner_rescheduled", partner=intake)
             if current.status == BookingStatus.CONFIRMED:

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from support import outbox
 from support.booking import helper as helper_actions
 from support.booking import services as booking_services
+from support.booking.emails import reminder_time
 from support.models import Booking, BookingStatus, EmailStatus, OutgoingEmail
 from tests.staff_fixtures import give_totp
 
@@ -209,7 +210,7 @@ def test_reminder_time_is_24_elapsed_hours_across_the_clock_change() -> None:
     ams = ZoneInfo("Europe/Amsterdam")
     # Sunday 2026-10-25 10:00 CET is 09:00 UTC; 24 hours earlier is Saturday 11:00 CEST.
     start = datetime.datetime(2026, 10, 25, 10, tzinfo=ams)
-    reminder = outbox.reminder_time(start)
+    reminder = reminder_time(start)
     assert reminder == datetime.datetime(2026, 10, 24, 9, tzinfo=datetime.UTC)
     assert reminder.astimezone(ams).hour == 11
     assert start - reminder == datetime.timedelta(hours=24)

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from support.booking import availability, modes, services
+from support.booking.emails import email_booker, queue_reminder
 from support.booking.errors import BookingRefused
 from support.booking.helper.conflicts import is_outside_hours
 from support.booking.selectors import busy, offer_for, slot_rules
 from support.booking.services import SlotTaken, booking_reschedule, locked_booking
 from support.models import OUTCOME_STATUSES, Booking, BookingStatus, SessionMode
-from support.outbox import email_queue, queue_reminder
 
 
 def booking_confirm(
@@ -46,7 +46,7 @@ def booking_confirm(
             current.video_link = _session_link(current, link)
         current.status = BookingStatus.CONFIRMED
         current.save(update_fields=["status", "video_link", "outside_hours_ok"])
-        email_queue(kind="booking_confirmed", booking=current)
+        email_booker(kind="booking_confirmed", booking=current)
         queue_reminder(current)
     return current
 
@@ -82,7 +82,7 @@ def booking_set_video_link(
         current.video_link = link
         current.calendar_changes += 1  # the calendar file's SEQUENCE grows with it
         current.save(update_fields=["video_link", "calendar_changes"])
-        email_queue(kind="booking_confirmed", booking=current)
+        email_booker(kind="booking_confirmed", booking=current)
     return current
 
 
@@ -95,7 +95,7 @@ def booking_decline(*, booking: Booking, message: str = "") -> Booking:
         current.helper_message = message
         current.token_version += 1
         current.save(update_fields=["status", "helper_message", "token_version"])
-        email_queue(kind="booking_declined", booking=current)
+        email_booker(kind="booking_declined", booking=current)
     return current
 
 
@@ -119,7 +119,7 @@ def booking_propose(
         current.helper_message = message
         current.save(update_fields=["helper_message"])
         if requested:
-            email_queue(kind="booking_proposed", booking=current)
+            email_booker(kind="booking_proposed", booking=current)
     return current
 
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from support.booking import modes
+from support.booking.emails import email_booker
 from support.booking.errors import BookingRefused
 from support.booking.services import locked_booking, notify_helper
 from support.models import Booking, BookingStatus, SessionMode
-from support.outbox import email_queue
 
 
 def other_ways(booking: Booking) -> list[str]:
@@ -46,7 +46,7 @@ def booking_propose_way(
         current.proposed_mode = mode
         current.helper_message = message
         current.save(update_fields=["proposed_mode", "helper_message"])
-        email_queue(kind="booking_way_proposed", booking=current)
+        email_booker(kind="booking_way_proposed", booking=current)
     return current
 
 
@@ -69,6 +69,6 @@ def booking_answer_way(*, booking: Booking, accept: bool) -> Booking:
             current.video_link = ""
         current.token_version += 1
         current.save(update_fields=["mode", "proposed_mode", "video_link", "token_version"])
-        email_queue(kind="booking_way_changed", booking=current)
+        email_booker(kind="booking_way_changed", booking=current)
         notify_helper(current, kind="helper_way_changed")
     return current
