@@ -77,3 +77,18 @@ def work_queue(transactional_db):
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=StringIO())
 
     return work
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, dropped at the end even when a thread or a child process of a test
+    (a worker, a concurrency test's threads) still holds a connection to it: on PostgreSQL those
+    sessions are ended first, so `DROP DATABASE` is not refused."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
