@@ -92,7 +92,9 @@ class WeekSource:
         )
 
 
-def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
+def _week_start(
+    request: HttpRequest, source: WeekSource, rendered: dict[datetime.date, Rendered] | None = None
+) -> datetime.date:
     """The Monday of the week asked for, bounded to this week … the booking horizon.
 
     Only a valid Monday in that range is ever used (for the page and its cache key); anything
@@ -103,7 +105,7 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     last = monday_of(today + datetime.timedelta(days=source.horizon_days))
     value = request.GET.get("week")
     if value is None:
-        return _first_week_with_times(source, first)
+        return _first_week_with_times(source, first, rendered)
     try:
         wanted = datetime.date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
@@ -116,11 +118,15 @@ def _week_start(request: HttpRequest, source: WeekSource) -> datetime.date:
     return monday
 
 
-def _first_week_with_times(source: WeekSource, first: datetime.date) -> datetime.date:
+def _first_week_with_times(
+    source: WeekSource, first: datetime.date, rendered: dict[datetime.date, Rendered] | None
+) -> datetime.date:
     """No week asked for: the page opens on the first week with a free time (within the
     search for the nearest one), else on this week."""
     sunday = first + datetime.timedelta(days=6)
-    has_times, _days_html, nearest = _render_week(source, first, sunday, None)
+    has_times, _days_html, nearest = result = _render_week(source, first, sunday, None)
+    if rendered is not None:  # the page shows this week: its free times are not read twice
+        rendered[first] = result
     return monday_of(nearest.date()) if not has_times and nearest else first
 
 
@@ -134,12 +140,16 @@ def _week_context(
     """The week page's context. `monday`: a week from WeekOutOfRange, shown instead of the one
     asked for."""
     zone = source.zone
+    rendered: dict[datetime.date, Rendered] = {}
     if monday is None:
-        monday = _week_start(request, source)
+        monday = _week_start(request, source, rendered)
     sunday = monday + datetime.timedelta(days=6)
     today = timezone.localdate(timezone=zone)
     last = monday_of(today + datetime.timedelta(days=source.horizon_days))
-    has_times, days_html, nearest = _render_week(source, monday, sunday, exclude)
+    if exclude is None and monday in rendered:
+        has_times, days_html, nearest = rendered[monday]
+    else:
+        has_times, days_html, nearest = _render_week(source, monday, sunday, exclude)
     return {
         "offer": source.offer,
         "first_free": source.conversation_type if source.first_free else None,
@@ -159,9 +169,13 @@ class WeekDay(TypedDict):
     times: list[tuple[str, str, str]]  # (ISO time, "HH:MM", what a screen reader says)
 
 
+# A week as shown: whether it has free times, its days' HTML, and the nearest free time after it.
+type Rendered = tuple[bool, str, datetime.datetime | None]
+
+
 def _render_week(
     source: WeekSource, monday: datetime.date, sunday: datetime.date, exclude: int | None
-) -> tuple[bool, str, datetime.datetime | None]:
+) -> Rendered:
     zone = source.zone
     # One computation covers this week and the nearest free time after it, if it is empty.
     last_day = sunday + datetime.timedelta(days=selectors.NEAREST_SEARCH_DAYS)
