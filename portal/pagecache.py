@@ -1,7 +1,8 @@
 """The page cache: pages that are the same for every visitor, kept by each app server.
 
 Every cached page depends on one or more *domains* of what it shows, and is kept under their
-versions, so a change shows at once on every app server:
+versions, so a change shows at once on the app server that made it and within a second
+(`VERSION_SECONDS`) on the others:
 
 - `content`: the Markdown articles, versioned in process by the library (no query);
 - `directory`: entries, groups, meetings and sign-ups (what the directory and group pages show);
@@ -11,8 +12,9 @@ versions, so a change shows at once on every app server:
 
 The services and model changes that alter what a domain shows call `bump()` for it (support
 maps its models to domains in one table) when they changed a row; nothing else does, so an
-e-mail or a log row never empties a cache. The database domains' versions are read in one
-small query.
+e-mail or a log row never empties a cache. The data domains' versions live in the `default`
+cache (Redis, shared by the app servers; without it the cache table, with the transaction) and
+are read in one call: a page served from memory asks the database nothing.
 
 `ReadingPageCache` (middleware, per process, least recently used first, at most `MAX_ENTRIES`
 pages and `MAX_BYTES`) holds whole responses of views marked `reading_page`, for requests
@@ -22,11 +24,11 @@ with the one value the view reads (the last); only
 (`csrf=True`) is kept with a placeholder where each visitor's CSRF token goes (and is served
 to requests whose only cookie is the CSRF cookie); it is never marked for shared caches.
 
-This module imports no app (its one model, `portal.PageChange`, is looked up when used): apps
-register in-process versions with `register_version`.
+This module imports no app: apps register in-process versions with `register_version`.
 """
 
 import functools
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -35,10 +37,10 @@ from dataclasses import dataclass
 from typing import Concatenate, Protocol, overload
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
@@ -49,9 +51,6 @@ CONTENT = "content"
 DIRECTORY = "directory"
 AVAILABILITY = "availability"
 DATA_DOMAINS = (DIRECTORY, AVAILABILITY)
-
-# Old rows mean nothing once a newer one of their domain exists; a few are kept.
-KEEP_CHANGES = 1000
 
 # Where each visitor's CSRF token goes in a page kept for everyone.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9c1e"
@@ -64,50 +63,99 @@ def register_version(domain: str, version: Callable[[], Hashable]) -> None:
     _process_versions[domain] = version
 
 
+class Unknown:
+    """The version of a domain while the cache cannot be read: equal to nothing, so no page
+    is served or kept under it (the page is made anew from the database)."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def _names(domain: str, keys: Iterable[int] | None) -> list[str]:
+    """The cache entries a domain's version is made of. Free times are counted per helper:
+    with `keys`, the changes counted for no helper and each helper's own; without, every
+    change (`:any`)."""
+    if domain != AVAILABILITY:
+        return [f"page-version:{domain}"]
+    if keys is None:
+        return [f"page-version:{domain}:any"]
+    return [f"page-version:{domain}", *(f"page-version:{domain}:{int(k)}" for k in keys)]
+
+
+# How long an app server trusts the versions it read: a change made by another server shows on
+# this one's kept pages within this time (this server's own changes at once).
+VERSION_SECONDS = 1.0
+
+# Versions this process read or set: name -> (value, when it was read).
+_known: dict[str, tuple[str, float]] = {}
+
+
 def versions(domains: Iterable[str], keys: Iterable[int] | None = None) -> tuple[Hashable, ...]:
-    """The versions of `domains`, in their order: one query for those in the database.
+    """The versions of `domains`, in their order, from the `default` cache (in one call, and
+    at most once per `VERSION_SECONDS`).
 
     `keys`: only the changes counted for these keys (and those counted for no key) count;
-    None: every change of the domains."""
+    None: every change of the domains. A version is a random value set by `bump`; one that was
+    never set or was lost (an evicted entry, an emptied Redis) is set anew, never to a value a
+    page was kept under."""
     domains = tuple(domains)
-    stored = [d for d in domains if d in DATA_DOMAINS]
-    found: dict[str, int] = {}
-    if stored:
-        table = apps.get_model("portal", "PageChange")._meta.db_table
-        where = f"domain IN ({', '.join(['%s'] * len(stored))})"
-        params: list[str | int] = list(stored)
-        if keys is not None:
-            keys = [int(k) for k in keys]
-            marks = ", ".join(["%s"] * len(keys)) or "NULL"
-            where += f' AND ("key" IS NULL OR "key" IN ({marks}))'
-            params += keys
-        with connection.cursor() as cursor:
-            # Plain SQL: asked on every cached page, the ORM's query building costs more.
-            cursor.execute(
-                f"SELECT domain, MAX(id) FROM {table} WHERE {where} GROUP BY domain", params
-            )
-            found = dict(cursor.fetchall())
+    keys = None if keys is None else tuple(keys)
+    wanted = {d: _names(d, keys) for d in domains if d in DATA_DOMAINS}
+    now = time.monotonic()
+    found = {
+        name: known[0]
+        for group in wanted.values()
+        for name in group
+        if (known := _known.get(name)) and now - known[1] < VERSION_SECONDS
+    }
+    names = [name for group in wanted.values() for name in group if name not in found]
+    try:
+        read = cache.get_many(names) if names else {}
+        if missing := set(names) - set(read):
+            read |= _set(missing)
+    except Exception:  # the cache is down: made anew, never kept (see Unknown)
+        return tuple(
+            _process_versions[d]() if d in _process_versions else Unknown() for d in domains
+        )
+    _known.update((name, (value, now)) for name, value in read.items())
+    found |= read
     return tuple(
-        _process_versions[d]() if d in _process_versions else found.get(d, 0) for d in domains
+        _process_versions[d]() if d in _process_versions else tuple(found[n] for n in wanted[d])
+        for d in domains
     )
+
+
+def _set(names: Iterable[str]) -> dict[str, str]:
+    new = {name: secrets.token_hex(8) for name in names}
+    cache.set_many(new, timeout=None)
+    now = time.monotonic()
+    _known.update((name, (value, now)) for name, value in new.items())
+    return new
 
 
 def bump(*domains: str, key: int | None = None) -> None:
     """Count a change to what `domains` show (of `key` only, e.g. one helper's free times;
-    None: of everything in them); other connections see it when the surrounding transaction
-    commits, together with the change itself."""
+    None: of everything in them).
+
+    The version changes at once (in the database cache, with the surrounding transaction) and,
+    in Redis, once more when the transaction commits: a page made in between from the data as
+    it was is kept under the first new value, which the second replaces."""
     unknown = set(domains) - set(DATA_DOMAINS)
     if unknown:
         raise ValueError(f"not a data domain: {sorted(unknown)}")
-    # Looked up here so that apps can import this module before the models are ready.
-    page_change = apps.get_model("portal", "PageChange")
-    changes = page_change.objects.bulk_create([page_change(domain=d, key=key) for d in domains])
-    if any(c.pk and c.pk % KEEP_CHANGES == 0 for c in changes):
-        # A change of every domain for no key first: newer than every row removed, so no
-        # key's version can fall back to one a page was kept under.
-        marks = page_change.objects.bulk_create([page_change(domain=d) for d in DATA_DOMAINS])
-        oldest = min(m.pk for m in marks)
-        page_change.objects.filter(pk__lt=oldest - KEEP_CHANGES).delete()
+    if key is not None and domains != (AVAILABILITY,):
+        raise ValueError("only free times are counted per helper")
+    names = [n for d in domains if d != AVAILABILITY for n in _names(d, None)]
+    if AVAILABILITY in domains:
+        # Every change counts for `:any`; for no helper it is every helper's, else hers.
+        own = "" if key is None else f":{int(key)}"
+        names += [f"page-version:{AVAILABILITY}:any", f"page-version:{AVAILABILITY}{own}"]
+    _set(names)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _set(names), robust=True)
 
 
 def minute() -> int:
@@ -325,6 +373,8 @@ class ReadingPageCache:
         read: tuple[Keys, tuple[Hashable, ...]] | None = getattr(response, _VERSION_MARK, None)
         if scope is None or read is None or response.status_code != 200 or response.streaming:
             return response
+        if any(isinstance(v, Unknown) for v in read[1]):
+            return response  # the versions could not be read: not kept
         if scope.csrf:
             page: str | None = getattr(response, _SHARED_PAGE_MARK, None)
             if page is None or response.cookies:

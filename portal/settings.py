@@ -171,10 +171,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# One cache: rate-limit counters and locks (allauth's and ours), shared by every app server.
-# Pages never go here (each app server keeps them in memory, portal/pagecache.py), so nothing a
-# visitor can fill pushes out what keeps the site safe. Without Redis, it is a database table,
-# made by `migrate` (portal/migrations).
+# One cache, shared by every app server: rate-limit counters and locks (allauth's and ours) and
+# the versions of cached pages (portal/pagecache.py). Pages never go here (each app server keeps
+# them in memory), so nothing a visitor can fill pushes out what keeps the site safe. Without
+# Redis, it is a database table made by `migrate` (portal/migrations), in development too, so
+# the worker's changes reach the server's pages.
 RATE_LIMIT_CACHE_TABLE = "houvast_cache"
 CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
@@ -186,11 +187,6 @@ if REDIS_URL:
         },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-elif DEBUG:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
     CACHES = {
         "default": {

@@ -60,6 +60,10 @@ def _fresh_cache(request: pytest.FixtureRequest) -> None:
     for cache in caches.all():
         if uses_db or not isinstance(cache, DatabaseCache):
             cache.clear()
+    # The page versions this process read came from the cache just emptied.
+    from portal import pagecache
+
+    pagecache._known.clear()
 
 
 @pytest.fixture
