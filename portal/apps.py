@@ -10,7 +10,7 @@ from portal import checks  # noqa: F401 - registers the system checks
 def create_cache_tables(app_config: AppConfig, using: str = "default", **kwargs: object) -> None:
     """Also after every later `migrate`: a cache switched to the database later gets its table.
 
-    The first `migrate` makes them in portal/migrations/0001_cache_tables.py. post_migrate is
+    The first `migrate` makes them in portal/migrations/0001_initial.py. post_migrate is
     sent once per app with models; running this once, for the last app, is enough.
     """
     if app_config.label == "practice":

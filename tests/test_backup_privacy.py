@@ -3,7 +3,6 @@ the operator reads, no live session, and staff second factors only as ciphertext
 
 from __future__ import annotations
 
-import importlib
 import os
 import sqlite3
 import stat
@@ -12,12 +11,12 @@ from contextlib import closing
 from io import StringIO
 
 import pytest
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.usersessions.models import UserSession
 from cryptography.fernet import Fernet
-from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
@@ -122,26 +121,25 @@ def test_second_factors_are_encrypted_at_rest(make_account) -> None:
     assert RecoveryCodes(stored).validate_code(codes.get_unused_codes()[0])
 
 
-def test_the_data_migration_encrypts_second_factors_stored_in_clear(make_account) -> None:
+def test_reencrypt_fields_encrypts_second_factors_stored_in_clear(make_account) -> None:
     user = make_account("coordinator", "coordinator.old@example.org")
     totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    # As allauth's own adapter stored them before: in clear.
+    # As allauth's own adapter stores them: in clear.
     Authenticator.objects.filter(pk=totp.pk).update(data={"secret": TOTP_SECRET})
+    seed = "ab12" * 20
     recovery = Authenticator.objects.create(
-        user=user,
-        type=Authenticator.Type.RECOVERY_CODES,
-        data={"seed": "ab12" * 20, "used_mask": 0},
+        user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": seed, "used_mask": 0}
     )
-    migration = importlib.import_module("practice.migrations.0005_seca_encrypt_second_factors")
-    migration.encrypt(apps, None)
-    migration.encrypt(apps, None)  # twice changes nothing: tokens stay tokens
+    assert TOTP_SECRET in stored_data(totp)
+    out = StringIO()
+    call_command("reencrypt_fields", stdout=out)
+    assert "2 staff second factor(s)" in out.getvalue()
     assert TOTP_SECRET not in stored_data(totp)
-    assert "ab12ab12" not in stored_data(recovery)
+    assert seed not in stored_data(recovery)
     assert TOTP(Authenticator.objects.get(pk=totp.pk)).validate_code(totp_code())
     recovery.refresh_from_db()
+    assert get_adapter().decrypt(recovery.data["seed"]) == seed  # the same codes as before
     assert len(RecoveryCodes(recovery).generate_codes()) == settings.MFA_RECOVERY_CODE_COUNT
-    migration.decrypt(apps, None)
-    assert TOTP_SECRET in stored_data(totp)
 
 
 def test_reencrypt_fields_moves_second_factors_to_the_new_key(make_account, settings) -> None:
