@@ -366,13 +366,16 @@ class HelperMessageForm(forms.Form):
     )
 
 
-class BookingCodeForm(forms.Form):
-    """The code sent to a booking's address, to manage it in this browser."""
+class CodeForm(forms.Form):
+    """A code sent by e-mail: to log in to "Mijn afspraken", or to manage a booking here."""
 
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
         help_text=_("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
+        error_messages={
+            "required": _("Vul de code uit de e-mail in."),
+            "max_length": _("Vul de code in zoals in de e-mail: acht letters en cijfers."),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
-        error_messages={"required": _("Typ de code uit de e-mail.")},
     )
