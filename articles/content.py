@@ -134,10 +134,6 @@ class Article:
     def audience_list(self) -> list[Audience]:
         return [AUDIENCES[a] for a in self.audiences]
 
-    @property
-    def topic_list(self) -> list[tuple[str, Any]]:
-        return [(t, TOPICS[t]) for t in self.topics]
-
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 

@@ -293,13 +293,6 @@ PARTNER_INTAKE_STEPS = [
     PartnerWishesForm,
     IntakeSafetyForm,
 ]
-# Which step asks each answer: the check page's "Wijzig" links lead there.
-ANSWER_STEPS = {
-    name: number
-    for steps in (INTAKE_STEPS, PARTNER_INTAKE_STEPS)
-    for number, form_class in enumerate(steps, start=1)
-    for name in form_class.base_fields
-}
 
 
 class PartnerInviteForm(NotRemembered):

@@ -75,15 +75,6 @@ def person_records(email: str) -> PersonRecords:
     return records
 
 
-def has_records(email: str) -> bool:
-    digest = email_digest(email)
-    return bool(digest) and (
-        Booking.objects.submitted().filter(email_digest=digest).exists()
-        or PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False).exists()
-        or Signup.objects.filter(email_digest=digest).exists()
-    )
-
-
 # -- export -------------------------------------------------------------------------------------
 
 
