@@ -185,10 +185,8 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
         )
         _scrub_admin_history(PartnerIntake, intake_ids)
         _count, deleted = PartnerIntake.objects.filter(pk__in=intake_ids).delete()
-        for signup in records.signups:
-            directory_services.group_signup_cancel(
-                signup=signup
-            )  # frees the seat for the waiting list
+        for signup in records.signups:  # each seat freed for the waiting list
+            directory_services.group_signup_cancel(signup=signup)
         _scrub_admin_history(Signup, [s.pk for s in records.signups])
         Signup.objects.filter(pk__in=[s.pk for s in records.signups]).delete()
         for user in records.accounts:

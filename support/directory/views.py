@@ -63,23 +63,13 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _entry_or_404(slug: str) -> Entry:
-    entry = get_object_or_404(
-        Entry.objects.active().select_related(
-            "organisation",
-            "forum",
-            "helper__practice",
-            "peergroup__organiser",
-        ),
-        slug=slug,
-    )
-    return entry
-
-
 @require_GET
 @reading_page(domains=(DIRECTORY,))
 def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    entry = _entry_or_404(slug)
+    entries = Entry.objects.active().select_related(
+        "organisation", "forum", "helper__practice", "peergroup__organiser"
+    )
+    entry = get_object_or_404(entries, slug=slug)
     context: dict[str, object] = {"entry": entry}
     if entry.kind == Kind.PEER_GROUP:
         group = entry.peergroup
