@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -32,9 +32,8 @@ def personal_data_officer(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     @wraps(view)
     @never_cache
     @sensitive_post_parameters()
+    @login_required
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
         if not (
             is_staff_member(request.user)
             and has_explicit_permission(request.user, "handle_personal_data")
