@@ -3,14 +3,13 @@ holds about one e-mail address. Every look-up is written to the access log."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -85,11 +84,11 @@ def person_export(request: HttpRequest) -> HttpResponse:
     if request.POST.get("format") == "html":
         readable = {key: _readable(value) for key, value in data.items() if isinstance(value, list)}
         return render(request, "practice/person_export.html", {"data": data, **readable})
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    return JsonResponse(
+        data,
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+        headers={"Content-Disposition": 'attachment; filename="gegevens.json"'},
     )
-    response["Content-Disposition"] = 'attachment; filename="gegevens.json"'
-    return response
 
 
 def _text(value: object) -> str:
