@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
@@ -27,9 +26,6 @@ from pymdownx.blocks.block import Block
 
 from articles import store
 from articles.frontmatter import ContentError
-
-logger = logging.getLogger(__name__)
-
 
 # Bump when rendering changes, so cached renders from older code are not used.
 RENDER_PIPELINE_VERSION = "2"
