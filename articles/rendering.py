@@ -31,9 +31,7 @@ from articles.frontmatter import ContentError
 RENDER_PIPELINE_VERSION = "2"
 
 
-# --------------------------------------------------------------------------------------------
-# Markdown extensions of our own
-# --------------------------------------------------------------------------------------------
+# -- Markdown extensions of our own ----------------------------------------------------------------
 
 BOX_KINDS = {
     # Content is Dutch whatever the interface language, so these labels are not translated.
@@ -242,9 +240,7 @@ class FindingsExtension(Extension):
         md.treeprocessors.register(LinkTreeprocessor(md, self.findings), "houvast_links", 5)
 
 
-# --------------------------------------------------------------------------------------------
-# Sanitising
-# --------------------------------------------------------------------------------------------
+# -- sanitising ------------------------------------------------------------------------------------
 
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",
