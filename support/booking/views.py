@@ -218,12 +218,8 @@ def _invite_partner(
 def booking_code(request: HttpRequest, pk: int) -> HttpResponse:
     """A browser with only the link proves the booking's address: a code is sent to it (the
     page never shows the address), and the right code makes the booking hers here."""
-    try:
-        booking = journey.managed_booking(request, pk)
-    except NotYours:
-        pass
-    else:
-        return redirect("support:booking_page", pk=booking.pk)
+    with contextlib.suppress(NotYours):  # hers here already: her page
+        return redirect("support:booking_page", pk=journey.managed_booking(request, pk).pk)
     booking = Booking.objects.get(pk=pk)  # managed_booking found it
     form = CodeForm(request.POST if "code" in request.POST else None)
 
