@@ -148,7 +148,7 @@ def booking_mode(request: HttpRequest) -> HttpResponse:
     if hold is None or booking is None:
         return _lost(request)
     offer = modes.offer_of(booking)
-    offered = modes.offered_modes(offer)
+    offered = offer.offered_modes
     if request.method == "GET" and offered == [booking.mode]:
         return redirect("support:booking_intake", step=1)  # one mode: nothing to choose
     if request.method == "POST":
@@ -201,7 +201,7 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
     if not booking.mode:
         # More than one mode is offered and she has not chosen yet.
         return redirect("support:booking_mode")
-    several = step == 1 and len(modes.offered_modes(modes.offer_of(booking))) > 1
+    several = step == 1 and len(modes.offer_of(booking).offered_modes) > 1
     way = IntakeJourney(
         booking=booking,
         answers=booking,
@@ -246,7 +246,7 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
             "change": change_urls(_intake_url, len(INTAKE_STEPS)),
             "complete": intake_complete(booking) and not mode_problem,
             "mode_problem": mode_problem,
-            "several_modes": len(modes.offered_modes(offer)) > 1,
+            "several_modes": len(offer.offered_modes) > 1,
             "place": modes.booking_place(booking, offer),
             "individual_offer": individual
             if booking.conversation_type.both_partners and booking.safety_flag
