@@ -55,9 +55,7 @@ CHECK_SHARE = 50
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-# --------------------------------------------------------------------------------------------
-# Articles
-# --------------------------------------------------------------------------------------------
+# -- articles --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -133,10 +131,6 @@ class Article:
     @property
     def audience_list(self) -> list[Audience]:
         return [AUDIENCES[a] for a in self.audiences]
-
-    @property
-    def topic_list(self) -> list[tuple[str, Any]]:
-        return [(t, TOPICS[t]) for t in self.topics]
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})

@@ -4,16 +4,12 @@ editor understands."""
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.utils.translation import gettext_lazy as _
-
-logger = logging.getLogger(__name__)
-
 
 # libyaml's loader when PyYAML was built with it; the same safe subset either way.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -65,9 +61,7 @@ TOPICS: dict[str, Any] = {
 }
 
 
-# --------------------------------------------------------------------------------------------
-# Front matter schema
-# --------------------------------------------------------------------------------------------
+# -- front matter schema ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
@@ -28,16 +27,11 @@ from pymdownx.blocks.block import Block
 from articles import store
 from articles.frontmatter import ContentError
 
-logger = logging.getLogger(__name__)
-
-
 # Bump when rendering changes, so cached renders from older code are not used.
 RENDER_PIPELINE_VERSION = "2"
 
 
-# --------------------------------------------------------------------------------------------
-# Markdown extensions of our own
-# --------------------------------------------------------------------------------------------
+# -- Markdown extensions of our own ----------------------------------------------------------------
 
 BOX_KINDS = {
     # Content is Dutch whatever the interface language, so these labels are not translated.
@@ -246,9 +240,7 @@ class FindingsExtension(Extension):
         md.treeprocessors.register(LinkTreeprocessor(md, self.findings), "houvast_links", 5)
 
 
-# --------------------------------------------------------------------------------------------
-# Sanitising
-# --------------------------------------------------------------------------------------------
+# -- sanitising ------------------------------------------------------------------------------------
 
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",

@@ -453,7 +453,7 @@ for days in range(15, 60):
         break
 if not booking.mode:  # the helper offers more than one way of meeting: choose the first
     booking = modes.booking_choose_mode(
-        booking=booking, hold_key="drill", offer=offer, mode=modes.offered_modes(offer)[0])
+        booking=booking, hold_key="drill", offer=offer, mode=offer.offered_modes[0])
 services.booking_save_intake(booking=booking, hold_key="drill", answers={
     "name": "Drill", "email": "drill@example.org", "consent": True})
 booking = services.booking_submit(booking=booking, hold_key="drill")

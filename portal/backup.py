@@ -46,7 +46,6 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
-from psycopg.conninfo import make_conninfo
 
 PREFIX = "houvast-"
 NAME_PATTERN = re.compile(r"^houvast-(\d{8}T\d{6}Z)\.json$")
@@ -172,11 +171,8 @@ def _schema(cursor) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as data:
-        while block := data.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def _pg_conninfo(alias: str) -> dict[str, str]:
@@ -273,17 +269,7 @@ def _backup_sqlite(alias: str, target: Path) -> tuple[dict[str, int], dict[str, 
 
 
 def _backup_postgresql(alias: str, target: Path) -> tuple[dict[str, int], dict[str, str]]:
-    env = _pg_conninfo(alias)
-    conninfo = {
-        "host": env.get("PGHOST"),
-        "port": env.get("PGPORT"),
-        "user": env.get("PGUSER"),
-        "dbname": env["PGDATABASE"],
-        "password": env.get("PGPASSWORD"),
-    }
-    # make_conninfo is what connect(**params) calls; spelled out, the parameters stay strings.
-    params = make_conninfo(**{k: v for k, v in conninfo.items() if v})
-    with psycopg.connect(params) as pg:
+    with psycopg.connect(**connections[alias].get_connection_params()) as pg:
         # One snapshot for the counts and the dump, held open until pg_dump has taken it.
         pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         row = pg.execute("SELECT pg_export_snapshot()").fetchone()
@@ -313,7 +299,7 @@ def _backup_postgresql(alias: str, target: Path) -> tuple[dict[str, int], dict[s
                 f"--file={target}",
                 *(f"--exclude-table-data={table}" for table in left_out),
             ],
-            env,
+            _pg_conninfo(alias),
         )
         pg.rollback()
     return counts, schema

@@ -15,6 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
 from whitenoise.middleware import WhiteNoiseFileResponse
 
 from portal import csrf as form_tokens
@@ -169,7 +170,7 @@ def only_private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-class UnreadableDataPage:
+class UnreadableDataPage(MiddlewareMixin):
     """Stored data that no configured key opens gets a clear page, never a 500 or ciphertext.
 
     support/fields.py raises InvalidToken when FIELD_ENCRYPTION_KEYS does not hold the key a
@@ -177,12 +178,6 @@ class UnreadableDataPage:
     Visitors are told to try later; staff are told what the operator must check; the log names
     the view, never the URL (it may hold a private link's token).
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, InvalidToken):

@@ -2,6 +2,7 @@
 operator's health, readiness and metrics."""
 
 import sys
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
@@ -83,16 +84,13 @@ def unavailable(error: BaseException | None) -> bool:
 # which with the secret in the session (CSRF_USE_SESSIONS) fails for an error raised above the
 # session middleware (a bad Host header, an undecodable form). Our error pages hold no form; a
 # template that did would get portal.csrf's token, which needs no session.
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "400.html", status=400)
+def _error_page(status: int) -> Callable[[HttpRequest, Exception], HttpResponse]:
+    return lambda request, exception: render(request, f"{status}.html", status=status)
 
 
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "403.html", status=403)
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "404.html", status=404)
+bad_request = _error_page(400)
+permission_denied = _error_page(403)
+page_not_found = _error_page(404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

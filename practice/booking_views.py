@@ -149,17 +149,11 @@ def _link_view(write: Callable[..., Booking], done: object) -> Callable[..., Htt
     return view
 
 
-def _confirm(*, booking: Booking, video_link: str, outside_hours_ok: bool) -> Booking:
-    return helper_side.booking_confirm(
-        booking=booking, video_link=video_link, outside_hours_ok=outside_hours_ok
-    )
-
-
 def _set_link(*, booking: Booking, video_link: str, outside_hours_ok: bool) -> Booking:
     return helper_side.booking_set_video_link(booking=booking, video_link=video_link)
 
 
-booking_confirm = _link_view(_confirm, gettext_lazy("De afspraak is bevestigd."))
+booking_confirm = _link_view(helper_side.booking_confirm, gettext_lazy("De afspraak is bevestigd."))
 booking_video_link = _link_view(
     _set_link,
     gettext_lazy("De videolink is bijgewerkt: de aanvrager krijgt de nieuwe link per e-mail."),

@@ -9,24 +9,22 @@ from support.booking import modes as session_modes
 from support.booking.errors import BookingRefused
 from support.models import AvailabilityRule, SessionMode
 
+# A note to whoever asked, with a decline or a proposal.
+MESSAGE = forms.CharField(
+    label=_("Bericht aan de aanvrager (mag leeg blijven)"),
+    required=False,
+    max_length=1000,
+    widget=forms.Textarea(attrs={"rows": 3}),
+)
+
 
 class DeclineForm(forms.Form):
-    message = forms.CharField(
-        label=_("Bericht aan de aanvrager (mag leeg blijven)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    message = MESSAGE
 
 
 class ProposeForm(forms.Form):
     start = forms.ChoiceField(label=_("Andere tijd"))
-    message = forms.CharField(
-        label=_("Bericht aan de aanvrager (mag leeg blijven)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    message = MESSAGE
 
     def __init__(self, *args: Any, times: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -281,12 +279,7 @@ class ConfirmForm(forms.Form):
 
 class ModeProposalForm(forms.Form):
     mode = forms.ChoiceField(label=_("Andere manier"))
-    message = forms.CharField(
-        label=_("Bericht aan de aanvrager (mag leeg blijven)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    message = MESSAGE
 
     def __init__(self, *args: Any, modes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

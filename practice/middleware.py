@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.deprecation import MiddlewareMixin
 
 from practice.accounts import has_second_factor, is_staff_member
 
@@ -23,18 +24,12 @@ MFA_SETUP_VIEWS = {
 }
 
 
-class RequireStaffSecondFactor:
+class RequireStaffSecondFactor(MiddlewareMixin):
     """allauth offers a second factor but never demands one: we do, for every staff account.
 
     A staff member (admin user or helper) logged in without TOTP or a passkey sees nothing but
     the page to set one up, so neither the dashboard nor the admin is reachable without it.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict

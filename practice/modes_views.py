@@ -28,19 +28,8 @@ def modes_page(request: HttpRequest, helper: Helper) -> HttpResponse:
     if request.method == "POST":
         form = ModesForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                helper_side.helper_modes_set(
-                    helper=helper,
-                    modes=data["modes"],
-                    address=data["address"],
-                    route=data["route"],
-                    access=data["access"],
-                    video_link=data["video_link"],
-                    language=data["language"],
-                    client_phone=data["client_phone"],
-                    client_email=data["client_email"],
-                )
+                helper_side.helper_modes_set(helper=helper, **form.cleaned_data)
             except BookingRefused as refused:
                 form.add_error(None, refused.message)
             else:

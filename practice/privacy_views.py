@@ -3,14 +3,13 @@ holds about one e-mail address. Every look-up is written to the access log."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,9 +31,8 @@ def personal_data_officer(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     @wraps(view)
     @never_cache
     @sensitive_post_parameters()
+    @login_required
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
         if not (
             is_staff_member(request.user)
             and has_explicit_permission(request.user, "handle_personal_data")
@@ -86,11 +84,11 @@ def person_export(request: HttpRequest) -> HttpResponse:
     if request.POST.get("format") == "html":
         readable = {key: _readable(value) for key, value in data.items() if isinstance(value, list)}
         return render(request, "practice/person_export.html", {"data": data, **readable})
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    return JsonResponse(
+        data,
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+        headers={"Content-Disposition": 'attachment; filename="gegevens.json"'},
     )
-    response["Content-Disposition"] = 'attachment; filename="gegevens.json"'
-    return response
 
 
 def _text(value: object) -> str:

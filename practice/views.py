@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,9 +37,8 @@ def helper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @wraps(view)
     @never_cache
+    @login_required
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
         helper = helper_of(request.user)
         if helper is None:
             raise PermissionDenied

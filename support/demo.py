@@ -100,14 +100,10 @@ def _booking_demo(helper: Helper) -> None:
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     for real in REAL_ORGANISATIONS:
-        data = dict(real)
-        data.pop("known_as", None)
-        data.pop("provinces", None)
-        data.pop("checked", None)
+        data = {k: v for k, v in real.items() if k not in ("known_as", "provinces", "checked")}
         checked = real.get("checked")
-        provinces = real.get("provinces", [])
         organisation, _ = Organisation.objects.update_or_create(slug=real["slug"], defaults=data)
-        organisation.set_provinces(provinces)
+        organisation.set_provinces(real.get("provinces", []))
         # The day a person checked the entry: a later check recorded in the admin stays.
         if checked and (organisation.last_checked is None or organisation.last_checked < checked):
             organisation.last_checked = checked
@@ -139,29 +135,16 @@ def load_demo() -> dict[str, int]:
     )
     groups = [
         ("online-groep-bedrogen-partners", "Online groep voor bedrogen partners (voorbeeld)",
-         GroupFor.BETRAYED_PARTNERS, True, "", "", 1, 2, "19:30", "21:30", 8,
+         GroupFor.BETRAYED_PARTNERS, True, "", "", (1, 2, "19:30", "21:30"), 8,
          "elke tweede dinsdag 19.30-21.30"),
         ("groep-bedrogen-vrouwen-utrecht", "Groep voor bedrogen vrouwen, Utrecht (voorbeeld)",
-         GroupFor.BETRAYED_WOMEN, False, "Utrecht", "utrecht", 3, 2, "10:00", "12:00", 10,
+         GroupFor.BETRAYED_WOMEN, False, "Utrecht", "utrecht", (3, 2, "10:00", "12:00"), 10,
          "om de week op donderdag 10.00-12.00"),
         ("mannengroep-zwolle", "Mannengroep, Zwolle (voorbeeld)",
-         GroupFor.MEN, False, "Zwolle", "overijssel", 0, 4, "20:00", "22:00", 6,
+         GroupFor.MEN, False, "Zwolle", "overijssel", (0, 4, "20:00", "22:00"), 6,
          "elke vierde maandag 20.00-22.00"),
     ]  # fmt: skip
-    for (
-        slug,
-        name,
-        group_for,
-        online,
-        city,
-        province,
-        weekday,
-        weeks,
-        start,
-        end,
-        seats,
-        text,
-    ) in groups:
+    for slug, name, group_for, online, city, province, meetings, seats, text in groups:
         group, _ = PeerGroup.objects.update_or_create(
             slug=slug,
             defaults={
@@ -184,7 +167,7 @@ def load_demo() -> dict[str, int]:
                 "is_example": True,
             },
         )
-        _meetings(group, weekday, weeks, start, end)
+        _meetings(group, *meetings)
 
     helper, _ = Helper.objects.update_or_create(
         slug="hulpverlener-sanne-voorbeeld",

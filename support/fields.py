@@ -48,9 +48,6 @@ class EncryptedTextField(models.TextField):
             return None
         return fernet().decrypt(value.encode()).decode()
 
-    def get_internal_type(self) -> str:
-        return "TextField"
-
 
 def email_digest(address: str) -> str:
     """A keyed hash of an e-mail address, to find a person's encrypted rows by address.

@@ -1,4 +1,6 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,9 @@ from support.models import (
     SessionMode,
     YesNoUnsure,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 HONEYPOT_FIELD = "website"
 # Every error says what to do (GOV.UK): one per field, in the field's own words.
@@ -144,6 +149,13 @@ class RadioSelect(forms.RadioSelect):
     use_fieldset = True
 
 
+def _question(label: StrOrPromise, choices: Any, required: StrOrPromise) -> forms.ChoiceField:
+    """One answer of several; `required` says what to do when none is chosen."""
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=RadioSelect, error_messages={"required": required}
+    )
+
+
 INTAKE_CONSENT_LABEL = _(
     "Ik geef toestemming om mijn antwoorden, ook over mijn relatie en seksleven, te bewaren "
     "zodat mijn hulpverlener het gesprek kan voorbereiden."
@@ -161,11 +173,10 @@ class IntakeContactForm(ContactForm):
     """The first step. Consent is asked here, before anything is stored."""
 
     title = _("Contact")
-    contact_preference = forms.ChoiceField(
-        label=_("Hoe mag de hulpverlener contact met je opnemen?"),
-        choices=ContactPreference.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies hoe de hulpverlener contact met je mag opnemen.")},
+    contact_preference = _question(
+        _("Hoe mag de hulpverlener contact met je opnemen?"),
+        ContactPreference.choices,
+        _("Kies hoe de hulpverlener contact met je mag opnemen."),
     )
     wants_calendar = forms.BooleanField(
         label=CALENDAR_LABEL, help_text=CALENDAR_HELP, required=False
@@ -188,11 +199,8 @@ class IntakeContactForm(ContactForm):
 
 class IntakeSituationForm(NotRemembered):
     title = _("Wat er gebeurde")
-    role = forms.ChoiceField(
-        label=_("Wie ben jij in dit verhaal?"),
-        choices=Role.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies wie jij bent in dit verhaal.")},
+    role = _question(
+        _("Wie ben jij in dit verhaal?"), Role.choices, _("Kies wie jij bent in dit verhaal.")
     )
     what_happened = forms.CharField(
         label=_("Wat is er gebeurd, in je eigen woorden? (niet verplicht)"),
@@ -202,12 +210,7 @@ class IntakeSituationForm(NotRemembered):
         error_messages={"max_length": TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    disclosure = forms.ChoiceField(
-        label=_("Hoe kwam het uit?"),
-        choices=Disclosure.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies hoe het uitkwam.")},
-    )
+    disclosure = _question(_("Hoe kwam het uit?"), Disclosure.choices, _("Kies hoe het uitkwam."))
     disclosure_when = forms.CharField(
         label=_("Wanneer was dat? (niet verplicht)"),
         help_text=_("Bijvoorbeeld: twee weken geleden."),
@@ -217,43 +220,34 @@ class IntakeSituationForm(NotRemembered):
     )
 
 
-HOPES = forms.CharField(
-    label=_("Waar hoop je op? (niet verplicht)"),
-    required=False,
-    max_length=2000,
-    error_messages={"max_length": TOO_LONG},
-    widget=forms.Textarea(attrs={"rows": 4}),
-)
-WANTS_LONGER = forms.BooleanField(
-    label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
-)
-
-
 class IntakeWishesForm(NotRemembered):
     title = _("Je partner en je wensen")
-    partner_knows = forms.ChoiceField(
-        label=_("Weet je partner van deze afspraak?"),
-        choices=YesNoUnsure.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies of je partner van deze afspraak weet.")},
+    partner_knows = _question(
+        _("Weet je partner van deze afspraak?"),
+        YesNoUnsure.choices,
+        _("Kies of je partner van deze afspraak weet."),
     )
-    partner_joins = forms.ChoiceField(
-        label=_("Komt je partner mee naar het gesprek?"),
-        choices=YesNoUnsure.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies of je partner meekomt naar het gesprek.")},
+    partner_joins = _question(
+        _("Komt je partner mee naar het gesprek?"),
+        YesNoUnsure.choices,
+        _("Kies of je partner meekomt naar het gesprek."),
     )
-    hopes = HOPES
-    wants_longer = WANTS_LONGER
+    hopes = forms.CharField(
+        label=_("Waar hoop je op? (niet verplicht)"),
+        required=False,
+        max_length=2000,
+        error_messages={"max_length": TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    wants_longer = forms.BooleanField(
+        label=_("Ik wil graag 90 minuten, als we dat samen afspreken."), required=False
+    )
 
 
 class IntakeSafetyForm(NotRemembered):
     title = _("Veiligheid")
-    feels_safe = forms.ChoiceField(
-        label=_("Voel je je thuis veilig?"),
-        choices=YesNoUnsure.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies of je je thuis veilig voelt.")},
+    feels_safe = _question(
+        _("Voel je je thuis veilig?"), YesNoUnsure.choices, _("Kies of je je thuis veilig voelt.")
     )
 
 
@@ -275,16 +269,14 @@ class PartnerContactForm(IntakeContactForm):
     field_order = ["name", "email", "phone", "contact_preference", "wants_updates"]
 
 
-class PartnerWishesForm(NotRemembered):
+class PartnerWishesForm(IntakeWishesForm):
     title = _("Je wensen voor het gesprek")
-    partner_joins = forms.ChoiceField(
-        label=_("Kom je zelf naar het gesprek?"),
-        choices=YesNoUnsure.choices,
-        widget=RadioSelect,
-        error_messages={"required": _("Kies of je zelf naar het gesprek komt.")},
+    partner_knows = None  # type: ignore[assignment]  # she is the partner
+    partner_joins = _question(
+        _("Kom je zelf naar het gesprek?"),
+        YesNoUnsure.choices,
+        _("Kies of je zelf naar het gesprek komt."),
     )
-    hopes = HOPES
-    wants_longer = WANTS_LONGER
 
 
 PARTNER_INTAKE_STEPS = [
@@ -293,13 +285,6 @@ PARTNER_INTAKE_STEPS = [
     PartnerWishesForm,
     IntakeSafetyForm,
 ]
-# Which step asks each answer: the check page's "Wijzig" links lead there.
-ANSWER_STEPS = {
-    name: number
-    for steps in (INTAKE_STEPS, PARTNER_INTAKE_STEPS)
-    for number, form_class in enumerate(steps, start=1)
-    for name in form_class.base_fields
-}
 
 
 class PartnerInviteForm(NotRemembered):
@@ -338,10 +323,8 @@ MODE_HINTS = {
 class ModeForm(NotRemembered):
     """How the visitor wants the conversation: among the modes her helper offers."""
 
-    mode = forms.ChoiceField(
-        label=_("Hoe wil je het gesprek voeren?"),
-        widget=RadioSelect,
-        error_messages={"required": _("Kies hoe je het gesprek wilt voeren.")},
+    mode = _question(
+        _("Hoe wil je het gesprek voeren?"), [], _("Kies hoe je het gesprek wilt voeren.")
     )
 
     def __init__(self, *args: Any, modes: list[str], **kwargs: Any) -> None:
@@ -366,13 +349,16 @@ class HelperMessageForm(forms.Form):
     )
 
 
-class BookingCodeForm(forms.Form):
-    """The code sent to a booking's address, to manage it in this browser."""
+class CodeForm(forms.Form):
+    """A code sent by e-mail: to log in to "Mijn afspraken", or to manage a booking here."""
 
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
         help_text=_("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
+        error_messages={
+            "required": _("Vul de code uit de e-mail in."),
+            "max_length": _("Vul de code in zoals in de e-mail: acht letters en cijfers."),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
-        error_messages={"required": _("Typ de code uit de e-mail.")},
     )

@@ -248,7 +248,6 @@ def unseal(token: str) -> dict[str, str]:
     return values
 
 
-# Queued rows name a task by its dotted path; support/tasks.py keeps the old paths importable.
 @task
 def send_email(email_id: int) -> None:
     email_deliver(email_id=email_id)

@@ -75,15 +75,6 @@ def person_records(email: str) -> PersonRecords:
     return records
 
 
-def has_records(email: str) -> bool:
-    digest = email_digest(email)
-    return bool(digest) and (
-        Booking.objects.submitted().filter(email_digest=digest).exists()
-        or PartnerIntake.objects.filter(email_digest=digest, submitted_at__isnull=False).exists()
-        or Signup.objects.filter(email_digest=digest).exists()
-    )
-
-
 # -- export -------------------------------------------------------------------------------------
 
 
@@ -194,10 +185,8 @@ def person_erase(records: PersonRecords, *, now: datetime.datetime | None = None
         )
         _scrub_admin_history(PartnerIntake, intake_ids)
         _count, deleted = PartnerIntake.objects.filter(pk__in=intake_ids).delete()
-        for signup in records.signups:
-            directory_services.group_signup_cancel(
-                signup=signup
-            )  # frees the seat for the waiting list
+        for signup in records.signups:  # each seat freed for the waiting list
+            directory_services.group_signup_cancel(signup=signup)
         _scrub_admin_history(Signup, [s.pk for s in records.signups])
         Signup.objects.filter(pk__in=[s.pk for s in records.signups]).delete()
         for user in records.accounts:

@@ -15,19 +15,6 @@ from portal.worker import plan_next, recover_orphaned_tasks
 from support import operations, retention
 from support.booking import busyfeeds
 
-# Rows queued before the e-mail tasks moved out of this module name them by these paths.
-from support.outbox import send_email
-from support.visitor import send_visitor_code
-
-__all__ = [
-    "busy_feeds_refresh",
-    "busy_feeds_refresh_helper",
-    "retention_purge",
-    "send_email",
-    "send_visitor_code",
-    "worker_heartbeat",
-]
-
 
 @task
 def retention_purge() -> None:

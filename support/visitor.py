@@ -33,7 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from support import links
 from support.fields import email_digest
-from support.forms import NotRemembered
+from support.forms import EMAIL_INVALID, CodeForm, NotRemembered
 from support.models import Booking, OutgoingEmail, PartnerIntake, Signup
 from support.outbox import Draft, composer, email_queue, seal, unseal
 
@@ -41,8 +41,7 @@ SESSION_PENDING = "visitor-login"
 SESSION_VISITOR = "visitor"
 CODE_LIFETIME = 15 * 60
 CODE_ATTEMPTS = 5
-# No 0/O or 1/I: read from a phone and typed by hand.
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: typed from a phone
 
 
 class EmailForm(NotRemembered):
@@ -52,33 +51,16 @@ class EmailForm(NotRemembered):
         help_text=gettext_lazy("Het adres waarmee je een afspraak maakte of je aanmeldde."),
         error_messages={
             "required": gettext_lazy("Vul je e-mailadres in."),
-            "invalid": gettext_lazy("Vul een e-mailadres in zoals naam@voorbeeld.nl."),
+            "invalid": EMAIL_INVALID,
         },
     )
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Code"),
-        max_length=20,
-        help_text=gettext_lazy("De code uit de e-mail, bijvoorbeeld ABCD-EFGH."),
-        error_messages={
-            "required": gettext_lazy("Vul de code uit de e-mail in."),
-            "max_length": gettext_lazy(
-                "Vul de code in zoals in de e-mail: acht letters en cijfers."
-            ),
-        },
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}),
-    )
-
-
-def _normalised(code: str) -> str:
-    return "".join(c for c in code.upper() if c.isalnum())
-
-
-def _code_hash(code: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"visitor-code:{_normalised(code)}".encode(), hashlib.sha256).hexdigest()
+def code_hash(code: str, *, purpose: str) -> str:
+    """A keyed hash of a code as typed (case, spaces and dashes aside): only the hash is kept."""
+    normalised = "".join(c for c in code.upper() if c.isalnum())
+    message = f"{purpose}:{normalised}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 def new_code() -> str:
@@ -200,7 +182,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 code = new_code()
                 request.session[SESSION_PENDING] = {
                     "digest": digest,
-                    "code": _code_hash(code),
+                    "code": code_hash(code, purpose="visitor-code"),
                     "until": time.time() + CODE_LIFETIME,
                     "attempts": 0,
                 }
@@ -232,7 +214,9 @@ def code(request: HttpRequest) -> HttpResponse:
                 None, _("Te veel pogingen. Wacht tien minuten en vraag een nieuwe code.")
             )
             status = HTTPStatus.TOO_MANY_REQUESTS
-        elif hmac.compare_digest(pending["code"], _code_hash(form.cleaned_data["code"])):
+        elif hmac.compare_digest(
+            pending["code"], code_hash(form.cleaned_data["code"], purpose="visitor-code")
+        ):
             request.session.cycle_key()  # a new session key for the logged-in visitor
             request.session.pop(SESSION_PENDING, None)
             request.session[SESSION_VISITOR] = {"digest": pending["digest"]}

@@ -41,7 +41,7 @@ def test_a_task_left_running_by_a_dead_worker_runs_again(make_booking) -> None:
     mail.outbox.clear()
     email = OutgoingEmail.objects.latest("pk")
     OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.PENDING)
-    from support.tasks import send_email
+    from support.outbox import send_email
 
     result = send_email.enqueue(email.pk)
     DBTaskResult.objects.filter(pk=result.id).update(
@@ -58,7 +58,7 @@ def test_a_task_left_running_by_a_dead_worker_runs_again(make_booking) -> None:
 def test_a_task_of_a_live_worker_elsewhere_is_left_alone(make_booking) -> None:
     make_booking()
     run_worker()
-    from support.tasks import send_email
+    from support.outbox import send_email
 
     email = OutgoingEmail.objects.latest("pk")
     result = send_email.enqueue(email.pk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from http import HTTPStatus
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 
 class BookingError(Exception):
@@ -17,13 +17,11 @@ class BookingError(Exception):
 
     status = HTTPStatus.CONFLICT
     nearest: list[datetime.datetime] = []
+    default_message = _("Dit kan niet meer. Kijk op de pagina wat er nu kan.")
 
     def __init__(self, message: str = "") -> None:
-        self.message = message or self.default_message()
+        self.message = message or str(self.default_message)
         super().__init__(self.message)
-
-    def default_message(self) -> str:
-        return _("Dit kan niet meer. Kijk op de pagina wat er nu kan.")
 
     def __str__(self) -> str:
         return self.message
@@ -37,31 +35,28 @@ class SlotTaken(BookingError):
     """The time is no longer free. `nearest` holds the closest free times instead; `reason`,
     when set, says why in words for the visitor (a day or week her helper's limits filled)."""
 
+    default_message = _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
+
     def __init__(self, nearest: list[datetime.datetime], reason: str = "") -> None:
         self.nearest = nearest
         self.reason = reason
         super().__init__(reason)
-
-    def default_message(self) -> str:
-        return _("Deze tijd is net bezet of niet meer te kiezen. Kies een andere tijd.")
 
 
 class TooManyHolds(BookingError):
     """This client already holds as many times as one person can need."""
 
     status = HTTPStatus.TOO_MANY_REQUESTS
-
-    def default_message(self) -> str:
-        return _("Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten.")
+    default_message = _(
+        "Je houdt al een paar tijden vast. Maak die eerst af, of wacht tien minuten."
+    )
 
 
 class NoSuchTime(BookingError):
     """The form named no time of the list (tampered, or too far off)."""
 
     status = HTTPStatus.BAD_REQUEST
-
-    def default_message(self) -> str:
-        return _("Kies een tijd uit de lijst.")
+    default_message = _("Kies een tijd uit de lijst.")
 
 
 class TooManyTries(BookingError):
@@ -85,9 +80,7 @@ class NotYours(BookingError):
     """This browser has not shown that the booking is hers (support/booking/journey.py)."""
 
     status = HTTPStatus.FORBIDDEN
-
-    def default_message(self) -> str:
-        return _(
-            "Vraag eerst een code aan op deze pagina. Daarna kun je hier je afspraak bekijken "
-            "en wijzigen."
-        )
+    default_message = _(
+        "Vraag eerst een code aan op deze pagina. Daarna kun je hier je afspraak bekijken en "
+        "wijzigen."
+    )

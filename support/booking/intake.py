@@ -148,7 +148,7 @@ def booking_mode(request: HttpRequest) -> HttpResponse:
     if hold is None or booking is None:
         return _lost(request)
     offer = modes.offer_of(booking)
-    offered = modes.offered_modes(offer)
+    offered = offer.offered_modes
     if request.method == "GET" and offered == [booking.mode]:
         return redirect("support:booking_intake", step=1)  # one mode: nothing to choose
     if request.method == "POST":
@@ -201,7 +201,7 @@ def booking_intake(request: HttpRequest, step: int) -> HttpResponse:
     if not booking.mode:
         # More than one mode is offered and she has not chosen yet.
         return redirect("support:booking_mode")
-    several = step == 1 and len(modes.offered_modes(modes.offer_of(booking))) > 1
+    several = step == 1 and len(modes.offer_of(booking).offered_modes) > 1
     way = IntakeJourney(
         booking=booking,
         answers=booking,
@@ -246,7 +246,7 @@ def booking_summary(request: HttpRequest) -> HttpResponse:
             "change": change_urls(_intake_url, len(INTAKE_STEPS)),
             "complete": intake_complete(booking) and not mode_problem,
             "mode_problem": mode_problem,
-            "several_modes": len(modes.offered_modes(offer)) > 1,
+            "several_modes": len(offer.offered_modes) > 1,
             "place": modes.booking_place(booking, offer),
             "individual_offer": individual
             if booking.conversation_type.both_partners and booking.safety_flag
@@ -291,19 +291,21 @@ def _partner(token: str) -> PartnerIntake:
     return intake
 
 
+def _partner_done(request: HttpRequest, intake: PartnerIntake) -> HttpResponse:
+    return render(request, "support/partner/done.html", _partner_context(intake.booking))
+
+
+def _partner_elsewhere(request: HttpRequest, intake: PartnerIntake) -> HttpResponse:
+    context = {"booking": intake.booking}
+    return render(request, "support/partner/elsewhere.html", context, status=HTTPStatus.CONFLICT)
+
+
 def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpResponse | None:
     """Submitted, or being filled in elsewhere: a page without any answers."""
     if intake.submitted_at is not None:
-        return render(request, "support/partner/done.html", _partner_context(intake.booking))
+        return _partner_done(request, intake)
     key = journey.partner_claim_key(request, intake)
-    if not key or key != intake.claim_key:
-        return render(
-            request,
-            "support/partner/elsewhere.html",
-            {"booking": intake.booking},
-            status=HTTPStatus.CONFLICT,
-        )
-    return None
+    return _partner_elsewhere(request, intake) if not key or key != intake.claim_key else None
 
 
 @never_cache
@@ -311,18 +313,13 @@ def _partner_refusal(request: HttpRequest, intake: PartnerIntake) -> HttpRespons
 def partner_start(request: HttpRequest, token: str) -> HttpResponse:
     intake = _partner(token)
     if intake.submitted_at is not None:
-        return render(request, "support/partner/done.html", _partner_context(intake.booking))
+        return _partner_done(request, intake)
     if request.method == "POST":
         key = journey.partner_claim_key(request, intake) or secrets.token_urlsafe(24)
         if partner_services.partner_claim(intake=intake, claim_key=key):
             journey.remember_partner_claim(request, intake, key)
             return redirect("support:partner_intake", token=token, step=1)
-        return render(
-            request,
-            "support/partner/elsewhere.html",
-            {"booking": intake.booking},
-            status=HTTPStatus.CONFLICT,
-        )
+        return _partner_elsewhere(request, intake)
     return render(
         request, "support/partner/start.html", {**_partner_context(intake.booking), "token": token}
     )
@@ -365,7 +362,7 @@ def partner_summary(request: HttpRequest, token: str) -> HttpResponse:
         partner_services.partner_submit(
             intake=intake, claim_key=journey.partner_claim_key(request, intake)
         )
-        return render(request, "support/partner/done.html", _partner_context(intake.booking))
+        return _partner_done(request, intake)
 
     def page(error: BookingError | None = None) -> HttpResponse:
         context = {

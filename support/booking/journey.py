@@ -11,7 +11,6 @@ and writes the booking's session keys (tests/test_architecture.py holds it to th
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -20,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -29,9 +27,9 @@ from django.utils.translation import gettext as _
 from portal import ratelimit
 from support.booking import selectors
 from support.booking.errors import BookingError, NotYours, TooManyTries
-from support.forms import BookingCodeForm
+from support.forms import CodeForm
 from support.models import Booking, PartnerIntake
-from support.visitor import visitor_digest
+from support.visitor import CODE_ATTEMPTS, CODE_LIFETIME, code_hash, new_code, visitor_digest
 
 SESSION_BOOKING = "booking"
 SESSION_OWNED = "booking-owned"  # ids of submitted bookings this browser may manage
@@ -96,10 +94,6 @@ def submitted(request: HttpRequest, booking: Booking) -> None:
 # typed there the code sent to the booking's address, or when it proved that address for "Mijn
 # afspraken". The link is exchanged for a mark in the session and a URL without the token.
 
-CODE_LIFETIME = 15 * 60
-CODE_ATTEMPTS = 5
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: typed from a phone
-
 
 def _ids(request: HttpRequest, name: str) -> list[int]:
     stored = request.session.get(name)
@@ -146,15 +140,12 @@ def managed_booking(request: HttpRequest, pk: int) -> Booking:
 
 
 def _code_hash(booking: Booking, code: str) -> str:
-    normalised = "".join(c for c in code.upper() if c.isalnum())
-    message = f"booking-code:{booking.pk}:{normalised}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return code_hash(code, purpose=f"booking-code:{booking.pk}")
 
 
-def new_code(request: HttpRequest, booking: Booking) -> str:
+def booking_code(request: HttpRequest, booking: Booking) -> str:
     """A code for this browser to prove the booking's address; only its hash is kept."""
-    letters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    code = f"{letters[:4]}-{letters[4:]}"
+    code = new_code()
     pending = {"hash": _code_hash(booking, code), "until": time.time() + CODE_LIFETIME, "tries": 0}
     request.session[SESSION_CODE] = {"pk": booking.pk, **pending}
     return code
@@ -222,7 +213,7 @@ def respond(
 def locked_page(request: HttpRequest, pk: int, error: BookingError | None) -> HttpResponse:
     """The page of a browser that has only the booking's link: nothing of the booking, and a
     way to get the code that makes it hers here (support/booking/views.py, booking_code)."""
-    context = {"pk": pk, "error": error, "form": BookingCodeForm(), "sent": False}
+    context = {"pk": pk, "error": error, "form": CodeForm(), "sent": False}
     return render(request, "support/booking/manage_locked.html", context)
 
 

@@ -25,13 +25,9 @@ VIDEO_LINK_BEFORE = datetime.timedelta(hours=24)
 MAX_VIDEO_LINK_LENGTH = 500
 
 
-def offered_modes(offer: Offer) -> list[str]:
-    return offer.offered_modes
-
-
 def default_mode(offer: Offer) -> str:
     """The mode a new booking gets: the only one offered, or none yet (the visitor chooses)."""
-    modes = offered_modes(offer)
+    modes = offer.offered_modes
     return modes[0] if len(modes) == 1 else ""
 
 
@@ -61,7 +57,7 @@ def check_video_link(value: str) -> str:
 
 def booking_choose_mode(*, booking: Booking, hold_key: str, offer: Offer, mode: str) -> Booking:
     """Store the mode the visitor chose for her held booking; one not offered is refused."""
-    if mode not in offered_modes(offer):
+    if mode not in offer.offered_modes:
         raise BookingRefused(
             _("Deze hulpverlener biedt deze manier niet aan. Kies een van de mogelijkheden.")
         )
@@ -78,7 +74,7 @@ def booking_choose_mode(*, booking: Booking, hold_key: str, offer: Offer, mode: 
 def mode_refusal(booking: Booking, offer: Offer) -> str:
     """Why a booking cannot be sent with its mode as it is, in words for the visitor; empty if
     it can. Checked again on submit: the helper may have changed her modes meanwhile."""
-    if booking.mode not in offered_modes(offer):
+    if booking.mode not in offer.offered_modes:
         return _("Kies eerst hoe je het gesprek wilt voeren.")
     if booking.mode == SessionMode.PHONE and not booking.phone:
         return _("Vul je telefoonnummer in: je hulpverlener belt je op dat nummer.")

@@ -308,7 +308,7 @@ def booking_switch_type(*, booking: Booking, hold_key: str, offer: Offer) -> Boo
             raise BookingRefused(_("Deze aanvraag bestaat niet meer. Begin opnieuw."))
         rules = _check_free(offer, current.starts_at, now=now, exclude=current.pk)
         current.conversation_type_id = offer.conversation_type_id
-        if current.mode not in modes.offered_modes(offer):
+        if current.mode not in offer.offered_modes:
             current.mode = modes.default_mode(offer)  # else she chooses again
         current.ends_at = current.starts_at + rules.duration
         current.blocked_from, current.blocked_until = availability.blocked_range(

@@ -27,7 +27,7 @@ from support.booking import partner as partner_services
 from support.booking import services as booking_services
 from support.booking.calendar import booking_ics
 from support.booking.errors import BookingError, BookingRefused, NotYours
-from support.forms import BookingCodeForm, HelperMessageForm, PartnerInviteForm
+from support.forms import CodeForm, HelperMessageForm, PartnerInviteForm
 from support.models import Booking, BookingStatus, PartnerIntake
 from support.outbox import email_queue, seal
 
@@ -218,14 +218,10 @@ def _invite_partner(
 def booking_code(request: HttpRequest, pk: int) -> HttpResponse:
     """A browser with only the link proves the booking's address: a code is sent to it (the
     page never shows the address), and the right code makes the booking hers here."""
-    try:
-        booking = journey.managed_booking(request, pk)
-    except NotYours:
-        pass
-    else:
-        return redirect("support:booking_page", pk=booking.pk)
+    with contextlib.suppress(NotYours):  # hers here already: her page
+        return redirect("support:booking_page", pk=journey.managed_booking(request, pk).pk)
     booking = Booking.objects.get(pk=pk)  # managed_booking found it
-    form = BookingCodeForm(request.POST if "code" in request.POST else None)
+    form = CodeForm(request.POST if "code" in request.POST else None)
 
     def page(error: BookingError | None = None) -> HttpResponse:
         context = {
@@ -239,7 +235,7 @@ def booking_code(request: HttpRequest, pk: int) -> HttpResponse:
 
     def send() -> HttpResponse:
         journey.check_limit(request, ratelimit.BOOKING_CODE, key=f"booking:{pk}")
-        code = journey.new_code(request, booking)
+        code = journey.booking_code(request, booking)
         email_queue(kind="booking_code", booking=booking, sealed=seal(to=booking.email, code=code))
         return redirect("support:booking_code", pk=pk)
 

@@ -63,23 +63,13 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _entry_or_404(slug: str) -> Entry:
-    entry = get_object_or_404(
-        Entry.objects.active().select_related(
-            "organisation",
-            "forum",
-            "helper__practice",
-            "peergroup__organiser",
-        ),
-        slug=slug,
-    )
-    return entry
-
-
 @require_GET
 @reading_page(domains=(DIRECTORY,))
 def entry_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    entry = _entry_or_404(slug)
+    entries = Entry.objects.active().select_related(
+        "organisation", "forum", "helper__practice", "peergroup__organiser"
+    )
+    entry = get_object_or_404(entries, slug=slug)
     context: dict[str, object] = {"entry": entry}
     if entry.kind == Kind.PEER_GROUP:
         group = entry.peergroup
@@ -111,22 +101,16 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
             status = HTTPStatus.CONFLICT
         elif form.is_valid():
-            try:
-                result = directory_services.group_signup(
-                    group=group,
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    phone=form.cleaned_data["phone"],
-                    message=form.cleaned_data["message"],
-                )
-            except directory_services.GroupClosed:
-                form.add_error(None, _("Deze groep is gesloten. Aanmelden kan nu niet."))
-                status = HTTPStatus.CONFLICT
-            else:
-                # The same answer whether the address was new here or already had a place:
-                # the link to the place goes only to the address, never to whoever typed it.
-                del result
-                return render(request, "support/signup_sent.html", {"group": group})
+            directory_services.group_signup(
+                group=group,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                message=form.cleaned_data["message"],
+            )
+            # The same answer whether the address was new here or already had a place: the
+            # link to the place goes only to the address, never to whoever typed it.
+            return render(request, "support/signup_sent.html", {"group": group})
         else:
             status = HTTPStatus.BAD_REQUEST
     else:

@@ -273,9 +273,6 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         """What the helper's calendar shows between two moments."""
         return self.filter(status__in=ON_CALENDAR_STATUSES, starts_at__lt=end, ends_at__gt=start)
 
-    def upcoming(self) -> BookingQuerySet:
-        return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
-
     def with_partner_intake(self) -> BookingQuerySet:
         """Annotated with `has_partner_intake`: whether the partner submitted her intake."""
         return self.annotate(

@@ -143,10 +143,10 @@ def test_one_mode_is_stated_not_asked(client: Client, make_offer, helper_with_mo
 
 def test_an_offer_narrows_the_helpers_modes(make_offer, helper_with_modes) -> None:
     offer = make_offer(helper=helper_with_modes("praktijk,video"))
-    assert modes.offered_modes(offer) == ["praktijk", "video"]
+    assert offer.offered_modes == ["praktijk", "video"]
     offer.session_modes = "telefoon"
     offer.save()
-    assert modes.offered_modes(offer) == ["telefoon"]
+    assert offer.offered_modes == ["telefoon"]
     assert modes.default_mode(offer) == "telefoon"
 
 
@@ -385,7 +385,7 @@ def test_the_helper_sets_her_modes_address_and_link_with_friendly_errors(helper_
     assert helper.session_modes == "praktijk,video"
     assert helper.practice_address == "Oudegracht 14\n3511 AB Utrecht"
     assert helper.video_link == "https://video.example.org/anita"
-    assert modes.offered_modes(offer) == ["praktijk", "video"]
+    assert offer.offered_modes == ["praktijk", "video"]
 
 
 def test_her_contact_for_clients_shows_on_a_late_booking_only(helper_client, make_booking) -> None:

@@ -42,31 +42,3 @@ from support.booking.helper.schedule import (
     offer_rules_set,
 )
 from support.booking.helper.ways import booking_answer_way, booking_propose_way, other_ways
-
-__all__ = [
-    "FeedRead",
-    "LeavesOutside",
-    "availability_exception_add",
-    "availability_exception_remove",
-    "availability_rule_add",
-    "availability_rule_remove",
-    "booking_answer_way",
-    "booking_call_off",
-    "booking_confirm",
-    "booking_decline",
-    "booking_extend",
-    "booking_keep_outside_hours",
-    "booking_propose",
-    "booking_propose_way",
-    "booking_record_outcome",
-    "booking_set_video_link",
-    "busy_feed_add",
-    "busy_feed_remove",
-    "busy_feed_upload",
-    "helper_calendar_token_renew",
-    "helper_feed_names_set",
-    "helper_limits_set",
-    "helper_modes_set",
-    "offer_rules_set",
-    "other_ways",
-]
