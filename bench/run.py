@@ -55,7 +55,7 @@ TARGETS = {
 }
 # Through nginx (deploy/): reading pages as a share of nginx's own static file, the week view
 # (never kept by the proxy) as a share of gunicorn's static file.
-PROXY_TARGETS = {"home via proxy": 0.5, "article via proxy": 0.5, "week view via proxy": 0.25}
+PROXY_TARGETS = {"home via proxy": 0.5, "article via proxy": 0.5, "week view via proxy": 0.5}
 SCALE = int(os.environ.get("BENCH_SCALE", "1"))
 MAX_BOOKING_P99 = 1.0
 MAX_WORKER_RSS_MB = 150 if SCALE == 1 else 200
