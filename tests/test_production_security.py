@@ -28,9 +28,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
+from tests.ports import listening_socket, port_of
 from tests.staff_fixtures import TOTP_SECRET, totp_code
 from tests.support.test_busyfeed_limits import SECONDLY
-from tests.test_production_mode import BASE_DIR, HOST, Browser, free_port
+from tests.test_production_mode import BASE_DIR, HOST, Browser, gunicorn
 from tests.test_production_mode import production as production
 
 HELPER_EMAIL = "helper.prod@example.org"
@@ -175,15 +176,10 @@ def second_database(tmp_path) -> Iterator[str]:
             pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
+def serve(env: dict, sock, log: Path) -> subprocess.Popen:
+    port = port_of(sock)
     with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"{HOST}:{port}"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        server = gunicorn(sock, env, out)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -229,9 +225,10 @@ def test_backup_restore_and_the_helper_logs_in_with_her_authenticator(
     assert "Nobody is logged in" in restored.stdout
     assert "open the stored intakes and second factors" in restored.stdout
 
-    port = free_port()
+    sock = listening_socket(HOST)
+    port = port_of(sock)
     restored_env["SITE_URL"] = f"http://{HOST}:{port}"
-    server = serve(restored_env, port, tmp_path / "restored.log")
+    server = serve(restored_env, sock, tmp_path / "restored.log")
     try:
         # Her session from before the backup opens nothing on the restored site.
         browser.base = f"http://{HOST}:{port}"  # the same cookies: they are per host
