@@ -97,11 +97,11 @@ def types_of(seen: Field) -> set[str]:
 
 def bad_values(seen: Field | None) -> list:
     """Every bad value one field gets."""
-    if seen is not None and seen.kind == "file":
-        return [*EVERY_FIELD, *bad_files()]
     if seen is None:
         return list(UNKNOWN)
+    if seen.kind == "file":
+        return [*EVERY_FIELD, *bad_files()]
     values = list(EVERY_FIELD)
     for kind in sorted(types_of(seen)):
         values += CORPUS[kind]
-    return values
+    return list(dict.fromkeys(values))  # once each

@@ -52,6 +52,7 @@ def fields_seen(ctx: dict) -> dict[str, dict[str, Field]]:
     run: they follow from the templates and forms, not from a test's rows."""
     if _SEEN:
         return _SEEN
+    found: dict[str, dict[str, Field]] = {}
     clients: dict[str, Client] = {}
     for name, entry in sorted(URLS.items()):
         if entry.status != HTTPStatus.OK:
@@ -68,10 +69,11 @@ def fields_seen(ctx: dict) -> dict[str, dict[str, Field]]:
                 break
             for target, fields in fields_on(path, response.content.decode()).items():
                 for field_name, seen in fields.items():
-                    _SEEN.setdefault(target, {}).setdefault(field_name, seen)
+                    found.setdefault(target, {}).setdefault(field_name, seen)
             if "step" not in kwargs:
                 break
             kwargs = {**kwargs, "step": kwargs["step"] + 1}
+    _SEEN.update(found)  # only once all pages were read
     return _SEEN
 
 
