@@ -3,7 +3,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.staff_fixtures import booking_with_partner, make_account  # noqa: F401
+from tests.staff_fixtures import (  # noqa: F401
+    authenticator_clock,
+    booking_with_partner,
+    make_account,
+)
 from tests.support_fixtures import (  # noqa: F401
     make_booking,
     make_forum,

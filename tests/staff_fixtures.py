@@ -1,10 +1,12 @@
 """Staff and visitor accounts for tests, made as the portal makes them."""
 
-import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal import auth as allauth_totp
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.models import Permission, User
 
@@ -15,9 +17,25 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PASSWORD = "een-lang-wachtwoord-voor-tests-42"
 
 
-def totp_code(secret: str = TOTP_SECRET, *, offset: int = 0) -> str:
-    """The code an authenticator app shows now (or `offset` periods from now)."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+# The moment allauth checks authenticator codes against in tests that run the site in their own
+# process (the authenticator_clock fixture): in the middle of a period, fixed, so no test depends
+# on where in a period it runs or waits for one to turn.
+AUTHENTICATOR_NOW = 1_800_000_015.0
+
+
+def totp_code(secret: str = TOTP_SECRET, *, at: float = AUTHENTICATOR_NOW, offset: int = 0) -> str:
+    """The code an authenticator app shows at `at` (or `offset` periods later). For a server
+    in another process, pass the real time: `at=time.time()`."""
+    counter = int(at) // mfa_settings.TOTP_PERIOD + offset
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+@pytest.fixture(autouse=True)
+def authenticator_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """allauth's clock for authenticator codes, set to AUTHENTICATOR_NOW in this process (allauth
+    reads `time.time()` and offers no clock of its own to set)."""
+    monkeypatch.setattr(allauth_totp, "time", SimpleNamespace(time=lambda: AUTHENTICATOR_NOW))
+    return AUTHENTICATOR_NOW
 
 
 def give_totp(user: User) -> User:

@@ -79,7 +79,7 @@ def proxy(tmp_path_factory) -> Iterator[dict]:
     stack.port, stack.http_port = stack_module.free_port(), stack_module.free_port()
     servers = []
     for _ in range(2):
-        server = ThreadingHTTPServer(("127.0.0.1", stack_module.free_port()), StandIn)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)  # the system picks the port
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     stack.app_ports = [s.server_address[1] for s in servers]

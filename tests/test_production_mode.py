@@ -25,9 +25,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+
+from tests.ports import SMTPServer, listening_socket, port_of
 
 # Starts real server processes: part of `make test`, left out of `make quick`.
 pytestmark = pytest.mark.server
@@ -36,10 +37,21 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def gunicorn(sock: socket.socket, env: dict, out, *options: str) -> subprocess.Popen:
+    """gunicorn serving portal.wsgi on a listening socket made here (tests/ports.py): its port
+    is known before the server starts, for SITE_URL, and no other process can take it."""
+    command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"fd://{sock.fileno()}"]
+    try:
+        return subprocess.Popen(
+            [*command, *options],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
+        )
+    finally:
+        sock.close()  # the server holds it now
 
 
 class Mailbox:
@@ -134,10 +146,10 @@ def production(tmp_path_factory) -> Iterator[dict]:
     var = tmp_path_factory.mktemp("production-var")
     database_url, drop_database = _fresh_database(var)
     mailbox = Mailbox()
-    smtp_port = free_port()
-    controller = Controller(mailbox, hostname=HOST, port=smtp_port)
-    controller.start()
-    port = free_port()
+    smtp = SMTPServer(mailbox, HOST)
+    smtp.start()
+    sock = listening_socket(HOST)
+    port = port_of(sock)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     for name in ("DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEYS", "EMAIL_DIGEST_KEY"):
         env.pop(name, None)
@@ -154,7 +166,7 @@ def production(tmp_path_factory) -> Iterator[dict]:
             "EMAIL_DIGEST_KEY": "production-mode-test-digest-key",
             "DATABASE_URL": database_url,
             "EMAIL_HOST": HOST,
-            "EMAIL_PORT": str(smtp_port),
+            "EMAIL_PORT": str(smtp.port),
             "SITE_URL": f"http://{HOST}:{port}",
         }
     )
@@ -179,14 +191,7 @@ def production(tmp_path_factory) -> Iterator[dict]:
     run("load_demo")
     logs = var / "server.log"
     with logs.open("w") as log:
-        gunicorn = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"{HOST}:{port}"]
-        server = subprocess.Popen(
-            [*gunicorn, "--workers", "2", "--threads", "2"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = gunicorn(sock, env, log, "--workers", "2", "--threads", "2")
         worker = subprocess.Popen(
             [*manage, "task_worker", "--no-reload", "--interval", "0.2"],
             cwd=BASE_DIR,
@@ -215,7 +220,7 @@ def production(tmp_path_factory) -> Iterator[dict]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-        controller.stop()
+        smtp.close()
         drop_database()
     assert "Traceback" not in logs.read_text(), logs.read_text()[-5000:]
 

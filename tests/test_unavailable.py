@@ -6,27 +6,25 @@ does the same with PostgreSQL and Redis stopped under load, through nginx.
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 
+from tests.ports import refused_port
+
 pytestmark = pytest.mark.django_db
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # closed again when this returns
-
-
 @pytest.fixture
-def redis_down(settings) -> None:
-    location = f"redis://127.0.0.1:{closed_port()}/0"
-    settings.CACHES = {
-        alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
-        for alias in ("default",)
-    }
+def redis_down(settings) -> Iterator[None]:
+    with refused_port() as port:
+        location = f"redis://127.0.0.1:{port}/0"
+        settings.CACHES = {
+            alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+            for alias in ("default",)
+        }
+        yield
 
 
 def test_a_form_with_a_rate_limit_answers_our_503_page_while_redis_is_down(redis_down) -> None:

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -27,16 +26,12 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Browser, expect
 
+from tests.test_nginx import load_stack
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 INSECURE = ssl._create_unverified_context()  # the stack's certificate is self-signed
 
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
@@ -57,6 +52,10 @@ def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
         return error.code, dict(error.headers), error.read().decode("utf-8", "replace")
 
 
+def log_of(folder: Path) -> str:
+    return (folder / "stack.log").read_text()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[dict]:
     if shutil.which("nginx") is None:
@@ -74,7 +73,8 @@ def stack(tmp_path_factory) -> Iterator[dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     env.update(
         STACK_DIR=str(folder),
-        STACK_PORT=str(free_port()),
+        # nginx takes no socket from us: the stack's own choice of a free port (deploy/stack.py).
+        STACK_PORT=str(load_stack().free_port()),
         DATABASE_URL=f"postgres://{auth}@{server}/{name}",
     )
     if redis_url := os.environ.get("REDIS_URL"):
@@ -89,11 +89,11 @@ def stack(tmp_path_factory) -> Iterator[dict]:
     )
     try:
         deadline = time.monotonic() + 180
-        while "Houvast is up" not in (folder / "stack.log").read_text():
-            assert process.poll() is None, (folder / "stack.log").read_text()
-            assert time.monotonic() < deadline, (folder / "stack.log").read_text()
+        while not (up := re.search(r"Houvast is up: (https://[^/ ]+)", log_of(folder))):
+            assert process.poll() is None, log_of(folder)
+            assert time.monotonic() < deadline, log_of(folder)
             time.sleep(0.5)
-        url = f"https://127.0.0.1:{env['STACK_PORT']}"
+        url = up[1]  # where the stack says it listens
         yield {"url": url, "mail": folder / "mail", "dir": folder}
     finally:
         process.send_signal(signal.SIGTERM)

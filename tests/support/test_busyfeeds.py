@@ -4,7 +4,6 @@ refuses what production must never fetch."""
 
 import datetime
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from practice.forms import BusyFeedForm
 from support import tasks
 from support.booking import busyfeeds, selectors
 from support.models import BusyFeed, BusyRange
+from tests.ports import refused_port
 
 pytestmark = pytest.mark.django_db
 
@@ -472,12 +472,10 @@ def test_a_private_or_unreachable_address_is_refused_in_the_same_request(
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "Je agenda kon niet worden opgehaald." in response.content.decode()
     settings.BUSY_FEEDS_ALLOW_PRIVATE = True
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    response = client.post(
-        "/praktijk/beschikbaarheid/agenda/", {"feed-url": f"http://127.0.0.1:{port}/a.ics"}
-    )
+    with refused_port() as port:
+        response = client.post(
+            "/praktijk/beschikbaarheid/agenda/", {"feed-url": f"http://127.0.0.1:{port}/a.ics"}
+        )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Je agenda kon niet worden opgehaald." in response.content.decode()
     assert not BusyFeed.objects.exists()

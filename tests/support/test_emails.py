@@ -1,12 +1,10 @@
 """E-mail through the durable queue, against a real SMTP server started by the test."""
 
 import datetime
-import socket
 from email import message_from_bytes
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
@@ -17,6 +15,7 @@ from support.booking import helper as helper_actions
 from support.booking import services as booking_services
 from support.booking.emails import reminder_time
 from support.models import Booking, BookingStatus, EmailStatus, OutgoingEmail
+from tests.ports import SMTPServer
 from tests.staff_fixtures import give_totp
 
 SECRET_STORY = "Ik vond chatberichten met een collega"
@@ -37,28 +36,21 @@ class Mailbox:
         return "250 Message accepted"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(settings):
-    """An SMTP server on a free port, not yet started: `start()` brings it up."""
-    port = free_port()
+    """An SMTP server on a port of its own, not yet started (mail is refused): `start()` brings
+    it up."""
+    mailbox = Mailbox()
+    server = SMTPServer(mailbox)
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+            "OPTIONS": {"host": server.hostname, "port": server.port, "timeout": 5},
         }
     }
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    mailbox.start = controller.start
+    mailbox.start = server.start
     yield mailbox
-    if getattr(controller, "_thread", None) is not None:
-        controller.stop()
+    server.close()
 
 
 def book(make_booking, email: str = "saskia@example.org") -> Booking:
