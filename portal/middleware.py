@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, cast
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+from psycopg.errors import NumericValueOutOfRange
 from whitenoise.middleware import WhiteNoiseFileResponse
 
 from portal import csrf as form_tokens
@@ -180,6 +182,13 @@ class UnreadableDataPage(MiddlewareMixin):
     """
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError) or (
+            isinstance(exception, DataError)
+            and isinstance(exception.__cause__, NumericValueOutOfRange)
+        ):
+            # A number no database column holds, from the address (an admin filter's id with
+            # 30 digits): the client's error, answered with our 400 page.
+            return render(request, "400.html", status=400)
         if not isinstance(exception, InvalidToken):
             return None
         match = getattr(request, "resolver_match", None)
