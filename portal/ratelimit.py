@@ -73,6 +73,6 @@ def install() -> None:
     """allauth's own limits (logins, codes, password resets) count the same client, hashed.
 
     allauth puts the (truncated) address in its cache keys; its key function asks this module
-    instead. tests/test_ratelimit_client.py checks the keys allauth writes.
+    instead. tests/portal/test_ratelimit_client.py checks the keys allauth writes.
     """
     allauth.core.internal.ratelimit.get_ip = client_digest

@@ -7,7 +7,7 @@ from portal import pagecache
 
 # What each model's rows show on cached pages (portal/pagecache.py). A model absent here shows
 # on none (e-mails, intakes of a partner, operations markers): saving it empties no cache.
-# tests/test_pagecache.py fails when a model is missing from this table.
+# tests/portal/test_pagecache.py fails when a model is missing from this table.
 PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
     "Entry": (pagecache.DIRECTORY,),
     "Organisation": (pagecache.DIRECTORY,),

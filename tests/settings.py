@@ -40,7 +40,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 QUICK_EXIT_URL = "https://neutral.example/weer"
-# Busy feeds are served by a local http server in the tests (tests/support/test_busyfeeds.py).
+# Busy feeds are served by a local http server in the tests
+# (tests/support/booking/test_busyfeeds.py).
 BUSY_FEEDS_ALLOW_PRIVATE = True
 # Static files straight from static/, as in development; `make bench` measures the collected ones.
 STATIC_ROOT = None

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from support.booking import services as booking_services
 from support.models import AvailabilityException
+from tests.portal.test_pagecache import a_fresh_minute
 from tests.support_fixtures import proved_signup
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,7 @@ def _queries(client: Client, url: str) -> tuple[list[str], str]:
 
 
 def test_week_view_query_budget_whatever_the_bookings(client: Client, make_offer) -> None:
+    a_fresh_minute()
     offer = make_offer()
     day = timezone.localdate() + datetime.timedelta(days=3)
     monday = day - datetime.timedelta(days=day.weekday())

@@ -30,7 +30,7 @@ from django.db import connection
 
 from tests.ports import listening_socket, port_of
 from tests.staff_fixtures import TOTP_SECRET, totp_code
-from tests.support.test_busyfeed_limits import SECONDLY
+from tests.support.booking.test_busyfeed_limits import SECONDLY
 from tests.test_production_mode import BASE_DIR, HOST, Browser, gunicorn
 from tests.test_production_mode import production as production
 

@@ -4,7 +4,7 @@ Each URL name has an entry in URLS (the admin's names follow from its registry):
 role), how to fill its arguments, the query parameters and form fields it reads, and what a
 plain GET by that role answers. tests/test_urls.py visits every URL with it, and fails when a
 URL has no entry; tests/test_bad_input.py sends every field bad input;
-tests/test_shared_cache_headers.py checks what a shared cache may keep.
+tests/portal/test_shared_cache_headers.py checks what a shared cache may keep.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from portal.worker import ensure_schedule
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker() -> str:

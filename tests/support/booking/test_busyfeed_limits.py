@@ -23,7 +23,7 @@ from django_tasks_db.models import DBTaskResult
 from support import outbox, tasks
 from support.booking import busyfeeds, feedfetch
 from support.models import BusyFeed, OutgoingEmail
-from tests.support.test_busyfeeds import NOW, calendar, event
+from tests.support.booking.test_busyfeeds import NOW, calendar, event
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.test import Client
 from portal.observability import JsonFormatter
 from support import links
 from support.models import Booking
-from tests.support.test_booking_views import free_starts
+from tests.support.booking.test_booking_views import free_starts
 
 TYPED = {
     "name": "Marieke Zonnebloem",

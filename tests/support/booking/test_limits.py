@@ -12,7 +12,7 @@ from support.booking import helper as helper_actions
 from support.booking import limits, selectors
 from support.booking import services as booking_services
 from support.models import Booking, BookingStatus
-from tests.support.test_booking_services import at, request, run_concurrently
+from tests.support.booking.test_booking_services import at, request, run_concurrently
 
 pytestmark = pytest.mark.django_db
 

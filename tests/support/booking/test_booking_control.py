@@ -219,7 +219,7 @@ def test_a_new_video_link_raises_the_sequence(make_booking, make_offer, make_hel
 
 
 def test_the_check_page_warns_before_sending_inside_the_window(client: Client, make_offer) -> None:
-    from tests.support.test_booking_views import complete_intake, hold
+    from tests.support.booking.test_booking_views import complete_intake, hold
 
     offer = make_offer(cancellation_window_hours=24 * 30)  # every free time is inside it
     hold(client, offer)

@@ -17,10 +17,10 @@ from support.booking import helper as helper_actions
 from support.booking import limits
 from support.booking import services as booking_services
 from support.models import AvailabilityRule, Booking, BookingStatus, Offer, OutgoingEmail
-from tests.support.test_booking_services import request, run_concurrently
-from tests.support.test_booking_views import complete_intake
+from tests.portal.test_pagecache import a_fresh_minute, asks_only_for_the_versions, token_in
+from tests.support.booking.test_booking_services import request, run_concurrently
+from tests.support.booking.test_booking_views import complete_intake
 from tests.test_budgets import _queries
-from tests.test_pagecache import asks_only_for_the_versions, token_in
 
 pytestmark = pytest.mark.django_db
 
@@ -275,6 +275,7 @@ def test_times_only_a_helper_at_her_daily_limit_has_are_hidden(client: Client, t
 def test_the_merged_week_page_is_the_same_for_two_visitors_in_sequence(two_schedules) -> None:
     """One app server: the second visitor gets the stored page (asking only for the versions)
     with her own token; a hold changes it for the next."""
+    a_fresh_minute()
     monday = monday_ahead()
     server = Client()
     merged = url()
@@ -299,6 +300,7 @@ def test_the_merged_week_page_is_the_same_for_two_visitors_in_sequence(two_sched
 
 
 def test_merged_week_page_query_budget(client: Client, make_offer, make_helper) -> None:
+    a_fresh_minute()
     helpers = [make_helper(f"hulp-{n}", takes_bookings=True) for n in range(4)]
     offers = [make_offer(TYPE, helper=helper) for helper in helpers]
     monday = monday_ahead()

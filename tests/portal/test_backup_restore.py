@@ -30,7 +30,7 @@ from tests.backup_data import intake_values, make_drill_data
 # Starts real server processes: part of `make test`, left out of `make quick`.
 pytestmark = pytest.mark.server
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 WRONG_KEY = "pK5o3o0Qe3oQHhJcS7uO9dH1w1d2vJ1r0t4kq3l8m2A="
 
 

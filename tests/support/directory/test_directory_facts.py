@@ -16,7 +16,7 @@ from support.organisations import REAL_ORGANISATIONS, directory_problems
 
 pytestmark = pytest.mark.django_db
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+CATALOGUE = Path(__file__).resolve().parents[3] / "locale" / "en" / "LC_MESSAGES" / "django.po"
 PAGES = [
     "/",
     "/hulp-nu/",
