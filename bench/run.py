@@ -213,7 +213,8 @@ MIXED_SCRIPT = """
 -- another of the free times); the others read the helpers' week pages.
 local reads = {%(reads)s}
 local holds = {%(holds)s}
-local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "%(cookie)s"}
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded",
+                 ["Sec-Fetch-Site"] = "same-origin"}
 local threads, count = 0, 0
 function setup(thread) thread:set("number", threads); threads = threads + 1 end
 function request()
@@ -234,18 +235,19 @@ def mixed_holds(workdir: Path, offers: list[int], monday: date) -> dict[str, flo
     """wrk over the week pages of every helper while one request in five holds a time (wrk's
     two threads): a hold empties only the pages of its helper. A hold on a time someone took
     meanwhile answers 409, as it would for her."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    reads, per_helper = [], []
+    reads, per_helper, token = [], [], ""
     for offer in offers:
         path = f"/afspraak/tijden/{offer}/"
         reads.append(f"{path}?week={monday}")
         starts = []
         for weeks in range(4):
             url = f"{BASE}{path}?week={monday + timedelta(weeks=weeks)}"
-            starts += re.findall(r'name="start" value="([^"]+)"', opener.open(url).read().decode())
+            page = urllib.request.urlopen(url, timeout=30).read().decode()
+            starts += re.findall(r'name="start" value="([^"]+)"', page)
+            # A visitor without a session gets a signed form token in the page and no cookie
+            # (portal/csrf.py); her browser says the post comes from our own page.
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         per_helper.append([(path, start) for start in starts])
-    token = next(c.value for c in jar if c.name == "csrftoken")
     # In a fixed random order: neighbouring times of one helper block each other (her buffers).
     holds = sorted({(path, start) for times in per_helper for path, start in times})
     random.Random(28).shuffle(holds)
@@ -259,7 +261,6 @@ def mixed_holds(workdir: Path, offers: list[int], monday: date) -> dict[str, flo
         % {
             "reads": ", ".join(json.dumps(r) for r in reads),
             "holds": ", ".join(f"{{{json.dumps(p)}, {json.dumps(b)}}}" for p, b in holds),
-            "cookie": f"csrftoken={token}",
         }
     )
     out = subprocess.run(
