@@ -47,7 +47,8 @@ class DripHost:
     """Accepts connections and sends an HTTP answer one byte at a time; records how long each
     client stayed before it hung up."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: float = DRIP_EVERY) -> None:
+        self.every = every
         self.listener = socket.create_server((HOST, 0))
         self.stop = threading.Event()
         self.connected = 0
@@ -75,7 +76,7 @@ class DripHost:
         position = 0
         with connection:
             while not self.stop.is_set():
-                readable, _w, _x = select.select([connection], [], [], DRIP_EVERY)
+                readable, _w, _x = select.select([connection], [], [], self.every)
                 try:
                     if readable and not connection.recv(4096):
                         break  # the client hung up

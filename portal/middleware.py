@@ -172,11 +172,14 @@ def only_private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-class UnreadableDataPage(MiddlewareMixin):
-    """Stored data that no configured key opens gets a clear page, never a 500 or ciphertext.
+class DataErrorPages(MiddlewareMixin):
+    """Errors that come from the data, not from a bug, get a clear page, never a 500.
 
-    support/fields.py raises InvalidToken when FIELD_ENCRYPTION_KEYS does not hold the key a
-    value was written with: after a restore with the wrong keys, or a key dropped too early.
+    A number from the address that no database column holds (an admin filter's id with 30
+    digits) is the client's error: our 400 page. Stored data that no configured key opens gets
+    its own page, never ciphertext: support/fields.py raises InvalidToken when
+    FIELD_ENCRYPTION_KEYS does not hold the key a value was written with (after a restore with
+    the wrong keys, or a key dropped too early).
     Visitors are told to try later; staff are told what the operator must check; the log names
     the view, never the URL (it may hold a private link's token).
     """
@@ -186,8 +189,6 @@ class UnreadableDataPage(MiddlewareMixin):
             isinstance(exception, DataError)
             and isinstance(exception.__cause__, NumericValueOutOfRange)
         ):
-            # A number no database column holds, from the address (an admin filter's id with
-            # 30 digits): the client's error, answered with our 400 page.
             return render(request, "400.html", status=400)
         if not isinstance(exception, InvalidToken):
             return None

@@ -64,14 +64,8 @@ def register_version(domain: str, version: Callable[[], Hashable]) -> None:
 
 
 class Unknown:
-    """The version of a domain while the cache cannot be read: equal to nothing, so no page
-    is served or kept under it (the page is made anew from the database)."""
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return id(self)
+    """The version of a domain while the cache cannot be read: a new one each time, equal to
+    no other, and no page is kept under it (the page is made anew from the database)."""
 
 
 def _names(domain: str, keys: Iterable[int] | None) -> list[str]:

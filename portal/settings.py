@@ -109,7 +109,7 @@ MIDDLEWARE = [
     "practice.middleware.RequireStaffSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.UnreadableDataPage",
+    "portal.middleware.DataErrorPages",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -26,9 +26,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from portal import pagecache
+from tests.databases import empty_database
 from tests.ports import SMTPServer, listening_socket, port_of
 
 # Starts real server processes: part of `make test`, left out of `make quick`.
@@ -120,32 +120,14 @@ class Browser:
         return self.request(path, data)
 
 
-def _fresh_database(var: Path) -> tuple[str, callable]:
-    """A database nobody has migrated: SQLite under `var`, or a new PostgreSQL database."""
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{var / 'production.sqlite3'}", lambda: None
-    name = f"houvast_production_{os.getpid()}"
-    params = connection.settings_dict
-    admin = {"host": params["HOST"], "port": params["PORT"] or 5432}
-    admin.update(user=params["USER"], dbname="postgres")
-    if params["PASSWORD"]:
-        admin["password"] = params["PASSWORD"]
-    with psycopg.connect(**admin, autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        pg.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(**admin, autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    auth = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
-    return f"postgres://{auth}@{params['HOST']}:{admin['port']}/{name}", drop
-
-
 @pytest.fixture(scope="module")
 def production(tmp_path_factory) -> Iterator[dict]:
     var = tmp_path_factory.mktemp("production-var")
-    database_url, drop_database = _fresh_database(var)
+    with empty_database(var, "production") as database_url:
+        yield from _production(var, database_url)
+
+
+def _production(var: Path, database_url: str) -> Iterator[dict]:
     mailbox = Mailbox()
     smtp = SMTPServer(mailbox, HOST)
     smtp.start()
@@ -222,7 +204,6 @@ def production(tmp_path_factory) -> Iterator[dict]:
             except subprocess.TimeoutExpired:
                 process.kill()
         smtp.close()
-        drop_database()
     assert "Traceback" not in logs.read_text(), logs.read_text()[-5000:]
 
 

@@ -23,11 +23,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.fernet import Fernet
-from django.db import connection
 
+from tests.databases import empty_database
 from tests.ports import listening_socket, port_of
 from tests.staff_fixtures import TOTP_SECRET, totp_code
 from tests.support.booking.test_busyfeed_limits import SECONDLY
@@ -156,24 +155,9 @@ def test_a_secondly_calendar_is_refused_at_once_and_the_mail_goes_on(production,
 
 @pytest.fixture
 def second_database(tmp_path) -> Iterator[str]:
-    """An empty database to restore into: a new SQLite file or PostgreSQL database."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"houvast_restored_{os.getpid()}"
-    params = connection.settings_dict
-    admin = {"host": params["HOST"], "port": params["PORT"] or 5432, "user": params["USER"]}
-    if params["PASSWORD"]:
-        admin["password"] = params["PASSWORD"]
-    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{name}"')
-    auth = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
-    try:
-        yield f"postgres://{auth}@{params['HOST']}:{admin['port']}/{name}"
-    finally:
-        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """An empty database to restore into."""
+    with empty_database(tmp_path, "restored") as url:
+        yield url
 
 
 def serve(env: dict, sock, log: Path) -> subprocess.Popen:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.db import connection
 
 from portal import backup
 from tests.backup_data import intake_values, make_drill_data
+from tests.databases import empty_database
 
 # Starts real server processes: part of `make test`, left out of `make quick`.
 pytestmark = pytest.mark.server
@@ -36,24 +36,8 @@ WRONG_KEY = "pK5o3o0Qe3oQHhJcS7uO9dH1w1d2vJ1r0t4kq3l8m2A="
 
 @pytest.fixture
 def fresh_database(tmp_path: Path) -> Iterator[str]:
-    """The URL of a database with nothing in it: an SQLite file, or a new PostgreSQL database."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"houvast_restore_{os.getpid()}"
-    params = connection.settings_dict
-    admin = {"host": params["HOST"], "port": params["PORT"] or 5432, "user": params["USER"]}
-    if params["PASSWORD"]:
-        admin["password"] = params["PASSWORD"]
-    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{name}"')
-    auth = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
-    try:
-        yield f"postgres://{auth}@{params['HOST']}:{admin['port']}/{name}"
-    finally:
-        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(tmp_path, "restore") as url:
+        yield url
 
 
 def app_env(database_url: str, **extra: str) -> dict[str, str]:

@@ -184,34 +184,49 @@ def test_a_hold_changes_her_version_and_expiring_nothing_changes_none(make_offer
     assert held.status == BookingStatus.EXPIRED
 
 
+class KeptWeekPage:
+    """One helper's week page as one app server keeps it, and a free time on it."""
+
+    def __init__(self, offer) -> None:
+        self.offer = offer
+        self.start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
+        monday = self.start.date() - datetime.timedelta(days=self.start.weekday())
+        self.week = {"week": monday.isoformat()}
+        self.server = Client()  # one middleware stack, as one app server process
+
+    def shows_the_time(self) -> bool:
+        self.server.cookies.clear()
+        page = self.server.get(f"/afspraak/tijden/{self.offer.pk}/", self.week)
+        return self.start.isoformat() in page.content.decode()
+
+    def move_her_hours_unseen(self) -> None:
+        """Her hours move to another day behind the page cache's back: update() sends no
+        signal, so nothing counts the change."""
+        AvailabilityRule.objects.filter(helper_id=self.offer.helper_id).update(
+            weekday=(self.start.weekday() + 1) % 7
+        )
+
+    def time_gone_within_a_second(self) -> bool:
+        deadline = time.monotonic() + pagecache.VERSION_SECONDS + 0.5
+        while self.shows_the_time():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
 def test_a_lost_version_never_comes_back_as_one_a_page_was_kept_under(make_offer) -> None:
     """An emptied cache (a restarted Redis, an evicted entry) gives new versions, so a week
     page kept before is made anew (once this server's versions are a second old) and shows
     what is true now."""
-    offer = make_offer()
-    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
-        hour=10, minute=0, second=0, microsecond=0
-    )
-    week = {"week": (start.date() - datetime.timedelta(days=start.weekday())).isoformat()}
-    server = Client()
-
-    def shows_the_time() -> bool:
-        server.cookies.clear()
-        page = server.get(f"/afspraak/tijden/{offer.pk}/", week).content.decode()
-        return start.isoformat() in page
-
-    assert shows_the_time()
-    # Her hours move to another day behind the page cache's back (update() sends no signal,
-    # so nothing counts the change): the kept page is served as it was.
-    AvailabilityRule.objects.filter(helper_id=offer.helper_id).update(
-        weekday=(start.weekday() + 1) % 7
-    )
-    assert shows_the_time()
+    page = KeptWeekPage(make_offer())
+    assert page.shows_the_time()
+    page.move_her_hours_unseen()
+    assert page.shows_the_time()  # the kept page, as it was
     cache.clear()
-    deadline = time.monotonic() + pagecache.VERSION_SECONDS + 0.5
-    while shows_the_time():
-        assert time.monotonic() < deadline, "the emptied cache kept the old page"
-        time.sleep(0.05)
+    assert page.time_gone_within_a_second(), "the emptied cache kept the old page"
 
 
 def test_choosing_another_time_frees_the_first_on_its_helpers_kept_page(
@@ -237,32 +252,16 @@ def test_choosing_another_time_frees_the_first_on_its_helpers_kept_page(
 def test_a_change_on_another_app_server_shows_here_within_a_second(make_offer) -> None:
     """Each app server trusts the versions it read for `VERSION_SECONDS`: its own changes show
     at once, another server's (which set new versions in the shared cache) within that time."""
-    offer = make_offer()
-    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(
-        hour=10, minute=0, second=0, microsecond=0
-    )
-    week = {"week": (start.date() - datetime.timedelta(days=start.weekday())).isoformat()}
-    server = Client()
-
-    def shows_the_time() -> bool:
-        server.cookies.clear()
-        page = server.get(f"/afspraak/tijden/{offer.pk}/", week).content.decode()
-        return start.isoformat() in page
-
-    assert shows_the_time()
+    page = KeptWeekPage(make_offer())
+    assert page.shows_the_time()
     # Another app server moves her hours and counts the change: new versions in the shared
-    # cache, which this server has not read yet (update() sends no signal here).
-    AvailabilityRule.objects.filter(helper_id=offer.helper_id).update(
-        weekday=(start.weekday() + 1) % 7
-    )
+    # cache, which this server has not read yet.
+    page.move_her_hours_unseen()
     cache.set_many(
         {
             f"page-version:{pagecache.AVAILABILITY}:any": "another-server-1",
-            f"page-version:{pagecache.AVAILABILITY}:{offer.helper_id}": "another-server-2",
+            f"page-version:{pagecache.AVAILABILITY}:{page.offer.helper_id}": "another-server-2",
         },
         timeout=None,
     )
-    deadline = time.monotonic() + pagecache.VERSION_SECONDS + 0.5
-    while shows_the_time():
-        assert time.monotonic() < deadline, "the change did not show within a second"
-        time.sleep(0.05)
+    assert page.time_gone_within_a_second(), "the change did not show within a second"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from deploy.drill_feeds import DripHost
 from support import outbox, tasks
 from support.booking import busyfeeds, feedfetch
 from support.models import BusyFeed, OutgoingEmail
@@ -130,51 +130,10 @@ def test_an_upload_of_the_secondly_file_gets_a_clear_dutch_answer(
     assert not BusyFeed.objects.exists()
 
 
-class DripServer:
-    """A calendar host on 127.0.0.1 that sends its answer one byte at a time, for ever."""
-
-    def __init__(self, every: float = 0.2) -> None:
-        self.every = every
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.stop = threading.Event()
-        self.closed_after: list[float] = []
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/agenda.ics"
-
-    def serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                connection, _address = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.drip, args=(connection,), daemon=True).start()
-
-    def drip(self, connection: socket.socket) -> None:
-        began = time.monotonic()
-        answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\n\r\n" + b"X" * 10**6
-        with connection:
-            connection.recv(4096)
-            for byte in answer:
-                if self.stop.is_set():
-                    return
-                try:
-                    connection.sendall(bytes([byte]))
-                except OSError:  # the client hung up
-                    self.closed_after.append(time.monotonic() - began)
-                    return
-                time.sleep(self.every)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
-
-
 @pytest.fixture
-def drip() -> Iterator[DripServer]:
-    server = DripServer()
+def drip() -> Iterator[DripHost]:
+    """A calendar host that sends its answer a byte every 0.2 s, for ever (the drill's own)."""
+    server = DripHost(every=0.2)
     yield server
     server.close()
 
