@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from support.demo import load_demo
 from support.models import Booking, BookingMessage, BookingStatus, Helper, Offer
-from tests.staff_fixtures import PASSWORD, totp_code
+from tests.browser.steps import fill_the_intake, log_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,32 +42,8 @@ def book(page: Page, *, next_week: bool = True, conversation: str = "een relatie
     page.locator("button[name=start]").first.click()
     page.get_by_label("In de praktijk").check()
     page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_label("Naam of schuilnaam").fill("Saskia")
-    page.get_by_label("E-mailadres").fill("saskia@example.org")
-    page.get_by_label("Alleen per e-mail").check()
-    page.get_by_label("Ik geef toestemming").check()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_label("Ik ben bedrogen").check()
-    page.get_by_label("Het werd ontdekt").check()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_role("group", name="Weet je partner van deze afspraak?").get_by_label("Ja").check()
-    page.get_by_role("group", name="Komt je partner mee naar het gesprek?").get_by_label(
-        "Ja"
-    ).check()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_role("group", name="Voel je je thuis veilig?").get_by_label("Ja").check()
-    page.get_by_role("button", name="Naar het overzicht").click()
+    fill_the_intake(page, calendar=False)
     expect(page.get_by_role("heading", level=1)).to_have_text("Controleer je aanvraag")
-
-
-def log_in_helper(page: Page) -> None:
-    page.goto("/account/login/")
-    page.get_by_label("E-mail").fill("sanne@example.org")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.get_by_label("Code").fill(totp_code())
-    page.locator("main form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/praktijk/$"))
 
 
 def private_link(to: str = "saskia@example.org") -> str:
@@ -122,7 +98,7 @@ def test_a_session_inside_the_window_says_so_before_and_reaches_the_helper(
             assert not DEADLINE.search(content.decode()), content
 
     helper = open_page(viewport=PHONE)
-    log_in_helper(helper)
+    log_in_staff(helper, "sanne@example.org")
     helper.goto(f"/praktijk/afspraak/{booking.pk}/")
     expect(helper.locator(".visitor-messages")).to_contain_text(MESSAGE)
     assert_no_axe_violations(helper)

@@ -1,7 +1,6 @@
 """The booking journey in a real browser, at phone width, with and without JavaScript."""
 
 import datetime
-import re
 from collections.abc import Callable
 
 import icalendar
@@ -22,7 +21,7 @@ from support.models import (
     Kind,
     Offer,
 )
-from tests.staff_fixtures import PASSWORD, totp_code
+from tests.browser.steps import fill_the_intake, log_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,27 +203,6 @@ def test_first_available_helper_through_to_the_intake(
 ROOM = "https://video.example.org/kamer-42"
 
 
-def fill_the_intake(page: Page, *, calendar: bool = True) -> None:
-    expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
-    page.get_by_label("Naam of schuilnaam").fill("Saskia")
-    page.get_by_label("E-mailadres").fill("saskia@example.org")
-    page.get_by_label("Alleen per e-mail").check()
-    if calendar:
-        page.get_by_label("Stuur mij een agendabestand").check()
-    page.get_by_label("Ik geef toestemming").check()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_label("Ik ben bedrogen").check()
-    page.get_by_label("Het werd ontdekt").check()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_role("group", name="Weet je partner van deze afspraak?").get_by_label("Ja").check()
-    page.get_by_role("group", name="Komt je partner mee naar het gesprek?").get_by_label(
-        "Ja"
-    ).check()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_role("group", name="Voel je je thuis veilig?").get_by_label("Ja").check()
-    page.get_by_role("button", name="Naar het overzicht").click()
-
-
 def move_to(booking: Booking, start: datetime.datetime) -> None:
     """Another time for the booking, in the database: as if the days had passed."""
     length = booking.ends_at - booking.starts_at
@@ -266,13 +244,7 @@ def test_a_visitor_chooses_video_and_sees_the_link_from_24_hours_before(
 
     # The helper confirms and gives a link for this session (over her standing link).
     helper = open_page(viewport={"width": 1280, "height": 800})
-    helper.goto("/account/login/")
-    helper.get_by_label("E-mail").fill("sanne@example.org")
-    helper.get_by_label("Wachtwoord").fill(PASSWORD)
-    helper.locator("main form button[type=submit]").first.click()
-    helper.get_by_label("Code").fill(totp_code())
-    helper.locator("main form button[type=submit]").first.click()
-    expect(helper).to_have_url(re.compile(r"/praktijk/$"))
+    log_in_staff(helper, "sanne@example.org")
     helper.goto(f"/praktijk/afspraak/{booking.pk}/")
     helper.get_by_label("Videolink voor dit gesprek").fill("http://video.example.org/kamer-42")
     helper.get_by_role("button", name="Bevestigen").click()

@@ -17,7 +17,7 @@ from support import links
 from support.booking import helper as helper_side
 from support.booking import modes, services
 from support.models import AvailabilityException, Booking, BookingStatus, Helper, SessionMode
-from tests.staff_fixtures import PASSWORD, totp_code
+from tests.browser.steps import log_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,13 +34,7 @@ def shot(page: Page, name: str, size: str) -> None:
 def log_in(open_page: Callable[..., Page], size: str) -> Page:
     width, height = SIZES[size]
     page = open_page(viewport={"width": width, "height": height})
-    page.goto("/account/login/")
-    page.get_by_label("E-mail").fill("anita@example.org")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.get_by_label("Code").fill(totp_code())
-    page.locator("main form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/praktijk/$"))
+    log_in_staff(page, "anita@example.org")
     return page
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from support.demo import load_demo
 from support.models import Booking, BookingStatus, Helper, PartnerIntake
-from tests.staff_fixtures import PASSWORD, totp_code
+from tests.browser.steps import log_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,13 +65,7 @@ def book_a_video_session(page: Page, prefix: str, *, calendar: bool) -> None:
 
 
 def helper_confirms(page: Page, booking: Booking) -> None:
-    page.goto("/account/login/")
-    page.get_by_label("E-mail").fill("sanne@example.org")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.get_by_label("Code").fill(totp_code())
-    page.locator("main form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/praktijk/$"))
+    log_in_staff(page, "sanne@example.org")
     page.goto(f"/praktijk/afspraak/{booking.pk}/")
     page.get_by_label("Videolink voor dit gesprek").fill(ROOM)
     page.get_by_role("button", name="Bevestigen").click()
