@@ -134,9 +134,9 @@ def bump(*domains: str, key: int | None = None) -> None:
     """Count a change to what `domains` show (of `key` only, e.g. one helper's free times;
     None: of everything in them).
 
-    The version changes at once (in the database cache, with the surrounding transaction) and,
-    in Redis, once more when the transaction commits: a page made in between from the data as
-    it was is kept under the first new value, which the second replaces."""
+    The version changes at once (in the database cache, with the surrounding transaction) and
+    once more when that transaction commits: a page made in between (by another server, from
+    the data as it was) is kept under the first new value, which the second replaces."""
     unknown = set(domains) - set(DATA_DOMAINS)
     if unknown:
         raise ValueError(f"not a data domain: {sorted(unknown)}")

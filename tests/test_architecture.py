@@ -243,8 +243,9 @@ def booking_modules() -> dict[str, ast.Module]:
     }
 
 
-def imported_modules(tree: ast.Module, modules: set[str]) -> set[str]:
-    """Which of `modules` a module imports (`from support.booking import week` included)."""
+def every_import(tree: ast.Module) -> set[str]:
+    """Every module a module imports, anywhere in it (`from support.booking import week`
+    counts as `support.booking` and `support.booking.week`)."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -252,7 +253,12 @@ def imported_modules(tree: ast.Module, modules: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found & modules
+    return found
+
+
+def imported_modules(tree: ast.Module, modules: set[str]) -> set[str]:
+    """Which of `modules` a module imports."""
+    return every_import(tree) & modules
 
 
 def views_importing_views(modules: dict[str, ast.Module]) -> dict[str, set[str]]:
@@ -387,15 +393,10 @@ JOBS = ("support.booking", "support.directory", "support.visitor", "practice")
 
 def job_imports(tree: ast.Module) -> set[str]:
     """The job modules a module imports, anywhere in it (`from support import booking` too)."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return {
-        name for name in found if any(name == job or name.startswith(job + ".") for job in JOBS)
+        name
+        for name in every_import(tree)
+        if any(name == job or name.startswith(job + ".") for job in JOBS)
     }
 
 
