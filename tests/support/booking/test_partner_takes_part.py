@@ -178,21 +178,29 @@ def test_opting_in_after_the_confirmation_sends_it_at_once(booked) -> None:
     assert ROOM in message.body and message.subject.startswith("Jullie gesprek op")
 
 
+# Saskia's answers, step by step, when her partner knows and joins.
+STEPS = [
+    {**STEP_ONE, "name": "Saskia"},
+    {"role": "bedrogen-partner", "disclosure": "ontdekt"},
+    {"partner_knows": "ja", "partner_joins": "ja"},
+    {"feels_safe": "ja"},
+]
+
+
+def to_the_check_page(client: Client, offer) -> None:
+    """Saskia holds the first free time and answers every step, as the partner joins."""
+    week = client.get(reverse("support:booking_week", kwargs={"offer_id": offer.pk}))
+    start = re.findall(r'name="start" value="([^"]+)"', week.content.decode())[0]
+    client.post(reverse("support:booking_week", kwargs={"offer_id": offer.pk}), {"start": start})
+    for number, data in enumerate(STEPS, start=1):
+        client.post(reverse("support:booking_intake", kwargs={"step": number}), data)
+
+
 def test_each_answer_on_the_check_page_changes_at_its_step_and_comes_back(
     client: Client, make_offer
 ) -> None:
     offer = make_offer()
-    week = client.get(reverse("support:booking_week", kwargs={"offer_id": offer.pk}))
-    start = re.findall(r'name="start" value="([^"]+)"', week.content.decode())[0]
-    client.post(reverse("support:booking_week", kwargs={"offer_id": offer.pk}), {"start": start})
-    steps = [
-        {**STEP_ONE, "name": "Saskia"},
-        {"role": "bedrogen-partner", "disclosure": "ontdekt"},
-        {"partner_knows": "ja", "partner_joins": "ja"},
-        {"feels_safe": "ja"},
-    ]
-    for number, data in enumerate(steps, start=1):
-        client.post(reverse("support:booking_intake", kwargs={"step": number}), data)
+    to_the_check_page(client, offer)
     summary_url = reverse("support:booking_summary")
     html = client.get(summary_url).content.decode()
     assert "Iets aanpassen" not in html
@@ -202,7 +210,7 @@ def test_each_answer_on_the_check_page_changes_at_its_step_and_comes_back(
     assert f"{step_two}?terug=1" in changes
     page = client.get(f"{step_two}?terug=1").content.decode()
     assert "Opslaan en terug naar controleren" in page
-    response = client.post(f"{step_two}?terug=1", {**steps[1], "disclosure": "verteld"})
+    response = client.post(f"{step_two}?terug=1", {**STEPS[1], "disclosure": "verteld"})
     assert response["Location"] == summary_url
     assert Booking.objects.get().disclosure == "verteld"
 
@@ -232,17 +240,7 @@ def test_the_hold_shows_until_when_and_is_extended_once(client: Client, make_off
 
 def test_zet_in_mijn_agenda_only_in_the_browser_that_booked(client: Client, make_offer) -> None:
     offer = make_offer()
-    week = client.get(reverse("support:booking_week", kwargs={"offer_id": offer.pk}))
-    start = re.findall(r'name="start" value="([^"]+)"', week.content.decode())[0]
-    client.post(reverse("support:booking_week", kwargs={"offer_id": offer.pk}), {"start": start})
-    steps = [
-        {**STEP_ONE, "name": "Saskia"},
-        {"role": "bedrogen-partner", "disclosure": "ontdekt"},
-        {"partner_knows": "ja", "partner_joins": "ja"},
-        {"feels_safe": "ja"},
-    ]
-    for number, data in enumerate(steps, start=1):
-        client.post(reverse("support:booking_intake", kwargs={"step": number}), data)
+    to_the_check_page(client, offer)
     client.post(reverse("support:booking_summary"))
     booking = Booking.objects.get()
     url = reverse("support:booking_calendar", kwargs={"pk": booking.pk})
