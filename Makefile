@@ -31,13 +31,14 @@ run: $(VENV)/.runtime
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on every core, each test file on one worker (its servers and fixtures together).
+# The whole suite on every core: each test file on one worker (its servers and fixtures together),
+# except that a file's test classes may go to different workers.
 test: $(VENV)/.test
-	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
 # The inner loop: every test that needs no browser, no PostgreSQL and no server process.
 quick: $(VENV)/.test
-	$(PY) -m pytest -n auto --dist loadfile -m "not browser and not postgres and not server" $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadscope -m "not browser and not postgres and not server" $(PYTEST_ARGS)
 
 # ruff, then mypy with django-stubs (pyproject.toml), failing on any error (the baseline
 # .ci/mypy-baseline.txt is empty: see .ci/mypy_baseline.py).

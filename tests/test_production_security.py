@@ -33,6 +33,9 @@ from tests.support.booking.test_busyfeed_limits import SECONDLY
 from tests.test_production_mode import BASE_DIR, HOST, Browser, gunicorn
 from tests.test_production_mode import production as production
 
+# gunicorn and the worker run as processes of their own: not part of `make quick`.
+pytestmark = pytest.mark.server
+
 HELPER_EMAIL = "helper.prod@example.org"
 PASSWORD = "een-lang-wachtwoord-voor-productie-42"
 
