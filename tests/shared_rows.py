@@ -13,7 +13,7 @@ out, so an instance one test changes in memory never reaches the next one.
 
     @pytest.fixture
     def setup(world, db):
-        return world.copy()
+        return copy.deepcopy(world)
 
 What follows from it:
 - Once the first test asks for the rows, every later test of the module runs among them,
@@ -21,8 +21,9 @@ What follows from it:
 - A test that needs real transactions (`transactional_db`, `live_server`, `work_queue`,
   `django_db(transaction=True)`) cannot run inside the outer one: such a module is refused.
 - A test must not end the connection. A response closed by hand sends `request_finished`, on
-  which Django closes a connection in a transaction, and the module's rows go with it: read a
-  file response to its end instead (the test client then closes it without that signal).
+  which Django closes a connection in a transaction, and the module's rows go with it (the next
+  test fails on a closed database): read a file response to its end instead, the test client
+  then closes it without that signal.
 - The rows are made before any function-scoped fixture: they cannot depend on a test's
   `settings`, and what making them put in a cache is gone at the first test (tests/conftest.py
   empties the caches for each test). Rows that must be fresh at each test (the worker's
@@ -32,11 +33,10 @@ What follows from it:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import validate_django_db
 
@@ -46,20 +46,6 @@ REAL_TRANSACTIONS = {
     "django_db_reset_sequences",
     "django_db_serialized_rollback",
 }
-
-
-class Rows[T]:
-    """The module's objects, handed to each test as a copy of its own."""
-
-    def __init__(self, data: T, outer: transaction.Atomic) -> None:
-        self._data = data
-        self._outer = outer
-
-    def copy(self) -> T:
-        # A test that closed the connection took the module's rows with it.
-        ended = self._outer not in connection.atomic_blocks or connection.closed_in_transaction
-        assert not ended, "an earlier test of the module ended its transaction"
-        return copy.deepcopy(self._data)
 
 
 def needs_real_transactions(item: pytest.Item) -> bool:
@@ -79,7 +65,7 @@ def shared_rows[T](
     django_db_blocker: DjangoDbBlocker,
     make: Callable[..., T],
     *args: object,
-) -> Iterator[Rows[T]]:
+) -> Iterator[T]:
     """For a module-scoped generator fixture: `make(*args)`'s rows, kept until the module ends
     (or, for a parametrised fixture, until its parameter changes), then rolled back."""
     refused = [
@@ -100,7 +86,7 @@ def shared_rows[T](
             outer.__exit__(None, None, None)
             raise
     try:
-        yield Rows(data, outer)
+        yield data
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)

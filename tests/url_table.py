@@ -9,6 +9,7 @@ tests/portal/test_shared_cache_headers.py checks what a shared cache may keep.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -351,7 +352,7 @@ def url_rows(request, django_db_blocker):
 def context(url_rows, real_content, db) -> dict:
     """The module's rows for one test, with the real articles served and the worker seen."""
     operations.beat()  # the worker is running, so /readyz answers 200
-    return {**url_rows.copy(), "article": get_library().all_published()[0].slug}
+    return {**copy.deepcopy(url_rows), "article": get_library().all_published()[0].slug}
 
 
 def log_in_with_second_factor(client: Client, user) -> None:

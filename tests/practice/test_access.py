@@ -3,6 +3,7 @@
 The matrix lists every URL of the staff side; a URL added without an entry fails the test.
 """
 
+import copy
 from http import HTTPStatus
 
 import pytest
@@ -118,7 +119,7 @@ def rows(request, django_db_blocker):
 
 @pytest.fixture
 def setup(rows, db):
-    return rows.copy()
+    return copy.deepcopy(rows)
 
 
 @pytest.mark.parametrize("role", ROLES)

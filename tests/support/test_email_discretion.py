@@ -6,6 +6,7 @@ these may hold a word about the topic, in Dutch or English. Every kind of e-mail
 the kinds are read from the template folders, so a new kind is checked without a change here.
 """
 
+import copy
 import re
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
@@ -133,7 +134,7 @@ def topic_laden_rows(request, django_db_blocker, discreet_name):
 
 @pytest.fixture
 def topic_laden(topic_laden_rows, db) -> dict:
-    return topic_laden_rows.copy()
+    return copy.deepcopy(topic_laden_rows)
 
 
 def compose(kind: str, language: str, **about) -> object:
