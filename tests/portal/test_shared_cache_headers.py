@@ -123,9 +123,9 @@ def test_static_files_stay_cacheable_for_everyone(client) -> None:
     assert response.status_code == 200
     assert "public" in directives(response)
     assert storable_by_browser(response)
-    # A file response holds its file open until read to the end, as a server does; the test
-    # client then closes it. (A response closed by hand would end the module's transaction:
-    # tests/shared_rows.py.)
+    # A file response holds its file open until closed: read to the end, as a server reads it,
+    # and the test client closes it (closed by hand, it would end the module's transaction:
+    # tests/shared_rows.py).
     b"".join(response.streaming_content)
 
 
