@@ -16,6 +16,7 @@ from tests.support_fixtures import (  # noqa: F401
     make_offer,
     make_organisation,
 )
+from tests.url_table import url_rows  # noqa: F401
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = Path(__file__).parent.parent / "content"

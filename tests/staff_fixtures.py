@@ -11,7 +11,9 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.models import Permission, User
 
 from practice import services as practice_services
-from support.models import Helper
+from support.booking import partner as partner_services
+from support.models import Booking, Helper
+from tests.support_fixtures import new_booking
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PASSWORD = "een-lang-wachtwoord-voor-tests-42"
@@ -49,53 +51,57 @@ def account(email: str, *, password: str | None = PASSWORD, **fields: object) ->
     return user
 
 
-@pytest.fixture
-def make_account(db) -> Callable[..., User]:
+def new_account(
+    role: str, email: str | None = None, *, helper: Helper | None = None, mfa: bool = True
+) -> User:
     """An account by role: helper (of the given Helper), coordinator, superuser, privacy
     officer (explicit permission), visitor. Staff get a TOTP authenticator unless mfa=False."""
-
-    def make(
-        role: str, email: str | None = None, *, helper: Helper | None = None, mfa: bool = True
-    ) -> User:
-        email = email or f"{role}@example.org"
-        if role == "helper":
-            user = account(email)
-            Helper.objects.filter(pk=helper.pk).update(user=user)
-        elif role == "coordinator":
-            user = account(email, is_staff=True)
-            user.groups.add(practice_services.coordinator_group())
-        elif role in ("superuser", "superuser_granted", "privacy_officer"):
-            user = account(email, is_staff=True, is_superuser=role.startswith("superuser"))
-            if role != "superuser":
-                user.user_permissions.add(Permission.objects.get(codename="handle_personal_data"))
-        else:
-            return account(email, password=None)
-        return give_totp(user) if mfa else user
-
-    return make
+    email = email or f"{role}@example.org"
+    if role == "helper":
+        user = account(email)
+        Helper.objects.filter(pk=helper.pk).update(user=user)
+    elif role == "coordinator":
+        user = account(email, is_staff=True)
+        user.groups.add(practice_services.coordinator_group())
+    elif role in ("superuser", "superuser_granted", "privacy_officer"):
+        user = account(email, is_staff=True, is_superuser=role.startswith("superuser"))
+        if role != "superuser":
+            user.user_permissions.add(Permission.objects.get(codename="handle_personal_data"))
+    else:
+        return account(email, password=None)
+    return give_totp(user) if mfa else user
 
 
 @pytest.fixture
-def booking_with_partner(make_booking) -> Callable[..., object]:
-    """A requested couples' booking whose partner has submitted an intake of their own."""
-    from support.booking import partner as partner_services
+def make_account(db) -> Callable[..., User]:
+    return new_account
 
-    def make(**answers: object):
-        answers = {"what_happened": "Ik vond berichten op zijn telefoon.", **answers}
-        booking = make_booking(**answers)
-        intake = partner_services.partner_invite(booking=booking)
-        partner_services.partner_claim(intake=intake, claim_key="partner-browser")
-        partner_services.partner_save_intake(
-            intake=intake,
-            claim_key="partner-browser",
-            answers={
-                "name": "Mark",
-                "email": "mark@example.org",
-                "hopes": "Dat we weer kunnen praten.",
-                "consent": True,
-            },
-        )
-        partner_services.partner_submit(intake=intake, claim_key="partner-browser")
-        return booking
+
+def new_booking_with_partner(book: Callable[..., Booking] = new_booking, **answers) -> Booking:
+    """A requested couples' booking (made by `book`) whose partner has submitted an intake of
+    their own."""
+    booking = book(**{"what_happened": "Ik vond berichten op zijn telefoon.", **answers})
+    intake = partner_services.partner_invite(booking=booking)
+    partner_services.partner_claim(intake=intake, claim_key="partner-browser")
+    partner_services.partner_save_intake(
+        intake=intake,
+        claim_key="partner-browser",
+        answers={
+            "name": "Mark",
+            "email": "mark@example.org",
+            "hopes": "Dat we weer kunnen praten.",
+            "consent": True,
+        },
+    )
+    partner_services.partner_submit(intake=intake, claim_key="partner-browser")
+    return booking
+
+
+@pytest.fixture
+def booking_with_partner(make_booking) -> Callable[..., Booking]:
+    """new_booking_with_partner, booked through make_booking (which a module may override)."""
+
+    def make(**answers: object) -> Booking:
+        return new_booking_with_partner(make_booking, **answers)
 
     return make

@@ -9,6 +9,7 @@ tests/portal/test_shared_cache_headers.py checks what a shared cache may keep.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -24,8 +25,9 @@ from support import links, operations
 from support.booking import helper as helper_side
 from support.booking import partner as partner_services
 from support.models import Offer
-from tests.staff_fixtures import PASSWORD, totp_code
-from tests.support_fixtures import proved_signup
+from tests.shared_rows import shared_rows
+from tests.staff_fixtures import PASSWORD, new_account, new_booking_with_partner, totp_code
+from tests.support_fixtures import new_booking, new_group, new_helper, new_offer, proved_signup
 
 OK, FOUND, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = (
     HTTPStatus.OK,
@@ -305,29 +307,20 @@ def named_urls(patterns=None, namespace: str | None = None):
 STAFF_ROLES = ("helper", "officer", "superuser")
 
 
-@pytest.fixture
-def context(
-    make_booking,
-    make_group,
-    make_account,
-    booking_with_partner,
-    real_content,
-    make_offer,
-    make_helper,
-) -> dict:
-    partnered = booking_with_partner()  # a couples' booking whose partner answered too
-    booking = make_booking(days=6)
+def url_rows_made() -> dict:
+    """The rows the table's URLs name, made once per module (tests/shared_rows.py)."""
+    partnered = new_booking_with_partner()  # a couples' booking whose partner answered too
+    booking = new_booking(days=6)
     # A second helper offers the same conversation: "Eerst beschikbare hulpverlener".
-    make_offer(
+    new_offer(
         booking.conversation_type.slug,
-        helper=make_helper("bea-voorbeeld", takes_bookings=True),
+        helper=new_helper("bea-voorbeeld", takes_bookings=True),
     )
     intake = partner_services.partner_invite(booking=booking)
-    group = make_group("groep")
+    group = new_group("groep")
     signup = proved_signup(group=group, name="Saskia", email="saskia@example.org").signup
-    helper = make_account("helper", "anita.helper@example.org", helper=booking.helper)
+    helper = new_account("helper", "anita.helper@example.org", helper=booking.helper)
     RecoveryCodes.activate(helper)
-    operations.beat()  # the worker is running, so /readyz answers 200
     return {
         "booking": booking,
         "offer": Offer.objects.get(
@@ -337,17 +330,29 @@ def context(
         "partner_token": links.partner_token(intake),
         "group": group,
         "signup_token": links.signup_token(signup),
-        "article": get_library().all_published()[0].slug,
         "partnered": partnered,
         "calendar_token": helper_side.helper_calendar_token_renew(helper=booking.helper),
         "helper": helper,
-        "officer": make_account("privacy_officer", "privacy@example.org"),
-        "superuser": make_account("superuser", "beheer@example.org"),
+        "officer": new_account("privacy_officer", "privacy@example.org"),
+        "superuser": new_account("superuser", "beheer@example.org"),
         "view_on_site": {
             "content_type_id": ContentType.objects.get_for_model(group).pk,
             "object_id": group.pk,
         },
     }
+
+
+@pytest.fixture(scope="module")
+def url_rows(request, django_db_blocker):
+    """Registered in tests/conftest.py, so that each module using `context` finds it."""
+    yield from shared_rows(request, django_db_blocker, url_rows_made)
+
+
+@pytest.fixture
+def context(url_rows, real_content, db) -> dict:
+    """The module's rows for one test, with the real articles served and the worker seen."""
+    operations.beat()  # the worker is running, so /readyz answers 200
+    return {**copy.deepcopy(url_rows), "article": get_library().all_published()[0].slug}
 
 
 def log_in_with_second_factor(client: Client, user) -> None:

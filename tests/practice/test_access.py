@@ -3,6 +3,7 @@
 The matrix lists every URL of the staff side; a URL added without an entry fails the test.
 """
 
+import copy
 from http import HTTPStatus
 
 import pytest
@@ -10,6 +11,9 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from practice.models import AccessLogEntry
+from tests.shared_rows import shared_rows
+from tests.staff_fixtures import new_account, new_booking_with_partner
+from tests.support_fixtures import new_helper
 
 pytestmark = pytest.mark.django_db
 
@@ -91,20 +95,31 @@ def test_the_matrix_covers_every_staff_url() -> None:
     assert names == set(MATRIX) | TOKEN_URLS, "add the new staff URL to MATRIX with who may open it"
 
 
-@pytest.fixture
-def setup(make_account, make_helper, booking_with_partner):
-    booking = booking_with_partner()
-    other = make_helper("ander", takes_bookings=True)
+def staff_and_booking():
+    """A couples' booking with the helper it is for, another helper, and an account per role."""
+    booking = new_booking_with_partner()
+    other = new_helper("ander", takes_bookings=True)
     users = {
-        "visitor": make_account("visitor", "saskia@example.org"),
-        "other_helper": make_account("helper", "ander@example.org", helper=other),
-        "coordinator": make_account("coordinator"),
-        "superuser": make_account("superuser"),
-        "assigned_helper": make_account("helper", "anita@example.org", helper=booking.helper),
-        "privacy_officer": make_account("privacy_officer"),
-        "superuser_granted": make_account("superuser_granted"),
+        "visitor": new_account("visitor", "saskia@example.org"),
+        "other_helper": new_account("helper", "ander@example.org", helper=other),
+        "coordinator": new_account("coordinator"),
+        "superuser": new_account("superuser"),
+        "assigned_helper": new_account("helper", "anita@example.org", helper=booking.helper),
+        "privacy_officer": new_account("privacy_officer"),
+        "superuser_granted": new_account("superuser_granted"),
     }
     return booking, users
+
+
+@pytest.fixture(scope="module")
+def rows(request, django_db_blocker):
+    """Made once for the module's tests, which only read them (tests/shared_rows.py)."""
+    yield from shared_rows(request, django_db_blocker, staff_and_booking)
+
+
+@pytest.fixture
+def setup(rows, db):
+    return copy.deepcopy(rows)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -6,6 +6,7 @@ these may hold a word about the topic, in Dutch or English. Every kind of e-mail
 the kinds are read from the template folders, so a new kind is checked without a change here.
 """
 
+import copy
 import re
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
@@ -24,7 +25,9 @@ from support import outbox
 from support.booking import helper as helper_actions
 from support.booking import partner as partner_services
 from support.models import Booking, OutgoingEmail, SignupStatus
-from tests.support_fixtures import proved_signup
+from tests.shared_rows import shared_rows
+from tests.staff_fixtures import new_account
+from tests.support_fixtures import new_booking, new_group, new_helper, new_offer, proved_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -87,15 +90,14 @@ def assert_discreet(message, what: str) -> None:
             assert not topic_words(text), f"{what}: {name} {field} says {text!r}"
 
 
-@pytest.fixture(params=["Sanne", ""], ids=["discreet-name", "no-discreet-name"])
+@pytest.fixture(scope="module", params=["Sanne", ""], ids=["discreet-name", "no-discreet-name"])
 def discreet_name(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def topic_laden(discreet_name, make_group, make_helper, make_offer, make_booking, make_account):
+def plainly_named(discreet_name: str) -> dict:
     """A group, a helper and their bookings and sign-ups, named as plainly as can be."""
-    helper = make_helper(
+    helper = new_helper(
         "sanne",
         name=HELPER_NAME,
         profession="Seksuoloog en relatietherapeut",
@@ -105,22 +107,34 @@ def topic_laden(discreet_name, make_group, make_helper, make_offer, make_booking
         practice_address=ADDRESS,
         practice_route="Bel aan bij nummer 12.",
     )
-    make_account("helper", "sanne@example.org", helper=helper)
-    group = make_group(
+    new_account("helper", "sanne@example.org", helper=helper)
+    group = new_group(
         "groep",
         capacity=1,
         name=GROUP_NAME,
         schedule=SCHEDULE,
         email_name="Groep op dinsdag" if discreet_name else "",
     )
-    offer = make_offer(helper=helper)
-    booking = make_booking(offer)
+    offer = new_offer(helper=helper)
+    booking = new_booking(offer)
     helper_actions.booking_confirm(booking=booking)
     intake = partner_services.partner_invite(booking=booking, email="mark@example.org")
     seat = proved_signup(group=group, name="Saskia", email="saskia@example.org").signup
     waiting = proved_signup(group=group, name="Saskia", email="s2@example.org").signup
     assert (seat.status, waiting.status) == (SignupStatus.CONFIRMED, SignupStatus.WAITING)
     return {"booking": booking, "partner": intake, "signups": [seat, waiting]}
+
+
+@pytest.fixture(scope="module")
+def topic_laden_rows(request, django_db_blocker, discreet_name):
+    """Made once per name for the module's tests, which only read them (tests/shared_rows.py);
+    the tests run grouped by the name."""
+    yield from shared_rows(request, django_db_blocker, plainly_named, discreet_name)
+
+
+@pytest.fixture
+def topic_laden(topic_laden_rows, db) -> dict:
+    return copy.deepcopy(topic_laden_rows)
 
 
 def compose(kind: str, language: str, **about) -> object:
@@ -232,17 +246,3 @@ def test_the_topic_list_catches_what_it_should() -> None:
         "New Recovery Codes Generated", "je wachtwoord opnieuw in te stellen", "stel je app in",
     ):  # fmt: skip
         assert not topic_words(text), text
-
-
-def test_a_name_for_emails_that_names_the_topic_is_refused(make_helper, make_group) -> None:
-    from django.core.exceptions import ValidationError
-
-    helper = make_helper("sanne", email_name="Sanne, relatietherapeut")
-    group = make_group("groep", email_name="Lotgenotengroep dinsdag")
-    for entry in (helper, group):
-        with pytest.raises(ValidationError) as refused:
-            entry.full_clean()
-        assert set(refused.value.message_dict) == {"email_name"}
-    helper.email_name, group.email_name = "Sanne", "Groep op dinsdag"
-    helper.full_clean()
-    group.full_clean()
