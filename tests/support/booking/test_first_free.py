@@ -300,7 +300,6 @@ def test_the_merged_week_page_is_the_same_for_two_visitors_in_sequence(two_sched
 
 
 def test_merged_week_page_query_budget(client: Client, make_offer, make_helper) -> None:
-    a_fresh_minute()
     helpers = [make_helper(f"hulp-{n}", takes_bookings=True) for n in range(4)]
     offers = [make_offer(TYPE, helper=helper) for helper in helpers]
     monday = monday_ahead()
@@ -310,6 +309,7 @@ def test_merged_week_page_query_budget(client: Client, make_offer, make_helper) 
             start = local(monday + datetime.timedelta(days=number), hour)
             booking_services.booking_hold(offer=offer, start=start, hold_key=f"k{number}{hour}")
     week_url = f"{url()}?week={monday}"
+    a_fresh_minute()
     own, html = _queries(client, week_url)
     # The offers with their schedules (3), and per helper her busy times and her limits (2):
     # never per booking or per day.
