@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,10 +107,45 @@ def same_origin(url: str, origin: str) -> bool:
     return (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
 
 
+def other_origins_than(origin: str) -> re.Pattern[str]:
+    """Every URL that is not on `origin` (scheme://host:port), as `same_origin` judges."""
+    return re.compile(rf"^(?!{re.escape(origin)}(?:[/?#]|$))")
+
+
 @pytest.fixture
 def neutral_url(settings: Any) -> str:
     """Where the quick exit sends a reader (tests/settings.py)."""
     return settings.QUICK_EXIT_URL
+
+
+def new_page(browser: Browser, server_url: str, neutral_url: str, **context_options: Any) -> Page:
+    """A page in a new context of its own, as described at the top of this file."""
+    neutral = urlsplit(neutral_url)
+    neutral_origin = f"{neutral.scheme}://{neutral.netloc}"
+
+    def stub_neutral_site(route: Route) -> None:
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NEUTRAL_PAGE)
+
+    context_options.setdefault("viewport", DESKTOP)
+    context = browser.new_context(base_url=server_url, **context_options)
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    context.add_init_script(CSP_RECORDER)
+    # Nothing may leave the machine: other hosts get an error (the recorder still sees them).
+    # A pattern, not a Python predicate: the driver matches it itself, so the requests to the
+    # live server do not each wait for a call into this process.
+    context.route(other_origins_than(server_url), lambda route: route.abort("blockedbyclient"))
+    context.route(f"{neutral_origin}/**", stub_neutral_site)
+    page = context.new_page()
+    stub_redirects_to_neutral_site(context, page, neutral_origin)
+    page.set_default_timeout(10_000)
+    _requests[page] = requests
+    return page
+
+
+def close_page(page: Page) -> None:
+    del _requests[page]
+    page.context.close()
 
 
 @pytest.fixture
@@ -117,40 +153,42 @@ def open_page(
     browser: Browser, live_server: Any, neutral_url: str
 ) -> Iterator[Callable[..., Page]]:
     """Open a page in a new context; keyword arguments go to `browser.new_context`."""
-    contexts: list[BrowserContext] = []
     pages: list[Page] = []
 
-    neutral = urlsplit(neutral_url)
-    neutral_origin = f"{neutral.scheme}://{neutral.netloc}"
-
-    def stub_neutral_site(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NEUTRAL_PAGE)
-
     def open_(**context_options: Any) -> Page:
-        context_options.setdefault("viewport", DESKTOP)
-        context = browser.new_context(base_url=live_server.url, **context_options)
-        contexts.append(context)
-        requests: list[str] = []
-        context.on("request", lambda request: requests.append(request.url))
-        context.add_init_script(CSP_RECORDER)
-        # Nothing may leave the machine: other hosts get an error (the recorder still sees them).
-        context.route(
-            lambda url: not same_origin(url, live_server.url),
-            lambda route: route.abort("blockedbyclient"),
-        )
-        context.route(f"{neutral_origin}/**", stub_neutral_site)
-        page = context.new_page()
-        stub_redirects_to_neutral_site(context, page, neutral_origin)
-        page.set_default_timeout(10_000)
-        _requests[page] = requests
+        page = new_page(browser, live_server.url, neutral_url, **context_options)
         pages.append(page)
         return page
 
     yield open_
     for page in pages:
-        del _requests[page]
-    for context in contexts:
-        context.close()
+        close_page(page)
+
+
+@pytest.fixture(scope="module")
+def open_shared_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]]:
+    """Like `open_page`, but the tests of a module take turns in one page per set of options,
+    as a reader goes from page to page in one tab: for tests that only read public pages.
+
+    Each test gets the page without cookies, and `requested_urls` from the test's start on.
+    """
+    from django.conf import settings
+
+    pages: dict[str, Page] = {}
+
+    def open_(**context_options: Any) -> Page:
+        key = repr(sorted(context_options.items()))
+        page = pages.get(key)
+        if page is None or page.is_closed():
+            page = new_page(browser, live_server.url, settings.QUICK_EXIT_URL, **context_options)
+            pages[key] = page
+        page.context.clear_cookies()
+        _requests[page].clear()
+        return page
+
+    yield open_
+    for page in pages.values():
+        close_page(page)
 
 
 def stub_redirects_to_neutral_site(context: BrowserContext, page: Page, origin: str) -> None:

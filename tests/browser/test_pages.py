@@ -1,4 +1,8 @@
-"""Every public page in a real browser: accessible, self-contained, with the way out in view."""
+"""Every public page in a real browser: accessible, self-contained, with the way out in view.
+
+The tests take turns in one tab per width (and one without JavaScript), as a reader who goes
+from page to page: each starts without cookies, and judges only its own page and requests.
+"""
 
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ def assert_frame_shown(page: Page) -> None:
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize(("path", "status"), PAGE_PARAMS)
 def test_page_is_accessible_self_contained_and_shows_the_way_out(
-    open_page: Callable[..., Page],
+    open_shared_page: Callable[..., Page],
     assert_no_axe_violations: Callable[[Page], None],
     assert_same_origin: Callable[[Page], None],
     csp_violations: Callable[[Page], list[dict[str, Any]]],
@@ -63,7 +67,7 @@ def test_page_is_accessible_self_contained_and_shows_the_way_out(
     status: HTTPStatus,
     viewport: dict[str, int],
 ) -> None:
-    page = open_page(viewport=viewport)
+    page = open_shared_page(viewport=viewport)
 
     response = page.goto(path)
 
@@ -78,9 +82,9 @@ def test_page_is_accessible_self_contained_and_shows_the_way_out(
 
 @pytest.mark.parametrize(("path", "status"), PAGE_PARAMS)
 def test_page_works_without_javascript(
-    open_page: Callable[..., Page], path: str, status: HTTPStatus
+    open_shared_page: Callable[..., Page], path: str, status: HTTPStatus
 ) -> None:
-    page = open_page(java_script_enabled=False, viewport=PHONE)
+    page = open_shared_page(java_script_enabled=False, viewport=PHONE)
 
     response = page.goto(path)
 
