@@ -63,6 +63,8 @@ def test_from_the_home_page_to_an_article_section_and_search(
     assert_no_axe_violations(page)
 
     page.locator(".site-header").get_by_role("link", name="Zoeken").click()
+    # The page's script has taken the form over (it says so) before she types.
+    expect(page.get_by_text("Je zoekwoord komt niet in het adres")).to_be_visible()
     search = page.get_by_role("searchbox", name="Waar zoek je naar?")
     search.fill("grens")
     search.press("Enter")

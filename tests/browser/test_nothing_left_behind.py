@@ -79,6 +79,8 @@ def walk(page: Page) -> None:
     step(page)
     # A search, with the results fetched into the page.
     page.locator(".site-header").get_by_role("link", name="Zoeken").click()
+    # The page's script has taken the form over (it says so) before she types.
+    expect(page.get_by_text("Je zoekwoord komt niet in het adres")).to_be_visible()
     field = page.get_by_role("searchbox", name="Waar zoek je naar?")
     field.fill(SEARCH_WORD)
     field.press("Enter")
