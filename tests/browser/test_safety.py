@@ -1,5 +1,8 @@
 """Safe at phone size: help for tonight first, search without a trace, pages that fit and
-targets big enough. Screenshots go to test-results/safety/."""
+targets big enough. Screenshots go to test-results/safety/.
+
+The tests that only read a page take turns in one tab (see `open_shared_page`).
+"""
 
 from __future__ import annotations
 
@@ -55,9 +58,9 @@ def first_content_top(page: Page) -> float:
     [("/", "home"), ("/hulp-nu/", "hulp-nu"), (NIGHT_ARTICLE, "night-article")],
 )
 def test_content_starts_in_the_top_third_of_a_phone_and_the_quick_exit_first(
-    open_page: Callable[..., Page], path: str, name: str
+    open_shared_page: Callable[..., Page], path: str, name: str
 ) -> None:
-    page = open_page(viewport=PHONE_390)
+    page = open_shared_page(viewport=PHONE_390)
     page.goto(path)
     shot(page, name)
     assert first_content_top(page) < PHONE_390["height"] / 3
@@ -67,9 +70,11 @@ def test_content_starts_in_the_top_third_of_a_phone_and_the_quick_exit_first(
 
 @pytest.mark.parametrize("path", ["/", "/hulp-nu/"])
 def test_home_and_help_now_begin_with_tonight(
-    open_page: Callable[..., Page], assert_no_axe_violations: Callable[[Page], None], path: str
+    open_shared_page: Callable[..., Page],
+    assert_no_axe_violations: Callable[[Page], None],
+    path: str,
 ) -> None:
-    page = open_page(viewport=PHONE_390)
+    page = open_shared_page(viewport=PHONE_390)
     page.goto(path)
     block = page.get_by_role("region", name="Net ontdekt? Begin hier")
     expect(block).to_be_in_viewport()
@@ -82,9 +87,9 @@ def test_home_and_help_now_begin_with_tonight(
 
 
 def test_the_betrayed_card_on_home_names_the_article_for_men(
-    open_page: Callable[..., Page],
+    open_shared_page: Callable[..., Page],
 ) -> None:
-    page = open_page(viewport=PHONE_390)
+    page = open_shared_page(viewport=PHONE_390)
     page.goto("/")
     card = page.locator(".situation").filter(has=page.get_by_role("link", name="Ik ben bedrogen"))
     expect(
@@ -92,8 +97,10 @@ def test_the_betrayed_card_on_home_names_the_article_for_men(
     ).to_be_visible()
 
 
-def test_the_night_article_has_buttons_for_its_numbers(open_page: Callable[..., Page]) -> None:
-    page = open_page(viewport=PHONE_390)
+def test_the_night_article_has_buttons_for_its_numbers(
+    open_shared_page: Callable[..., Page],
+) -> None:
+    page = open_shared_page(viewport=PHONE_390)
     page.goto(NIGHT_ARTICLE)
     expect(page.locator("main a[href='tel:113']").first).to_be_visible()
     expect(page.locator("main a[href='tel:08000113']").first).to_be_visible()
@@ -153,8 +160,8 @@ def test_support_page_fits_without_scrolling_sideways_and_targets_are_big_enough
     assert_no_axe_violations(page)
 
 
-def test_skip_links_sit_in_a_landmark(open_page: Callable[..., Page]) -> None:
-    page = open_page(viewport=PHONE_390)
+def test_skip_links_sit_in_a_landmark(open_shared_page: Callable[..., Page]) -> None:
+    page = open_shared_page(viewport=PHONE_390)
     page.goto("/")
     page.keyboard.press("Tab")
     focused = page.evaluate(
