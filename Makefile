@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for c in python$$(cat .python-version 2>/dev/null) python3.14 python3.13 python3.12 python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 DEV_ENV := DJANGO_DEBUG=1
+# Python keeps compiled modules in __pycache__ even where the machine's environment says not to:
+# otherwise every test worker, and every server and command a test starts, compiles the code again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test quick lint format bench check-content messages lock clean stack drill nginx
 

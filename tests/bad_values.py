@@ -1,6 +1,7 @@
 """Bad input by field type, for tests/test_bad_input.py: dates get bad dates, numbers bad
 numbers, text bad text. Every field also gets EVERY_FIELD; a field whose type cannot be read
-from the pages gets UNKNOWN, a little of each type."""
+from the pages gets UNKNOWN, a little of each type. (NUL bytes go to all fields of a form at
+once: portal/middleware.py answers them before any view.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.forms_seen import Field
 
 SOON = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=3)
 
-EVERY_FIELD = ["", "a\x00b", "x" * 20_000]
+EVERY_FIELD = ["", "x" * 20_000]
 CORPUS: dict[str, list[str]] = {
     "text": [
         "<script>alert(1)</script>",

@@ -4,11 +4,14 @@ Each URL name has an entry in tests/url_table.py's URLS: who asks (a role), how 
 arguments, and the query parameters and form fields it reads. A field's type is read from the
 pages themselves (tests/forms_seen.py: the input types of the forms every page of the table
 renders, the query parameters of its links), and each field gets the bad values of its type
-(tests/bad_values.py: dates bad dates, text bad text, files bad files) plus empty, NUL and very
-long values, by the method its form is sent with, and a NUL by the other; a field found on no
-page gets a little of every type by GET and by POST. Then bodies in another charset and methods
-nobody uses. The admin's lists get the parameters of their own search and filters, by type.
-A URL added without an entry fails tests/test_urls.py.
+(tests/bad_values.py: dates bad dates, text bad text, files bad files) plus empty and very long
+values, by the method its form is sent with, and an odd value by GET too; a field found on no
+page gets a little of every type by GET and by POST. Then NUL bytes in all fields at once, a
+body in another charset and a method nobody uses: these are answered before any view
+(portal/middleware.py), so each URL gets one charset and one method, taking turns, and
+`test_every_unreadable_charset_and_odd_method_on_one_form` sends them all. The admin's lists get
+the parameters of their own search and filters, by type. A URL added without an entry fails
+tests/test_urls.py.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from tests.url_table import URLS, client_for, context  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 ODD_METHODS = ["PUT", "PATCH", "DELETE", "PROPFIND"]
+CHARSETS = ["latin-1", "utf-16", "utf-7", "x-no-such-charset"]
 FRAME_MARKER = "data-quick-exit"  # the quick exit: our frame is on every page we render
-OTHER_METHOD = ["a\x00b"]  # a form's field sent the other way too, in case the view reads it
+# A form's field in the query string too, in case the view reads it there.
+OTHER_METHOD = ["a\u202eb<"]
 
 
 def check(response, what: str) -> None:
@@ -95,11 +100,20 @@ def requests_for(path: str, name: str, fields: tuple[str, ...], post: bool, seen
         found = field_of(name, field_name, seen)
         typed = {found.method.upper()} if found and found.method else set(methods)
         for method in methods:
-            for value in bad_values(found) if method in typed else OTHER_METHOD:
+            if method in typed:
+                values = bad_values(found)
+            elif method == "GET":
+                values = OTHER_METHOD
+            else:  # a query parameter in a form: the view reads only the query string
+                continue
+            for value in values:
                 yield method, path, {field_name: value}
     if fields:
-        for method in methods:  # array-valued fields: the same name twice
+        for method in methods:
+            # array-valued fields: the same name twice; NUL bytes (dropped from a query string,
+            # refused in a form before any view)
             yield method, path, {field_name: ["a", "b"] for field_name in fields}
+            yield method, path, dict.fromkeys(fields, "a\x00b")
 
 
 def send(client: Client, method: str, path: str, data: dict):
@@ -119,18 +133,24 @@ def walk(name: str, ctx: dict) -> None:
     path = reverse(name, kwargs=kwargs)
     client = client_for(entry.role, ctx)
     for method, url, data in requests_for(path, name, entry.fields, entry.post, seen):
-        check(send(client, method, url, data), f"{method} {url} {describe(data)}")
-    # Django refuses a form in any charset but UTF-8: our 400 page, whatever view it is for.
-    for charset in ("latin-1", "utf-16", "utf-7", "x-no-such-charset"):
-        body = "&".join(f"{f}=%C3%A9t%E9" for f in entry.fields or ("x",)).encode()
-        response = client.generic(
-            "POST", path, body, content_type=f"application/x-www-form-urlencoded; charset={charset}"
-        )
-        check(response, f"POST {path} in {charset}")
-        if charset != "x-no-such-charset":  # an unknown charset is read as UTF-8
-            assert response.status_code == HTTPStatus.BAD_REQUEST, f"POST {path} in {charset}"
-    for method in ODD_METHODS:
-        check(client.generic(method, path), f"{method} {path}")
+        response = send(client, method, url, data)
+        check(response, f"{method} {url} {describe(data)}")
+        if method == "POST" and "a\x00b" in data.values():
+            assert response.status_code == HTTPStatus.BAD_REQUEST, f"POST {path} with NUL"
+    turn = sorted(URLS).index(name)
+    send_unreadable(client, path, CHARSETS[turn % len(CHARSETS)], entry.fields)
+    check(client.generic(ODD_METHODS[turn % len(ODD_METHODS)], path), f"odd method on {path}")
+
+
+def send_unreadable(client: Client, path: str, charset: str, fields: tuple[str, ...]) -> None:
+    """Django refuses a form in any charset but UTF-8: our 400 page, whatever view it is for."""
+    body = "&".join(f"{f}=%C3%A9t%E9" for f in fields or ("x",)).encode()
+    response = client.generic(
+        "POST", path, body, content_type=f"application/x-www-form-urlencoded; charset={charset}"
+    )
+    check(response, f"POST {path} in {charset}")
+    if charset != "x-no-such-charset":  # an unknown charset is read as UTF-8
+        assert response.status_code == HTTPStatus.BAD_REQUEST, f"POST {path} in {charset}"
 
 
 # Three groups, so that `make test` (`--dist loadscope`) walks them on different cores.
@@ -147,6 +167,18 @@ class TestTheStaffSide:
     @pytest.mark.parametrize("name", sorted(n for n in URLS if URLS[n].role in STAFF_ROLES))
     def test_bad_input_never_gives_a_server_error(self, name: str, context) -> None:  # noqa: F811
         walk(name, context)
+
+
+@pytest.mark.parametrize("name", ["support:booking_intake", "practice:availability_rule_add"])
+def test_every_unreadable_charset_and_odd_method_on_one_form(name: str, context) -> None:  # noqa: F811
+    """What each URL of the walk gets one of, all on a visitor's form and on a helper's."""
+    entry = URLS[name]
+    path = reverse(name, kwargs=entry.kwargs(context) if entry.kwargs else {})
+    client = client_for(entry.role, context)
+    for charset in CHARSETS:
+        send_unreadable(client, path, charset, entry.fields)
+    for method in ODD_METHODS:
+        check(client.generic(method, path), f"{method} {path}")
 
 
 def test_the_fields_of_the_forms_are_read_from_the_pages(context) -> None:  # noqa: F811
