@@ -53,3 +53,8 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_db = BASE_DIR / "var" / f"test-houvast-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405
+
+# A line for every request is production's (portal/observability.py); in the tests it would be
+# formatted thousands of times for nobody. Warnings and errors still show with a failing test,
+# and tests/portal/test_logs.py turns the request lines back on to read them.
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405

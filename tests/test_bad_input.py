@@ -5,8 +5,9 @@ arguments, and the query parameters and form fields it reads. A field's type is 
 pages themselves (tests/forms_seen.py: the input types of the forms every page of the table
 renders, the query parameters of its links), and each field gets the bad values of its type
 (tests/bad_values.py: dates bad dates, text bad text, files bad files) plus empty and very long
-values, by the method its form is sent with, and an odd value by GET too; a field found on no
-page gets a little of every type by GET and by POST. Then NUL bytes in all fields at once, a
+values, by the method its form is sent with (a form's fields together, each its next value),
+and an odd value by GET too; a field found on no page gets a little of every type by GET and
+by POST. Then NUL bytes in all fields at once, a
 body in another charset and a method nobody uses: these are answered before any view
 (portal/middleware.py), so each URL gets one charset and one method, taking turns, and
 `test_every_unreadable_charset_and_odd_method_on_one_form` sends them all. The admin's lists get
@@ -34,7 +35,6 @@ pytestmark = pytest.mark.django_db
 ODD_METHODS = ["PUT", "PATCH", "DELETE", "PROPFIND"]
 CHARSETS = ["latin-1", "utf-16", "utf-7", "x-no-such-charset"]
 FRAME_MARKER = "data-quick-exit"  # the quick exit: our frame is on every page we render
-# A form's field in the query string too, in case the view reads it there.
 OTHER_METHOD = ["a\u202eb<"]
 
 
@@ -96,18 +96,19 @@ def field_of(name: str, field_name: str, seen: dict[str, dict[str, Field]]) -> F
 def requests_for(path: str, name: str, fields: tuple[str, ...], post: bool, seen: dict):
     yield "GET", path, {}
     methods = ("GET", "POST") if post else ("GET",)
+    posted: dict[str, list] = {}
     for field_name in fields:
         found = field_of(name, field_name, seen)
         typed = {found.method.upper()} if found and found.method else set(methods)
-        for method in methods:
-            if method in typed:
-                values = bad_values(found)
-            elif method == "GET":
-                values = OTHER_METHOD
-            else:  # a query parameter in a form: the view reads only the query string
-                continue
-            for value in values:
-                yield method, path, {field_name: value}
+        if "POST" in methods and "POST" in typed:
+            posted[field_name] = bad_values(found)
+        # A form's field goes in the query string too (OTHER_METHOD), in case the view reads it.
+        for value in bad_values(found) if "GET" in typed else OTHER_METHOD:
+            yield "GET", path, {field_name: value}
+    # A view reads a form's fields together (a Django form cleans each field, whatever the
+    # others hold), so they get their bad values together: each field its next one.
+    for turn in range(max(map(len, posted.values()), default=0)):
+        yield "POST", path, {field: values[turn % len(values)] for field, values in posted.items()}
     if fields:
         for method in methods:
             # array-valued fields: the same name twice; NUL bytes (dropped from a query string,

@@ -36,12 +36,17 @@ SEARCH = "zoekgeheim9753"
 
 @pytest.fixture
 def captured_logs():
-    """The output of the handler the settings configure (LOGGING), into a string."""
-    handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)]
+    """The output of the handler the settings configure (LOGGING), into a string, at
+    production's level (the tests' settings keep only warnings)."""
+    root = logging.getLogger()
+    handlers = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
     assert handlers, "LOGGING configures no JSON handler"
     stream = StringIO()
     previous = [h.setStream(stream) for h in handlers]
+    level = root.level
+    root.setLevel(logging.INFO)
     yield stream
+    root.setLevel(level)
     for handler, old in zip(handlers, previous, strict=True):
         handler.setStream(old)
 
