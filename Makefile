@@ -39,9 +39,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.test
 	$(PY) -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
-# The inner loop: every test that needs no browser, no PostgreSQL and no server process.
+# The inner loop: every test that needs no browser, no PostgreSQL and no server process (and a
+# fifth of the property tests' examples).
 quick: $(VENV)/.test
-	$(PY) -m pytest -n auto --dist loadscope -m "not browser and not postgres and not server" $(PYTEST_ARGS)
+	PROPERTY_EXAMPLES=100 $(PY) -m pytest -n auto --dist loadscope -m "not browser and not postgres and not server" $(PYTEST_ARGS)
 
 # ruff, then mypy with django-stubs (pyproject.toml), failing on any error (the baseline
 # .ci/mypy-baseline.txt is empty: see .ci/mypy_baseline.py).
