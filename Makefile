@@ -35,14 +35,17 @@ run: $(VENV)/.runtime
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on every core: each test file on one worker (its servers and fixtures together),
-# except that a file's test classes may go to different workers.
+# except that a file's test classes may go to different workers. One worker more than cores:
+# much of the suite waits (on a browser, a server starting, a lock, a deadline), and the spare
+# worker keeps the cores busy meanwhile.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(VENV)/.test
-	$(PY) -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # The inner loop: every test that needs no browser, no PostgreSQL and no server process (and a
 # fifth of the property tests' examples).
 quick: $(VENV)/.test
-	PROPERTY_EXAMPLES=100 $(PY) -m pytest -n auto --dist loadscope -m "not browser and not postgres and not server" $(PYTEST_ARGS)
+	PROPERTY_EXAMPLES=100 $(PY) -m pytest -n $(WORKERS) --dist loadscope -m "not browser and not postgres and not server" $(PYTEST_ARGS)
 
 # ruff, then mypy with django-stubs (pyproject.toml), failing on any error (the baseline
 # .ci/mypy-baseline.txt is empty: see .ci/mypy_baseline.py).
