@@ -16,7 +16,8 @@ os.environ.setdefault("EMAIL_DIGEST_KEY", "tests-only-email-digest-key")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # `make test` runs the suite on every core (pytest-xdist). Each worker clears its caches between
 # tests, so on Redis each worker gets a database of its own, counting down from the one given:
-# /15 for gw0, /14 for gw1, /13 for gw2. (PostgreSQL test databases get a suffix per worker from pytest-django.)
+# /15 for gw0, /14 for gw1, /13 for gw2. (PostgreSQL test databases get a suffix per worker from
+# pytest-django.)
 if (_worker := os.environ.get("PYTEST_XDIST_WORKER", "")) and os.environ.get("REDIS_URL"):
     import re as _re
 
