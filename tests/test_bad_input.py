@@ -7,12 +7,11 @@ renders, the query parameters of its links), and each field gets the bad values 
 (tests/bad_values.py: dates bad dates, text bad text, files bad files) plus empty and very long
 values, by the method its form is sent with (a form's fields together, each its next value),
 and an odd value by GET too; a field found on no page gets a little of every type by GET and
-by POST. Then NUL bytes in all fields at once, a
-body in another charset and a method nobody uses: these are answered before any view
-(portal/middleware.py), so each URL gets one charset and one method, taking turns, and
-`test_every_unreadable_charset_and_odd_method_on_one_form` sends them all. The admin's lists get
-the parameters of their own search and filters, by type. A URL added without an entry fails
-tests/test_urls.py.
+by POST. Then NUL bytes in all fields at once, a body in another charset and a method nobody
+uses: these are answered before any view (portal/middleware.py), so each URL gets one charset
+and one method, taking turns, and `test_every_unreadable_charset_and_odd_method_on_one_form`
+sends them all. The admin's lists get the parameters of their own search and filters, by type.
+A URL added without an entry fails tests/test_urls.py.
 """
 
 from __future__ import annotations
