@@ -30,7 +30,7 @@ def demo(transactional_db) -> Helper:
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"issue23-{name}.jpg"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"issue23-{name}.png"), full_page=True)
 
 
 def book(page: Page, *, next_week: bool = True, conversation: str = "een relatiegesprek") -> None:

@@ -28,7 +28,7 @@ ROOM = "https://video.example.org/kamer-7"
 
 def shot(page: Page, name: str, size: str) -> None:
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"helper-{name}-{size}.jpg", full_page=True)
+    page.screenshot(path=SHOTS / f"helper-{name}-{size}.png", full_page=True)
 
 
 def log_in(open_page: Callable[..., Page], size: str) -> Page:

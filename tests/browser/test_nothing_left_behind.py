@@ -66,7 +66,7 @@ def walk(page: Page) -> None:
         number += 1
         page.wait_for_load_state("load")
         where = re.sub(r"[^a-z0-9]+", "-", page.url.split("/", 3)[-1].split("?")[0]).strip("-")
-        page.screenshot(path=str(SHOTS / f"{number:02d}-{where[:30] or 'home'}.jpg"))
+        page.screenshot(path=str(SHOTS / f"{number:02d}-{where[:30] or 'home'}.png"))
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     # Reading: home, Hulp nu, the night article.

@@ -30,7 +30,7 @@ def demo(transactional_db, make_account) -> Helper:
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.jpg"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def submit(page: Page) -> None:

@@ -43,7 +43,7 @@ def demo(transactional_db) -> None:
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.jpg"))
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def first_content_top(page: Page) -> float:

@@ -71,7 +71,7 @@ def test_find_a_group_and_sign_up(
     page.goto(manage_link("saskia@example.org"))
     # Double opt-in: the link asks to confirm; only then is there a place.
     expect(page.get_by_role("heading", level=1)).to_have_text("Bevestig je aanmelding")
-    page.screenshot(path="test-results/signup-confirm.jpg", full_page=True)
+    page.screenshot(path="test-results/signup-confirm.png", full_page=True)
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Ja, ik meld me aan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Je aanmelding")
